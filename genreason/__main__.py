@@ -1,0 +1,5 @@
+"""``python -m genreason``: the same as the ``genreason`` command."""
+
+from genreason.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""The ``genreason`` command line: a thin layer over the library.
+
+:func:`main` is callable with an argument list (no subprocess needed) and
+returns the exit code: 0 success, 1 a video judged not solved, 2 bad input or a
+usage error (one line on stderr, never a traceback), 130 interrupted.
+Commands import what they need when they run, so ``genreason verify`` loads
+no more than judging one video takes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+import genreason
+from genreason.errors import BadInput, GenreasonError, UnknownName
+from genreason.plugins import GROUPS, available, load_family, load_verifier
+from genreason.types import ComponentSpec, Puzzle, Verdict
+
+EXIT_SOLVED, EXIT_NOT_SOLVED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(genreason.__version__, prog_name="genreason")
+def cli() -> None:
+    """Measure whether image-to-video models can reason: puzzles, videos, strict verdicts."""
+
+
+@cli.command()
+@click.argument("name", required=False)
+def plugins(name: str | None) -> int:
+    """List the registered plugins.
+
+    With NAME, show only the entries of that name, in every group.
+    """
+    groups = {group: available(group) for group in GROUPS}
+    if name is not None:
+        groups = {group: {n: t for n, t in found.items() if n == name} for group, found in groups.items()}
+        if not any(groups.values()):
+            raise UnknownName("plugin", name, sorted({n for g in GROUPS for n in available(g)}))
+    for group, found in groups.items():
+        if not found:
+            continue
+        click.echo(f"{group} ({GROUPS[group]})")
+        width = max(len(n) for n in found)
+        for plugin, target in found.items():
+            click.echo(f"  {plugin.ljust(width)}  {target}")
+    return 0
+
+
+@cli.command()
+def suites() -> int:
+    """List the built-in suites with their version and size."""
+    from genreason.suites import builtin_suites, read_suite
+
+    found = builtin_suites()
+    width = max((len(n) for n in found), default=0)
+    for name, path in found.items():
+        try:
+            suite = read_suite(path)
+            click.echo(f"{name.ljust(width)}  version {suite.version}  {suite.size} puzzles  {suite.description}")
+        except GenreasonError as exc:
+            click.echo(f"{name.ljust(width)}  unreadable: {exc}")
+    return 0
+
+
+@cli.command()
+@click.option("--suite", default="maze", show_default=True, help="Built-in suite name or path to a .toml file.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder to write the puzzles to.")
+@click.option("--limit", type=click.IntRange(min=1), help="Keep the first K puzzles of each family x difficulty.")
+def generate(suite: str, out: Path, limit: int | None) -> int:
+    """Export a suite's puzzles to render elsewhere.
+
+    Writes puzzles/<id>/{puzzle.json,frame0.png} and an index of them in
+    manifest.jsonl and manifest.csv (see results/README.md).
+    """
+    from tqdm import tqdm
+
+    from genreason.export import export_suite
+
+    with tqdm(unit="puzzle", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        rows = export_suite(suite, out, limit, on_puzzle=lambda _: bar.update(1))
+    click.echo(f"wrote {len(rows)} puzzles to {out} (index: {out / 'manifest.jsonl'}, {out / 'manifest.csv'})")
+    return 0
+
+
+def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ...]) -> dict[str, str]:
+    args = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", ctx=ctx, param=param)
+        args[key] = value
+    return args
+
+
+@cli.command()
+@click.option("--model", required=True, help="Sampler name (see `genreason plugins`).")
+@click.option("-a", "--model-arg", "model_args", multiple=True, metavar="KEY=VALUE", callback=_key_values,
+              help="Sampler argument; repeatable.")
+@click.option("--suite", default="maze", show_default=True, help="Built-in suite name or path to a .toml file.")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(min=1), help="Videos per puzzle (N).")
+@click.option("--limit", type=click.IntRange(min=1), help="Keep the first K puzzles of each family x difficulty.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Base seed: sample i uses seed+i.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Run folder [default: results/<suite>-<model>-n<N>-seed<S>[-limit<K>]].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
+@click.option("--quiet", is_flag=True, help="No progress bar or per-sample error lines.")
+def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
+          out: Path | None, jobs: int | None, quiet: bool) -> int:
+    """Sample videos for a suite, verify, summarize.
+
+    Generates the suite's puzzles, asks the model for N videos per puzzle
+    (sample i with seed SEED+i), verifies each written video and prints a
+    summary table. Rerunning the same command resumes an interrupted run.
+    """
+    from genreason.metrics import format_table
+    from genreason.runner import BenchConfig, default_out, run_bench
+
+    out = out or default_out(suite, model, samples, seed, limit)
+    config = BenchConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, samples=samples,
+                         limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet)
+    try:
+        summary = run_bench(config)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: rerun the same command to resume", err=True)
+        return EXIT_INTERRUPTED
+    click.echo(format_table(summary))
+    click.echo(f"run folder: {out}")
+    return 0
+
+
+@cli.command()
+@click.option("--puzzle", "puzzle_path", required=True, type=click.Path(path_type=Path),
+              help="puzzle.json (or its folder).")
+@click.option("--video", "video_path", required=True, type=click.Path(path_type=Path), help="The video to judge.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
+def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
+    """Judge one video against one puzzle.
+
+    Prints the verdict, its metrics and every event. Exit code: 0 solved,
+    1 not solved, 2 bad input or a video that cannot be judged.
+    """
+    from genreason.judge import judge_file
+
+    puzzle = Puzzle.load(puzzle_path)
+    try:
+        family = load_family(puzzle.family)
+    except UnknownName as exc:
+        raise BadInput(puzzle_path, str(exc)) from None
+    verdict = judge_file(puzzle, video_path, load_verifier(family.verifier))
+    click.echo(verdict.model_dump_json() if as_json else _describe(puzzle, verdict))
+    if verdict.status != "ok":
+        return EXIT_BAD_INPUT
+    return EXIT_SOLVED if verdict.success else EXIT_NOT_SOLVED
+
+
+def _describe(puzzle: Puzzle, verdict: Verdict) -> str:
+    lines = [f"{puzzle.id}: {verdict.summary_line()} (verifier {verdict.verifier} {verdict.verifier_version})"]
+    if verdict.metrics:
+        lines.append("metrics: " + " ".join(f"{k}={v:.3f}" for k, v in verdict.metrics.items()))
+    for event in verdict.events:  # verifiers usually start messages with "frame N:" already
+        prefix = f"frame {event.frame}:"
+        lines.append(event.message if event.message.startswith(prefix) else f"{prefix} {event.message}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="genreason",
+                          standalone_mode=False)
+    except GenreasonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except OSError as exc:  # a path the user gave cannot be written or read: not a bug
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,134 @@
+"""H.264 MP4 in and out with PyAV (its wheels carry FFmpeg and libx264).
+
+Reading turns every way a file can be bad (missing, empty, truncated, corrupt,
+an image instead of a video) into one :class:`BadInput` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from genreason.errors import BadInput
+from genreason.fsutil import temp_path_beside
+from genreason.types import Video
+
+# Demuxers that read a single still image: such a file is a picture, not a video.
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "gif", "tiff_pipe",
+                  "pgm_pipe", "ppm_pipe", "svg_pipe")
+MIN_FRAMES = 2
+
+
+def write_mp4(path: str | Path, video: Video, *, crf: int = 18, bitrate: int | None = None,
+              preset: str = "medium") -> Path:
+    """Encode ``video`` as H.264 (yuv420p) and move it into place atomically.
+
+    Odd widths or heights are padded by one edge pixel (yuv420p needs even
+    sizes). ``bitrate`` (bits per second), when given, replaces ``crf``.
+    Encoding is single-threaded and fixed in its options so that the same frames
+    give the same bytes on every run.
+    """
+    path = Path(path)
+    frames = _even(video.frames)
+    tmp = temp_path_beside(path)
+    try:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
+            rate = Fraction(video.fps).limit_denominator(1001)
+            stream = container.add_stream("libx264", rate=rate)
+            stream.width = frames.shape[2]
+            stream.height = frames.shape[1]
+            stream.pix_fmt = "yuv420p"
+            stream.thread_count = 1
+            options = {"preset": preset, "threads": "1"}
+            if bitrate:
+                stream.bit_rate = int(bitrate)
+            else:
+                options["crf"] = str(crf)
+            stream.options = options
+            for frame in frames:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _even(frames: np.ndarray) -> np.ndarray:
+    pad_h = frames.shape[1] % 2
+    pad_w = frames.shape[2] % 2
+    if pad_h or pad_w:
+        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    return frames
+
+
+def read_video(path: str | Path, *, max_frames: int | None = None) -> Video:
+    """Decode every frame of a video file to RGB.
+
+    Raises :class:`BadInput` for a missing, empty, truncated or corrupt file, or
+    for a still image. A file whose tail is damaged but whose first frames decode
+    is returned with the frames that could be read.
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise BadInput(path, f"cannot be opened as a video ({_short(exc)})",
+                       "is it a complete MP4/WebM/AVI file?") from None
+    with container:
+        if container.format.name in _IMAGE_FORMATS:
+            raise BadInput(path, f"is an image ({container.format.name}), not a video",
+                           "pass the generated video file")
+        if not container.streams.video:
+            raise BadInput(path, "has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames: list[np.ndarray] = []
+        try:
+            for frame in container.decode(stream):
+                frames.append(frame.to_ndarray(format="rgb24"))
+                if max_frames is not None and len(frames) >= max_frames:
+                    break
+        except (av.error.FFmpegError, OSError) as exc:
+            if len(frames) < MIN_FRAMES:
+                raise BadInput(path, f"is corrupt or truncated ({_short(exc)})") from None
+        fps = _fps(stream)
+    if len(frames) < MIN_FRAMES:
+        what = "no frames" if not frames else "a single frame"
+        raise BadInput(path, f"decodes to {what}", "a video needs at least two frames")
+    sizes = {f.shape for f in frames}
+    if len(sizes) > 1:  # a resolution change mid-stream: keep the first size throughout
+        first = frames[0].shape
+        frames = [f for f in frames if f.shape == first]
+    return Video(frames=np.stack(frames), fps=fps)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise BadInput(path, "video not found")
+    if path.is_dir():
+        raise BadInput(path, "is a folder, expected a video file")
+    if path.stat().st_size == 0:
+        raise BadInput(path, "video file is empty (0 bytes)")
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            value = float(rate)
+            if 0 < value < 1000:
+                return value
+    return 16.0
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return text[:160]

@@ -1,0 +1,1 @@
+"""Built-in suite definitions: every ``*.toml`` file here is a suite (see ``genreason.suites``)."""

@@ -1,0 +1,1 @@
+"""Built-in samplers: the oracle and rule-blind baselines, model backends, videos made elsewhere."""

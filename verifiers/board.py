@@ -1,0 +1,90 @@
+"""Is the board left intact? Cell by cell, frame by frame, against the video's own empty board.
+
+A cell "changed" in a frame when a large part of its interior differs from the
+empty board, not counting pixels covered by the agent. Interiors are shrunk
+by a few pixels so blur, resampling and shake at cell edges do not count. A
+change must persist for ``PERSIST`` frames to be reported, so a single
+corrupted frame from a codec does not fail a video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from verifiers.canonical import CELL, MARGIN
+from verifiers.tracking import Appearance
+
+INSET = 3  # canonical pixels trimmed from each side of a cell before comparing
+CHANGED_FRACTION = 0.35  # share of a cell's visible interior that must differ
+MIN_VISIBLE = 0.3  # a cell mostly hidden by the agent is not judged in that frame
+PERSIST = 2  # frames a change must last
+
+
+@dataclass(frozen=True)
+class CellChange:
+    frame: int  # index into the analysed frames
+    cell: tuple[int, int]  # (row, col) in grid coordinates; -1 or rows/cols means the margin
+
+
+def board_threshold(appearance: Appearance) -> float:
+    """How different a pixel must be to count as changed: a fraction of the board's own contrast."""
+    colours = [c for k, c in appearance.palette.items() if k in ("floor", "wall", "goal")]
+    pairs = [float(np.abs(a - b).sum()) for i, a in enumerate(colours) for b in colours[i + 1:]]
+    contrast = min(pairs) if pairs else 150.0
+    return float(np.clip(0.4 * contrast, 25.0, 200.0))
+
+
+def changed_cells(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance) -> np.ndarray:
+    """T x R x C boolean (R, C include the margin ring): which cells differ from the empty board."""
+    t, h, w = diff.shape[:3]
+    rows, cols = h // CELL, w // CELL
+    differs = diff > board_threshold(appearance)
+    kernel = np.ones((5, 5), np.uint8)
+    hidden = np.stack([cv2.dilate(m.astype(np.uint8), kernel) for m in agent_masks]).astype(bool)
+    visible = ~hidden
+    shape = (t, rows, CELL, cols, CELL)
+    inner = (slice(None), slice(None), slice(INSET, CELL - INSET), slice(None), slice(INSET, CELL - INSET))
+    vis = visible[:, :rows * CELL, :cols * CELL].reshape(shape)[inner].sum(axis=(2, 4))
+    hit = (differs & visible)[:, :rows * CELL, :cols * CELL].reshape(shape)[inner].sum(axis=(2, 4))
+    area = (CELL - 2 * INSET) ** 2
+    judged = vis >= MIN_VISIBLE * area
+    return judged & (hit > CHANGED_FRACTION * np.maximum(vis, 1))
+
+
+def persistent_changes(changed: np.ndarray) -> list[CellChange]:
+    """The first frame of every run of at least ``PERSIST`` frames in which a cell stayed changed."""
+    found: list[CellChange] = []
+    t = changed.shape[0]
+    run = np.zeros(changed.shape[1:], dtype=int)
+    reported = np.zeros(changed.shape[1:], dtype=bool)
+    for i in range(t):
+        run = np.where(changed[i], run + 1, 0)
+        for r, c in zip(*np.nonzero((run >= PERSIST) & ~reported)):
+            found.append(CellChange(i - PERSIST + 1, (int(r) - MARGIN, int(c) - MARGIN)))
+            reported[r, c] = True
+    return found
+
+
+def first_frame_mismatches(background: np.ndarray, walls: np.ndarray, skip: set[tuple[int, int]],
+                           appearance: Appearance) -> list[tuple[int, int]]:
+    """Cells whose look in the video's first frame contradicts the layout (a wall drawn as floor, or back).
+
+    Each cell's mean colour is compared with the median wall and floor colours.
+    """
+    if "wall" not in appearance.palette:
+        return []
+    wall, floor = appearance.palette["wall"], appearance.palette["floor"]
+    wrong: list[tuple[int, int]] = []
+    for r in range(walls.shape[0]):
+        for c in range(walls.shape[1]):
+            if (r, c) in skip:
+                continue
+            y0, x0 = (r + MARGIN) * CELL + INSET, (c + MARGIN) * CELL + INSET
+            mean = background[y0:y0 + CELL - 2 * INSET, x0:x0 + CELL - 2 * INSET].reshape(-1, 3).mean(axis=0)
+            looks_wall = np.abs(mean - wall).sum() < np.abs(mean - floor).sum()
+            if looks_wall != bool(walls[r, c]):
+                wrong.append((r, c))
+    return wrong

@@ -1,0 +1,180 @@
+"""Put every frame of a video into the puzzle's own coordinates ("canonical space").
+
+A model returns whatever size and aspect it likes: the first frame stretched,
+letterboxed or cropped, sometimes preceded by a few garbage frames, sometimes
+shaking. We find the affine map from the puzzle's ``frame0.png`` to the video
+by trying each way a frame can be resized and refining with ECC (which is
+invariant to gain and bias, so colour shifts and gamma do not disturb it),
+then warp every frame into a small canonical raster where a grid cell is
+``CELL`` pixels wide and a margin of one cell surrounds the board. Everything
+downstream (board integrity, tracking, legality) works on that raster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+CELL = 16  # canonical pixels per grid cell: enough for a sprite, cheap for 81 frames
+MARGIN = 1  # cells of margin around the board, so an agent leaving the board is still seen
+MIN_MATCH = 0.75  # ECC correlation a frame needs to count as showing the puzzle
+SEARCH_FRAMES = 12  # how many leading frames may be garbage before we give up
+ECC_WIDTH = 192  # ECC runs on images about this wide: fast and still precise to ~0.2 cell
+
+
+@dataclass(frozen=True)
+class BoardGeometry:
+    """Where the grid sits in the puzzle image: origin (x, y) in pixels, cell size, rows, cols."""
+
+    origin: tuple[float, float]
+    cell_size: float
+    rows: int
+    cols: int
+
+    @property
+    def canvas_size(self) -> tuple[int, int]:
+        """(width, height) of the canonical raster."""
+        return ((self.cols + 2 * MARGIN) * CELL, (self.rows + 2 * MARGIN) * CELL)
+
+    def puzzle_to_canonical(self) -> np.ndarray:
+        s = CELL / self.cell_size
+        return np.array([[s, 0.0, MARGIN * CELL - self.origin[0] * s],
+                         [0.0, s, MARGIN * CELL - self.origin[1] * s]])
+
+    def canonical_to_grid(self, u: float, v: float) -> tuple[float, float]:
+        """Canonical pixel (u, v) to continuous (row, col); cell centres at +0.5."""
+        return (v / CELL - MARGIN, u / CELL - MARGIN)
+
+    def grid_to_canonical(self, row: float, col: float) -> tuple[float, float]:
+        return ((col + MARGIN) * CELL, (row + MARGIN) * CELL)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The affine map puzzle -> video (2x3), how well it fits, and the first frame that fits."""
+
+    puzzle_to_video: np.ndarray
+    correlation: float
+    first_frame: int
+    hypothesis: str
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Affine ``a`` after ``b`` (both 2x3)."""
+    a3 = np.vstack([a, [0, 0, 1]])
+    b3 = np.vstack([b, [0, 0, 1]])
+    return (a3 @ b3)[:2]
+
+
+def invert(m: np.ndarray) -> np.ndarray:
+    return cv2.invertAffineTransform(m.astype(np.float64))
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _hypotheses(pw: int, ph: int, vw: int, vh: int) -> dict[str, np.ndarray]:
+    """The ways a pw x ph image is commonly fitted into a vw x vh video."""
+    sx, sy = vw / pw, vh / ph
+    fit = min(sx, sy)
+    fill = max(sx, sy)
+    return {
+        "resize": np.array([[sx, 0, 0], [0, sy, 0]], dtype=np.float64),
+        "letterbox": np.array([[fit, 0, (vw - pw * fit) / 2], [0, fit, (vh - ph * fit) / 2]]),
+        "crop": np.array([[fill, 0, (vw - pw * fill) / 2], [0, fill, (vh - ph * fill) / 2]]),
+    }
+
+
+def _ecc(template: np.ndarray, image: np.ndarray, init: np.ndarray) -> tuple[float, np.ndarray]:
+    """Refine ``init`` (template -> image) by ECC; returns (correlation, warp). -1 when it diverges."""
+    warp = init.astype(np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
+    try:
+        corr, warp = cv2.findTransformECC(template, image, warp, cv2.MOTION_AFFINE, criteria, None, 3)
+    except cv2.error:
+        return -1.0, init
+    return float(corr), warp.astype(np.float64)
+
+
+def _plausible(m: np.ndarray, init: np.ndarray) -> bool:
+    """ECC may wander off to a rotated or sheared fit: we only accept near-axis-aligned scalings."""
+    sx, sy = m[0, 0], m[1, 1]
+    return (sx > 0 and sy > 0 and abs(m[0, 1]) < 0.05 * sx and abs(m[1, 0]) < 0.05 * sy
+            and 0.8 < sx / init[0, 0] < 1.25 and 0.8 < sy / init[1, 1] < 1.25)
+
+
+def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
+    """Find the first of the leading frames that shows the puzzle, and the map onto it.
+
+    Returns None when none of the first ``SEARCH_FRAMES`` frames matches.
+    """
+    ph, pw = puzzle_image.shape[:2]
+    vh, vw = frames.shape[1:3]
+    k = min(1.0, ECC_WIDTH / max(pw, ph))  # ECC works on the puzzle at this scale
+    template = cv2.resize(_gray(puzzle_image), (round(pw * k), round(ph * k)), interpolation=cv2.INTER_AREA)
+    down = np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)
+    best: Alignment | None = None
+    for index in range(min(SEARCH_FRAMES, len(frames))):
+        kv = min(1.0, ECC_WIDTH / max(vw, vh))
+        image = cv2.resize(_gray(frames[index]), (round(vw * kv), round(vh * kv)), interpolation=cv2.INTER_AREA)
+        scale_v = np.array([[kv, 0, 0], [0, kv, 0]], dtype=np.float64)
+        for name, init in _hypotheses(pw, ph, vw, vh).items():
+            # in the small images: template -> image = scale_v . init . down^-1
+            small_init = compose(scale_v, compose(init, invert(down)))
+            corr, small = _ecc(template, image, small_init)
+            if corr < 0 or not _plausible(small, small_init):
+                continue
+            full = compose(invert(scale_v), compose(small, down))
+            if best is None or corr > best.correlation:
+                best = Alignment(full, corr, index, name)
+        if best is not None and best.correlation >= MIN_MATCH:
+            return best
+    return best if best is not None and best.correlation >= MIN_MATCH else None
+
+
+def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Warp every frame into the canonical raster, area-averaging first when shrinking a lot."""
+    scale = float(np.sqrt(abs(np.linalg.det(video_to_canonical[:, :2]))))
+    m = video_to_canonical
+    if scale < 0.6:
+        f = min(1.0, scale * 1.5)
+        h, w = frames.shape[1:3]
+        nw, nh = max(1, round(w * f)), max(1, round(h * f))
+        fx, fy = nw / w, nh / h
+        m = compose(video_to_canonical, np.array([[1 / fx, 0, 0], [0, 1 / fy, 0]]))
+        frames = np.stack([cv2.resize(fr, (nw, nh), interpolation=cv2.INTER_AREA) for fr in frames])
+    out = np.empty((len(frames), size[1], size[0], 3), dtype=np.uint8)
+    for i, fr in enumerate(frames):
+        out[i] = cv2.warpAffine(fr, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def warp_image(image: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return warp_frames(image[None], m, size)[0]
+
+
+def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Undo small camera shake by phase correlation of each frame's board structure against frame 0.
+
+    ``structure`` (T x H x W float32) shows only the static board (walls and
+    other board features, the agent masked out): phase correlation on raw
+    frames locks onto the moving agent when the board has little structure.
+    Returns the stabilised frames and each frame's measured shift (dx, dy) in
+    canonical pixels. Shifts beyond ``limit`` are left in place (and
+    reported), because a pan that large is the camera moving, not shake.
+    """
+    window = cv2.createHanningWindow((canon.shape[2], canon.shape[1]), cv2.CV_32F)
+    shifts = np.zeros((len(canon), 2))
+    out = canon.copy()
+    size = (canon.shape[2], canon.shape[1])
+    for i in range(1, len(canon)):
+        # phaseCorrelate applies the window in place: give it copies.
+        (dx, dy), _ = cv2.phaseCorrelate(structure[0].copy(), structure[i].copy(), window)
+        shifts[i] = (dx, dy)
+        if 0.3 < np.hypot(dx, dy) <= limit:
+            m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
+            out[i] = cv2.warpAffine(canon[i], m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out, shifts

@@ -1,0 +1,272 @@
+"""The shared pipeline for puzzles where one agent walks a grid (maze; later trapfield and others).
+
+Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
+1. check the video can be judged (size, alignment onto the puzzle);
+2. warp every frame into canonical space and undo small shake;
+3. learn the empty board and the agent's look from the video's first good frame;
+4. find the agent (and any copies) in every frame;
+5. check the board stays intact cell by cell;
+6. judge the trajectory (legal moves, no teleport, goal reached and held);
+7. compute the metrics and assemble the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.grid import GridLayout
+from verifiers import board, canonical, gridpath, tracking, vrbench
+from verifiers.canonical import CELL, BoardGeometry
+
+MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too small to judge
+DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative) counts as a copy
+CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
+
+
+@dataclass(frozen=True)
+class Sightings:
+    positions: list[tuple[float, float] | None]  # canonical (u, v), offset-corrected
+    duplicated: list[bool]
+    agent_masks: np.ndarray
+
+
+class GridAgentVerifier:
+    """Judges one agent moving on a :class:`GridLayout`. Subclasses say which cells block it."""
+
+    name = "grid-agent"
+    version = "1"
+    blocked_name = "wall"
+
+    def __init__(self, hysteresis: float = 0.15, wall_tolerance: float = 0.25, max_jump: float = 2.0,
+                 max_lost_seconds: float = 0.2) -> None:
+        self.hysteresis = hysteresis
+        self.wall_tolerance = wall_tolerance
+        self.max_jump = max_jump
+        self.max_lost_seconds = max_lost_seconds
+
+    def blocked(self, layout: GridLayout) -> np.ndarray:
+        """rows x cols boolean: cells the agent may not enter."""
+        return layout.wall_mask()
+
+    def layout(self, puzzle: Puzzle) -> GridLayout:
+        try:
+            return GridLayout.model_validate(puzzle.layout)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a grid layout: {exc.errors()[0]['msg']}") from None
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self.layout(puzzle)
+        geometry = BoardGeometry(layout.origin, layout.cell_size, layout.rows, layout.cols)
+
+        # 1. Can it be judged at all?
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's board "
+                                    "(it may be drawn over, or the video shows something else)")
+        cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if cell_px < MIN_CELL_PIXELS:
+            return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
+
+        # 2. Canonical space.
+        to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
+                                         canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size)
+
+        # 3. Appearance from the first good frame; then shake removed against the board's structure.
+        blocked = self.blocked(layout)
+        walls = layout.wall_mask()
+        agent_cells = self._cells_under(layout, layout.agent_box)
+        open_cells = [(r, c) for r in range(layout.rows) for c in range(layout.cols) if not blocked[r, c]]
+        floor = [c for c in open_cells if c != layout.goal and layout.code(c) == "."]
+        wall_cells = [(r, c) for r in range(layout.rows) for c in range(layout.cols) if walls[r, c]]
+        appearance = tracking.measure_appearance(tracking.smooth(canon[:1])[0], floor, wall_cells,
+                                                 layout.goal, agent_cells)
+        if isinstance(appearance, str):
+            return self._unreadable(appearance)
+        canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
+                                            limit=CAMERA_SHIFT * CELL)
+        smoothed = tracking.smooth(canon)
+
+        # 4. The agent in every frame.
+        diff = tracking.difference(smoothed, appearance.background)
+        sightings = self._sightings(smoothed, diff, appearance, geometry, layout)
+        if sightings.positions[0] is None:
+            return self._unreadable("the agent is not found at its start cell in the first frame")
+
+        # 5. The board.
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+        board_ok = self._judge_board(diff, sightings, appearance, walls, layout, shifts, first, events)
+
+        # 6. The trajectory.
+        rules = gridpath.PathRules(self.hysteresis, self.wall_tolerance, self.max_jump,
+                                   max(3, round(self.max_lost_seconds * video.fps)))
+        grid_positions = [None if p is None else geometry.canonical_to_grid(*p) for p in sightings.positions]
+        frames = list(range(first, video.num_frames))
+        path = gridpath.analyse_path(grid_positions, frames, sightings.duplicated, blocked,
+                                     layout.start, layout.goal, rules, self.blocked_name)
+        events.extend(path.events)
+        if not path.ended_on_goal and not any(e.kind == "lost_at_end" for e in path.events):
+            end = path.cells[-1]
+            events.append(Event(frame=video.num_frames - 1, kind="goal_not_reached", message=(
+                f"frame {video.num_frames - 1}: the video ends with the agent on {end}, "
+                f"not on the goal {layout.goal}")))
+
+        # 7. Metrics and verdict.
+        success = board_ok and path.legal and path.ended_on_goal
+        trajectory = self._to_puzzle_pixels(sightings.positions, geometry, layout, first, video.num_frames)
+        metrics = self._metrics(puzzle, layout, video, alignment, trajectory, path, success)
+        events.sort(key=lambda e: e.frame)
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success,
+                       metrics=metrics, trajectory=trajectory, path=path.cells, events=events)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False,
+                       status="unreadable", reason=reason)
+
+    @staticmethod
+    def _cells_under(layout: GridLayout, box: tuple[float, float, float, float]) -> list[tuple[int, int]]:
+        """Cells that the box covers by a meaningful share (more than a sliver)."""
+        x0, y0, x1, y1 = box
+        (r0, c0), (r1, c1) = layout.to_grid(x0, y0), layout.to_grid(x1, y1)
+        cells = [(r, c) for r in range(math.floor(r0 + 0.2), math.ceil(r1 - 0.2))
+                 for c in range(math.floor(c0 + 0.2), math.ceil(c1 - 0.2)) if layout.inside((r, c))]
+        return cells or [layout.start]
+
+    def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
+                   geometry: BoardGeometry, layout: GridLayout) -> Sightings:
+        masks = tracking.foreground(diff, appearance)
+        positions: list[tuple[float, float] | None] = []
+        duplicated: list[bool] = []
+        agent_masks = np.zeros(masks.shape, dtype=bool)
+        last = _centre(geometry, layout.start)
+        for t in range(len(smoothed)):
+            found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
+            agents = [b for b in found if b.agent_like]
+            if not agents:
+                positions.append(None)
+                duplicated.append(False)
+                continue
+            chosen = min(agents, key=lambda b: math.dist(b.center, last))
+            big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
+            duplicated.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
+            positions.append(chosen.center)
+            last = chosen.center
+        # A sprite's centroid need not be its cell centre (a triangle, a character with feet):
+        # measure the offset at the start and remove it everywhere.
+        start = _centre(geometry, layout.start)
+        if positions[0] is not None and math.dist(positions[0], start) < 0.3 * CELL:
+            du, dv = positions[0][0] - start[0], positions[0][1] - start[1]
+            positions = [None if p is None else (p[0] - du, p[1] - dv) for p in positions]
+        elif positions[0] is not None:
+            positions[0] = None  # the thing we see first is not at the start: not the agent we know
+        return Sightings(positions, duplicated, agent_masks)
+
+    def _judge_board(self, diff: np.ndarray, sightings: Sightings, appearance: tracking.Appearance,
+                     walls: np.ndarray, layout: GridLayout, shifts: np.ndarray, first: int,
+                     events: list[Event]) -> bool:
+        ok = True
+        skip = set(self._cells_under(layout, layout.agent_box)) | {layout.goal}
+        for cell in board.first_frame_mismatches(appearance.background, walls, skip, appearance):
+            ok = False
+            want = "a wall" if walls[cell] else "open floor"
+            events.append(Event(frame=first, kind="board_mismatch", message=(
+                f"frame {first}: cell {cell} should be {want} but does not look like it")))
+        moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT * CELL
+        if moved.any():
+            ok = False
+            t = int(np.argmax(moved)) + first
+            events.append(Event(frame=t, kind="camera_moved",
+                                message=f"frame {t}: the camera moved (the whole board shifted)"))
+        changed = board.changed_cells(diff, sightings.agent_masks, appearance)
+        for change in board.persistent_changes(changed):
+            ok = False
+            t = change.frame + first
+            what = _describe(layout, change.cell)
+            events.append(Event(frame=t, kind="board_changed",
+                                message=f"frame {t}: {what} at {change.cell} changed (erased, redrawn or covered)"))
+        return ok
+
+    @staticmethod
+    def _to_puzzle_pixels(positions: list[tuple[float, float] | None], geometry: BoardGeometry,
+                          layout: GridLayout, first: int, total: int) -> list[tuple[float, float] | None]:
+        out: list[tuple[float, float] | None] = [None] * first
+        for p in positions:
+            if p is None:
+                out.append(None)
+                continue
+            row, col = geometry.canonical_to_grid(*p)
+            out.append((round(layout.origin[0] + col * layout.cell_size, 2),
+                        round(layout.origin[1] + row * layout.cell_size, 2)))
+        return out + [None] * (total - len(out))
+
+    def _metrics(self, puzzle: Puzzle, layout: GridLayout, video: Video, alignment: canonical.Alignment,
+                 trajectory: list[tuple[float, float] | None], path: gridpath.PathResult,
+                 success: bool) -> dict[str, float]:
+        vw, vh = video.size
+        m = alignment.puzzle_to_video
+
+        def to_video(points: np.ndarray) -> np.ndarray:
+            return points @ m[:, :2].T + m[:, 2]
+
+        def normalise(points: np.ndarray) -> np.ndarray:
+            return to_video(points) / np.array([vw, vh])
+
+        reference_cells = [tuple(c) for c in puzzle.solution.get("path", [])]
+        reference = np.array([layout.cell_center(c) for c in reference_cells], dtype=float).reshape(-1, 2)
+        seen = [p for p in trajectory if p is not None]
+        generated = np.array(seen, dtype=float).reshape(-1, 2)
+        goal = np.array(layout.goal_box, dtype=float).reshape(2, 2)
+        gx0, gy0 = normalise(goal[:1])[0]
+        gx1, gy1 = normalise(goal[1:])[0]
+        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), (gx0, gy0, gx1, gy1))
+        video_boxes = [tuple(to_video(np.array(b, dtype=float).reshape(2, 2)).reshape(-1))
+                       for b in (layout.agent_box, layout.goal_box)]
+        player = [None if p is None else tuple(to_video(np.array([p]))[0]) for p in trajectory]
+        size = to_video(np.array(layout.agent_box, dtype=float).reshape(2, 2))
+        metrics["mf"] = vrbench.mask_fidelity(video.frames, video_boxes, player,
+                                              (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+        metrics.update(_path_metrics(path.cells, reference_cells, path.ended_on_goal, success))
+        metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
+        metrics["max_wall_depth"] = round(path.max_penetration, 4)
+        return metrics
+
+
+def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]], ended_on_goal: bool,
+                  success: bool) -> dict[str, float]:
+    """Cell-level agreement with the reference shortest path."""
+    if not reference:
+        return {}
+    prefix = 0
+    for a, b in zip(cells, reference):
+        if a != b:
+            break
+        prefix += 1
+    out = {"precision": prefix / len(reference),
+           "exact_match": float(success and cells == reference)}
+    if ended_on_goal and len(reference) > 1:
+        out["step_deviation"] = (len(cells) - 1) / (len(reference) - 1) - 1.0
+    return out
+
+
+def _centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:
+    return geometry.grid_to_canonical(cell[0] + 0.5, cell[1] + 0.5)
+
+
+def _describe(layout: GridLayout, cell: tuple[int, int]) -> str:
+    if not layout.inside(cell):
+        return "the area around the board"
+    if cell == layout.goal:
+        return "the goal"
+    return "the wall" if layout.code(cell) == "#" else "the floor"

@@ -1,0 +1,176 @@
+"""Find the agent in every canonical frame by what it looks like in the video's own first frame.
+
+We never assume our renderer's colours: the empty board and the agent's
+appearance are measured in the video itself (its first frame that shows the
+puzzle), so a global colour shift, gamma or compression changes both sides of
+every comparison alike. The agent is whatever differs from the empty board and
+looks like the agent (nearest to its colour among the board's colours, of a
+plausible size); other differences are the board changing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from verifiers.canonical import CELL
+
+# A blob counts as the agent when its area is within these factors of the agent's first-frame area.
+MIN_AREA_RATIO = 0.25
+MAX_AREA_RATIO = 4.0
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """The empty board and the agent's look, measured in the reference frame (canonical space)."""
+
+    background: np.ndarray  # H x W x 3 uint8, blurred, the board with the agent removed
+    agent_color: np.ndarray  # RGB
+    agent_area: float  # canonical pixels
+    palette: dict[str, np.ndarray]  # the board's own colours: floor, wall, goal, margin
+    threshold: float  # L1 colour distance above which a pixel differs from the empty board
+
+
+@dataclass(frozen=True)
+class Blob:
+    center: tuple[float, float]  # canonical (u, v)
+    area: float
+    agent_like: bool
+
+
+def smooth(frames: np.ndarray) -> np.ndarray:
+    """3x3 box blur: averages away pixel noise and codec ringing before comparing."""
+    return np.stack([cv2.blur(f, (3, 3)) for f in frames])
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """L1 colour distance over the last axis (0..765), for float colours."""
+    return np.abs(np.asarray(a, np.float32) - np.asarray(b, np.float32)).sum(axis=-1)
+
+
+def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """T x H x W uint16 L1 distance of every frame from the empty board (computed once, used twice)."""
+    out = np.empty(smoothed.shape[:3], dtype=np.uint16)
+    for t, frame in enumerate(smoothed):
+        np.sum(cv2.absdiff(frame, background), axis=-1, dtype=np.uint16, out=out[t])
+    return out
+
+
+def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
+    """Pixel slices of grid cell (row, col) in canonical space (margin in cells)."""
+    y0 = (row + margin) * CELL
+    x0 = (col + margin) * CELL
+    return slice(y0, y0 + CELL), slice(x0, x0 + CELL)
+
+
+def measure_appearance(reference: np.ndarray, floor_cells: list[tuple[int, int]],
+                       wall_cells: list[tuple[int, int]], goal: tuple[int, int],
+                       agent_cells: list[tuple[int, int]]) -> Appearance | str:
+    """Build the empty board and the agent model from the smoothed reference frame.
+
+    Returns a reason string when the agent or the board cannot be told apart.
+    """
+    floor_tiles = [reference[cell_slices(*c)] for c in floor_cells if c not in agent_cells]
+    if not floor_tiles:
+        return "no free floor cell to learn the floor's look from"
+    floor_tile = np.median(np.stack(floor_tiles), axis=0).round().astype(np.uint8)
+    background = reference.copy()
+    for cell in agent_cells:
+        background[cell_slices(*cell)] = floor_tile
+
+    region = np.zeros(reference.shape[:2], dtype=bool)
+    for cell in agent_cells:
+        region[cell_slices(*cell)] = True
+    diff = distance(reference, background)
+    peak = float(diff[region].max()) if region.any() else 0.0
+    agent_mask = region & (diff > 0.5 * peak)
+    if peak < 60 or agent_mask.sum() < 4:
+        return "the agent cannot be told apart from the floor at its start cell"
+    agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
+
+    palette = {"floor": np.median(floor_tile.reshape(-1, 3), axis=0).astype(np.float32)}
+    if wall_cells:
+        palette["wall"] = np.median(np.stack([background[cell_slices(*c)].mean(axis=(0, 1))
+                                              for c in wall_cells]), axis=0)
+    goal_tile = background[cell_slices(*goal)]
+    goal_pixels = goal_tile[distance(goal_tile, floor_tile) > 60].astype(np.float32)
+    if len(goal_pixels):
+        palette["goal"] = np.median(goal_pixels, axis=0)
+    ring = np.ones(reference.shape[:2], dtype=bool)
+    ring[CELL:-CELL, CELL:-CELL] = False
+    palette["margin"] = np.median(background[ring], axis=0).astype(np.float32)
+
+    contrast = min(float(np.abs(agent_color - c).sum()) for c in palette.values())
+    if contrast < 45:
+        return "the agent's colour is too close to a board colour to track it"
+    threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
+    return Appearance(background, agent_color, float(agent_mask.sum()), palette, threshold)
+
+
+def foreground(diff: np.ndarray, appearance: Appearance) -> np.ndarray:
+    """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed."""
+    kernel = np.ones((3, 3), np.uint8)
+    return np.stack([cv2.morphologyEx((d > appearance.threshold).view(np.uint8), cv2.MORPH_OPEN, kernel)
+                     for d in diff])
+
+
+def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
+          appearance: Appearance) -> tuple[list[Blob], np.ndarray]:
+    """Connected foreground regions of one frame, each judged agent-like or not.
+
+    A blob's centre is weighted by how much each pixel differs from the board,
+    which is steadier than the binary centroid on a coarse raster. Returns the
+    blobs and a mask of the pixels that belong to agent-like blobs.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found: list[Blob] = []
+    agent_pixels = np.zeros(mask.shape, dtype=bool)
+    min_area = max(3.0, MIN_AREA_RATIO * appearance.agent_area)
+    for label in range(1, count):
+        area = float(stats[label, cv2.CC_STAT_AREA])
+        if area < min_area:
+            continue
+        x, y, w, h = stats[label, :4]
+        window = labels[y:y + h, x:x + w] == label
+        color = np.median(frame[y:y + h, x:x + w][window], axis=0)
+        like = _looks_like_agent(color, area, appearance)
+        weights = diff[y:y + h, x:x + w] * window
+        total = float(weights.sum())
+        ys, xs = np.mgrid[y:y + h, x:x + w]
+        center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
+        found.append(Blob(center, area, like))
+        if like:
+            agent_pixels[y:y + h, x:x + w] |= window
+    return found, agent_pixels
+
+
+def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) -> bool:
+    if not MIN_AREA_RATIO * appearance.agent_area <= area <= MAX_AREA_RATIO * appearance.agent_area:
+        return False
+    to_agent = float(np.abs(color - appearance.agent_color).sum())
+    to_board = min(float(np.abs(color - c).sum()) for c in appearance.palette.values())
+    return to_agent < to_board
+
+
+def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
+    """T x H x W float32: how far each pixel is from the floor colour, with the agent painted out.
+
+    Used to measure camera motion from the board alone (continuous values, so
+    codec noise does not flicker it). Pixels nearer the agent's colour than to
+    every board colour, and a small ring around them, count as floor.
+    """
+    floor = appearance.palette["floor"]
+    board = list(appearance.palette.values())
+    kernel = np.ones((5, 5), np.uint8)
+    out = np.empty(frames.shape[:3], dtype=np.float32)
+    for t, frame in enumerate(frames):
+        f = frame.astype(np.float32)
+        to_floor = np.abs(f - floor).sum(-1)
+        to_agent = np.abs(f - appearance.agent_color).sum(-1)
+        to_board = np.min([np.abs(f - c).sum(-1) for c in board], axis=0)
+        agent = cv2.dilate((to_agent < to_board).view(np.uint8), kernel).astype(bool)
+        to_floor[agent] = 0.0
+        out[t] = to_floor
+    return out

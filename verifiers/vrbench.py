@@ -1,0 +1,104 @@
+"""VR-Bench's trajectory metrics (SR, PR, SD, EM, MF), computed the way its evaluator computes them.
+
+So that a user can put genreason numbers beside that paper's table. As there,
+trajectories are in video pixels normalised by the video's width and height;
+PR resamples the reference to 1,000 points by arc length and the generated
+path at the same distances, and counts the matched prefix within 0.01; SR asks
+whether any tracked point ever entered the goal box (not whether the agent
+ended there, which is why genreason's strict ``success`` exists); SD is the
+path-length ratio minus one, only when SR holds and only when not negative;
+EM is SR with PR >= 0.98 and |SD| <= 0.1. Our reference trajectory is the
+reference path's cell centres (VR-Bench tracks its ground-truth video) and MF
+masks the player at its tracked position in that frame.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PR_SAMPLES = 1000
+PR_EPS = 0.01
+EM_PR = 0.98
+EM_SD = 0.1
+MF_STEP = 5
+MF_PIXEL = 5
+
+
+def path_length(points: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum()) if len(points) > 1 else 0.0
+
+
+def _resample(points: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    d = np.minimum(distances, s[-1])
+    return np.column_stack([np.interp(d, s, points[:, 0]), np.interp(d, s, points[:, 1])])
+
+
+def precision_rate(reference: np.ndarray, generated: np.ndarray) -> float:
+    if len(reference) < 2 or len(generated) < 2:
+        return 0.0
+    targets = np.linspace(0.0, path_length(reference), PR_SAMPLES)
+    matches = np.linalg.norm(_resample(reference, targets) - _resample(generated, targets), axis=1) <= PR_EPS
+    return float(PR_SAMPLES if matches.all() else int(np.argmin(matches))) / PR_SAMPLES
+
+
+def success_rate(generated: np.ndarray, goal_box: tuple[float, float, float, float]) -> float:
+    x0, y0, x1, y1 = goal_box
+    if len(generated) == 0:
+        return 0.0
+    inside = (generated[:, 0] >= x0) & (generated[:, 0] <= x1) & (generated[:, 1] >= y0) & (generated[:, 1] <= y1)
+    return float(inside.any())
+
+
+def trajectory_metrics(reference: np.ndarray, generated: np.ndarray,
+                       goal_box: tuple[float, float, float, float]) -> dict[str, float]:
+    """SR, PR, SD (when defined) and EM from normalised (x, y) trajectories."""
+    if len(reference) < 2 or len(generated) < 2:
+        return {"sr": 0.0, "pr": 0.0, "em": 0.0}
+    sr = success_rate(generated, goal_box)
+    pr = precision_rate(reference, generated)
+    out = {"sr": sr, "pr": pr}
+    sd = None
+    ref_len = path_length(reference)
+    if sr >= 1.0 and ref_len > 1e-10:
+        value = path_length(generated) / ref_len - 1.0
+        sd = value if value >= 0 else None
+    if sd is not None:
+        out["sd"] = sd
+    out["em"] = float(sr >= 1.0 and pr >= EM_PR and abs(sd or 0.0) <= EM_SD)
+    return out
+
+
+def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, float]],
+                  player: list[tuple[float, float] | None], player_size: tuple[float, float]) -> float:
+    """Mean share of unchanged grey pixels (|diff| <= 5) against frame 0, every 5th frame.
+
+    ``boxes`` (start, goal) are masked everywhere; the player box, centred on
+    its tracked position, is masked in the frame being compared.
+    """
+    h, w = frames.shape[1:3]
+    first = cv2.cvtColor(frames[0], cv2.COLOR_RGB2GRAY).astype(np.int16)
+    base_mask = np.ones((h, w), dtype=bool)
+    for box in boxes:
+        _clear(base_mask, box)
+    scores = []
+    for t in range(MF_STEP, len(frames), MF_STEP):
+        mask = base_mask.copy()
+        if player[t] is not None:
+            x, y = player[t]
+            pw, ph = player_size
+            _clear(mask, (x - pw / 2, y - ph / 2, x + pw / 2, y + ph / 2))
+        if mask.any():
+            gray = cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY).astype(np.int16)
+            changed = np.abs(gray[mask] - first[mask]) > MF_PIXEL
+            scores.append(1.0 - float(changed.mean()))
+        else:
+            scores.append(1.0)
+    return float(np.mean(scores)) if scores else 1.0
+
+
+def _clear(mask: np.ndarray, box: tuple[float, float, float, float]) -> None:
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
