@@ -154,6 +154,26 @@ def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) ->
     return to_agent < to_board
 
 
+def _colour_index(frame: np.ndarray) -> np.ndarray:
+    """Each pixel's bin in a 32x32x32 colour cube (5 bits a channel)."""
+    q = (frame >> 3).astype(np.int32)
+    return (q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]
+
+
+def _colour_tables(appearance: Appearance) -> tuple[np.ndarray, np.ndarray]:
+    """Per colour bin: distance to the floor colour, and whether the agent is the nearest colour.
+
+    Looking colours up in a table is much cheaper than computing distances to
+    every palette colour for every pixel of every frame.
+    """
+    levels = np.arange(32, dtype=np.float32) * 8 + 3.5
+    cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
+    to_floor = np.abs(cube - appearance.palette["floor"]).sum(-1)
+    to_board = np.min([np.abs(cube - c).sum(-1) for c in appearance.palette.values()], axis=0)
+    to_agent = np.abs(cube - appearance.agent_color).sum(-1)
+    return to_floor.astype(np.float32), (to_agent < to_board).astype(np.uint8)
+
+
 def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     """T x H x W float32: how far each pixel is from the floor colour, with the agent painted out.
 
@@ -161,16 +181,12 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     codec noise does not flicker it). Pixels nearer the agent's colour than to
     every board colour, and a small ring around them, count as floor.
     """
-    floor = appearance.palette["floor"]
-    board = list(appearance.palette.values())
+    to_floor, is_agent = _colour_tables(appearance)
     kernel = np.ones((5, 5), np.uint8)
     out = np.empty(frames.shape[:3], dtype=np.float32)
     for t, frame in enumerate(frames):
-        f = frame.astype(np.float32)
-        to_floor = np.abs(f - floor).sum(-1)
-        to_agent = np.abs(f - appearance.agent_color).sum(-1)
-        to_board = np.min([np.abs(f - c).sum(-1) for c in board], axis=0)
-        agent = cv2.dilate((to_agent < to_board).view(np.uint8), kernel).astype(bool)
-        to_floor[agent] = 0.0
-        out[t] = to_floor
+        index = _colour_index(frame)
+        agent = cv2.dilate(is_agent[index], kernel).astype(bool)
+        out[t] = to_floor[index]
+        out[t][agent] = 0.0
     return out
