@@ -138,16 +138,15 @@ def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
 def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Warp every frame into the canonical raster, area-averaging first when shrinking a lot."""
     scale = float(np.sqrt(abs(np.linalg.det(video_to_canonical[:, :2]))))
-    m = video_to_canonical
-    if scale < 0.6:
-        f = min(1.0, scale * 1.5)
-        h, w = frames.shape[1:3]
-        nw, nh = max(1, round(w * f)), max(1, round(h * f))
-        fx, fy = nw / w, nh / h
-        m = compose(video_to_canonical, np.array([[1 / fx, 0, 0], [0, 1 / fy, 0]]))
-        frames = np.stack([cv2.resize(fr, (nw, nh), interpolation=cv2.INTER_AREA) for fr in frames])
+    # Shrink by a whole factor first (area averaging, OpenCV's fast path for integer factors),
+    # so the final bilinear warp never skips pixels; a fractional area resize costs ten times more.
+    k = max(1, int(1 / (scale * 1.3)))
+    m = compose(video_to_canonical, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)) if k > 1 else video_to_canonical
+    h, w = frames.shape[1:3]
     out = np.empty((len(frames), size[1], size[0], 3), dtype=np.uint8)
     for i, fr in enumerate(frames):
+        if k > 1:
+            fr = cv2.resize(fr[:h // k * k, :w // k * k], (w // k, h // k), interpolation=cv2.INTER_AREA)
         out[i] = cv2.warpAffine(fr, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out
 
@@ -166,13 +165,16 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
     canonical pixels. Shifts beyond ``limit`` are left in place (and
     reported), because a pan that large is the camera moving, not shake.
     """
-    window = cv2.createHanningWindow((canon.shape[2], canon.shape[1]), cv2.CV_32F)
+    # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
+    half = np.stack([cv2.pyrDown(s) for s in structure])
+    window = cv2.createHanningWindow((half.shape[2], half.shape[1]), cv2.CV_32F)
     shifts = np.zeros((len(canon), 2))
     out = canon.copy()
     size = (canon.shape[2], canon.shape[1])
     for i in range(1, len(canon)):
         # phaseCorrelate applies the window in place: give it copies.
-        (dx, dy), _ = cv2.phaseCorrelate(structure[0].copy(), structure[i].copy(), window)
+        (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i].copy(), window)
+        dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
         if 0.3 < np.hypot(dx, dy) <= limit:
             m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
