@@ -134,6 +134,35 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
 
 
 @cli.command()
+@click.option("--family", "families", multiple=True,
+              help="Family to calibrate; repeatable [default: every family that can draw labelled cases].")
+@click.option("--n", default=2, show_default=True, type=click.IntRange(min=1), help="Puzzles per family.")
+@click.option("--out", default=Path("results/calibration"), show_default=True, type=click.Path(path_type=Path),
+              help="Folder to write videos, verdicts and the confusion matrix to.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: CPU count].")
+@click.option("--seed", default=0, show_default=True, type=int, help="Base puzzle seed.")
+def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, seed: int) -> int:
+    """Measure the verifiers on labelled videos under every degradation.
+
+    Draws the reference solution and hard negatives of N puzzles per family,
+    passes each through every degradation preset (and none), writes the MP4s,
+    judges them and prints the confusion matrix per family x degradation, then
+    every wrong verdict with its video path. Exit code 0 unless the input is bad.
+    """
+    from tqdm import tqdm
+
+    from genreason.calibrate import CalibrationConfig, format_report, run_calibration
+
+    config = CalibrationConfig(out=out, families=families or None, n=n, jobs=jobs, seed=seed)
+    with tqdm(unit="video", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        result = run_calibration(config, on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
+                                 on_video=lambda _: bar.update(1))
+    click.echo(format_report(result))
+    click.echo(f"written: {out / 'verdicts.jsonl'}, {out / 'confusion.json'}, {out / 'confusion.md'}")
+    return 0
+
+
+@cli.command()
 @click.option("--puzzle", "puzzle_path", required=True, type=click.Path(path_type=Path),
               help="puzzle.json (or its folder).")
 @click.option("--video", "video_path", required=True, type=click.Path(path_type=Path), help="The video to judge.")

@@ -55,6 +55,21 @@ class Animator(Protocol):
                 hold_frames: int, num_frames: int | None) -> np.ndarray: ...
 
 
+@runtime_checkable
+class Calibratable(Protocol):
+    """A family that can draw labelled videos of its own puzzles, for ``genreason calibrate``.
+
+    ``calibration_cases`` returns the reference solution and the hard negatives
+    that apply to ``puzzle``, each an object with ``name`` (str), ``frames``
+    (T x H x W x 3 uint8), ``fps`` (float), ``legal`` (bool: the truth) and
+    ``single_frame`` (bool: the violation shows in one frame or between two
+    consecutive ones only, so dropping frames can erase it), like
+    :class:`puzzles.negatives.Case`. ``seed`` drives any random choice.
+    """
+
+    def calibration_cases(self, puzzle: Puzzle, seed: int) -> list[Any]: ...
+
+
 class NotApplicable(GenreasonError):
     """A baseline asked for a motion that a family does not define."""
 

@@ -1,8 +1,9 @@
-"""Skins and sprites shared by the grid families (maze now; trapfield and sokoban later).
+"""Skins and sprites shared by the grid families (maze, trapfield; sokoban later).
 
-A :class:`Skin` names the colours and sprite shapes of one look, together with
+A :class:`Look` names the colours and sprite shapes of one look, together with
 the words a prompt uses for them, so a prompt never describes a board that
-differs from the picture. Sprites are boolean masks computed from pixel
+differs from the picture. A maze :class:`Skin` adds walls; a family with other
+cell kinds (trapfield's traps) defines its own subclass of :class:`Look`. Sprites are boolean masks computed from pixel
 centres with numpy (or drawn by PIL without anti-aliasing), so a sprite is a
 single solid colour with hard edges and the same inputs always give the same
 pixels.
@@ -31,28 +32,26 @@ GOAL_FRACTION = 0.86  # goal sprite width over cell width
 
 
 @dataclass(frozen=True)
-class Skin:
-    """The look of a grid board and the words that describe it.
+class Look:
+    """What every grid skin shows: floor, margin, agent and goal, and the words for them.
 
     Attributes:
         name: the skin's name as used in suites and puzzle files.
-        floor, wall, background, agent, goal: RGB colours. ``background`` fills
+        floor, background, agent, goal: RGB colours. ``background`` fills
             the margin between the board and the frame's edge.
         agent_shape: one of :data:`AGENT_SHAPES`.
         goal_shape: one of :data:`GOAL_SHAPES`.
-        floor_name, wall_name, agent_colour, goal_colour: colour words for prompts.
+        floor_name, agent_colour, goal_colour: colour words for prompts.
     """
 
     name: str
     floor: RGB
-    wall: RGB
     background: RGB
     agent: RGB
     goal: RGB
     agent_shape: str
     goal_shape: str
     floor_name: str
-    wall_name: str
     agent_colour: str
     goal_colour: str
 
@@ -65,6 +64,19 @@ class Skin:
     def goal_words(self) -> str:
         """How a prompt names the goal, e.g. ``green square``."""
         return f"{self.goal_colour} {self.goal_shape}"
+
+
+@dataclass(frozen=True)
+class Skin(Look):
+    """The look of a board with wall cells (the maze).
+
+    Attributes:
+        wall: the RGB colour of wall cells.
+        wall_name: its colour word for prompts.
+    """
+
+    wall: RGB
+    wall_name: str
 
 
 SKINS: dict[str, Skin] = {s.name: s for s in (
@@ -126,6 +138,14 @@ def _flag(size: int) -> np.ndarray:
     return flag
 
 
+def _spikes(size: int) -> np.ndarray:
+    """Three spikes side by side, bases along the bottom edge, tips at the top."""
+    mask = np.zeros((size, size), dtype=bool)
+    for left in (-1.0, -1.0 / 3.0, 1.0 / 3.0):
+        mask |= _polygon(size, [(left, 1.0), (left + 1.0 / 3.0, -1.0), (left + 2.0 / 3.0, 1.0)])
+    return mask
+
+
 def sprite_mask(shape: str, size: int) -> np.ndarray:
     """A ``size`` x ``size`` boolean mask of ``shape``, filling the square edge to edge."""
     x, y = _centred_grid(size)
@@ -138,6 +158,8 @@ def sprite_mask(shape: str, size: int) -> np.ndarray:
         "ring": lambda: (r2 <= 1.0) & (r2 >= 0.55 ** 2),
         "star": lambda: _star(size),
         "flag": lambda: _flag(size),
+        "cross": lambda: (np.abs(x - y) <= 0.3) | (np.abs(x + y) <= 0.3),  # an X, corner to corner
+        "spikes": lambda: _spikes(size),
     }
     if shape not in masks:
         raise UnknownName("sprite shape", shape, list(masks))
@@ -146,6 +168,7 @@ def sprite_mask(shape: str, size: int) -> np.ndarray:
 
 AGENT_SHAPES = ("disc", "square", "diamond", "triangle")
 GOAL_SHAPES = ("square", "ring", "star", "flag")
+MARK_SHAPES = ("cross", "spikes")  # drawn on a cell to mark it (a trap)
 
 
 def sprite_size(cell_size: int, fraction: float) -> int:
@@ -193,11 +216,11 @@ class Sprite:
         return (float(x0), float(y0), float(x0 + self.size), float(y0 + self.size))
 
 
-def agent_sprite(skin: Skin, cell_size: int) -> Sprite:
+def agent_sprite(skin: Look, cell_size: int) -> Sprite:
     return Sprite(sprite_mask(skin.agent_shape, sprite_size(cell_size, AGENT_FRACTION)), skin.agent)
 
 
-def goal_sprite(skin: Skin, cell_size: int) -> Sprite:
+def goal_sprite(skin: Look, cell_size: int) -> Sprite:
     return Sprite(sprite_mask(skin.goal_shape, sprite_size(cell_size, GOAL_FRACTION)), skin.goal)
 
 

@@ -31,20 +31,27 @@ class CellChange:
 
 def board_threshold(appearance: Appearance) -> float:
     """How different a pixel must be to count as changed: a fraction of the board's own contrast."""
-    colours = [c for k, c in appearance.palette.items() if k in ("floor", "wall", "goal")]
+    colours = [appearance.floor, *[c for code, c in appearance.cell_colours.items() if code != "."]]
+    if appearance.goal is not None:
+        colours.append(appearance.goal)
     pairs = [float(np.abs(a - b).sum()) for i, a in enumerate(colours) for b in colours[i + 1:]]
     contrast = min(pairs) if pairs else 150.0
     return float(np.clip(0.4 * contrast, 25.0, 200.0))
 
 
-def changed_cells(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance) -> np.ndarray:
-    """T x R x C boolean (R, C include the margin ring): which cells differ from the empty board."""
+def changed_cells(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance,
+                  in_view: np.ndarray) -> np.ndarray:
+    """T x R x C boolean (R, C include the margin ring): which cells differ from the empty board.
+
+    ``in_view`` (H x W) marks the canonical pixels that show the video itself;
+    the rest (beyond the video's edges) is never judged.
+    """
     t, h, w = diff.shape[:3]
     rows, cols = h // CELL, w // CELL
     differs = diff > board_threshold(appearance)
     kernel = np.ones((5, 5), np.uint8)
     hidden = np.stack([cv2.dilate(m.astype(np.uint8), kernel) for m in agent_masks]).astype(bool)
-    visible = ~hidden
+    visible = ~hidden & in_view
     shape = (t, rows, CELL, cols, CELL)
     inner = (slice(None), slice(None), slice(INSET, CELL - INSET), slice(None), slice(INSET, CELL - INSET))
     vis = visible[:, :rows * CELL, :cols * CELL].reshape(shape)[inner].sum(axis=(2, 4))
@@ -68,23 +75,25 @@ def persistent_changes(changed: np.ndarray) -> list[CellChange]:
     return found
 
 
-def first_frame_mismatches(background: np.ndarray, walls: np.ndarray, skip: set[tuple[int, int]],
+def first_frame_mismatches(background: np.ndarray, codes: list[str], skip: set[tuple[int, int]],
                            appearance: Appearance) -> list[tuple[int, int]]:
     """Cells whose look in the video's first frame contradicts the layout (a wall drawn as floor, or back).
 
-    Each cell's mean colour is compared with the median wall and floor colours.
+    Each cell's mean colour must be nearest to the typical colour of its own
+    layout code (``codes`` holds one string per row).
     """
-    if "wall" not in appearance.palette:
+    known = appearance.cell_colours
+    if len(known) < 2:
         return []
-    wall, floor = appearance.palette["wall"], appearance.palette["floor"]
+    names = list(known)
+    typical = np.stack([known[n] for n in names])
     wrong: list[tuple[int, int]] = []
-    for r in range(walls.shape[0]):
-        for c in range(walls.shape[1]):
-            if (r, c) in skip:
+    for r, row in enumerate(codes):
+        for c, code in enumerate(row):
+            if (r, c) in skip or code not in known:
                 continue
             y0, x0 = (r + MARGIN) * CELL + INSET, (c + MARGIN) * CELL + INSET
             mean = background[y0:y0 + CELL - 2 * INSET, x0:x0 + CELL - 2 * INSET].reshape(-1, 3).mean(axis=0)
-            looks_wall = np.abs(mean - wall).sum() < np.abs(mean - floor).sum()
-            if looks_wall != bool(walls[r, c]):
+            if names[int(np.abs(typical - mean).sum(-1).argmin())] != code:
                 wrong.append((r, c))
     return wrong

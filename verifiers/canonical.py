@@ -151,8 +151,17 @@ def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[
     return out
 
 
-def warp_image(image: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    return warp_frames(image[None], m, size)[0]
+def inside_video(video_size: tuple[int, int], video_to_canonical: np.ndarray, size: tuple[int, int],
+                 border: float) -> np.ndarray:
+    """Canonical pixels that show the video itself, at least ``border`` canonical pixels from its edge.
+
+    Outside, warping repeats the video's edge pixels, which shake or a pan
+    changes: such pixels say nothing about the board.
+    """
+    ones = np.ones((video_size[1], video_size[0]), np.uint8)
+    mask = cv2.warpAffine(ones, video_to_canonical, size, flags=cv2.INTER_NEAREST, borderValue=0)
+    radius = max(1, int(np.ceil(border)))
+    return cv2.erode(mask, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)).astype(bool)
 
 
 def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:

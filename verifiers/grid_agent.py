@@ -43,11 +43,20 @@ class GridAgentVerifier:
     version = "1"
     blocked_name = "wall"
 
-    def __init__(self, hysteresis: float = 0.15, wall_tolerance: float = 0.25, max_jump: float = 2.0,
+    def __init__(self, hysteresis: float = 0.15, wall_tolerance: float = 0.25, max_speed: float = 32.0,
                  max_lost_seconds: float = 0.2) -> None:
+        """Tolerances, in grid cells and seconds.
+
+        Args:
+            hysteresis: How far inside a cell (from its edge) the agent's centre must be to enter it.
+            wall_tolerance: How deep the centre may dip into a blocked cell (tracking noise).
+            max_speed: Cells per second beyond which a move between two frames is a teleport
+                (2 cells a frame at 16 fps; never less than 1.5 cells a frame).
+            max_lost_seconds: How long the agent may go unseen (never less than 3 frames).
+        """
         self.hysteresis = hysteresis
         self.wall_tolerance = wall_tolerance
-        self.max_jump = max_jump
+        self.max_speed = max_speed
         self.max_lost_seconds = max_lost_seconds
 
     def blocked(self, layout: GridLayout) -> np.ndarray:
@@ -78,15 +87,17 @@ class GridAgentVerifier:
                                          canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
         canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size)
+        in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
 
         # 3. Appearance from the first good frame; then shake removed against the board's structure.
         blocked = self.blocked(layout)
-        walls = layout.wall_mask()
         agent_cells = self._cells_under(layout, layout.agent_box)
-        open_cells = [(r, c) for r in range(layout.rows) for c in range(layout.cols) if not blocked[r, c]]
-        floor = [c for c in open_cells if c != layout.goal and layout.code(c) == "."]
-        wall_cells = [(r, c) for r in range(layout.rows) for c in range(layout.cols) if walls[r, c]]
-        appearance = tracking.measure_appearance(tracking.smooth(canon[:1])[0], floor, wall_cells,
+        cells_by_code: dict[str, list[tuple[int, int]]] = {".": []}
+        for r in range(layout.rows):
+            for c in range(layout.cols):
+                if (r, c) != layout.goal and (r, c) not in agent_cells:
+                    cells_by_code.setdefault(layout.code((r, c)), []).append((r, c))
+        appearance = tracking.measure_appearance(tracking.smooth(canon[:1])[0], cells_by_code,
                                                  layout.goal, agent_cells)
         if isinstance(appearance, str):
             return self._unreadable(appearance)
@@ -105,10 +116,10 @@ class GridAgentVerifier:
         if first:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
-        board_ok = self._judge_board(diff, sightings, appearance, walls, layout, shifts, first, events)
+        board_ok = self._judge_board(diff, sightings, appearance, layout, shifts, first, in_view, events)
 
         # 6. The trajectory.
-        rules = gridpath.PathRules(self.hysteresis, self.wall_tolerance, self.max_jump,
+        rules = gridpath.PathRules(self.hysteresis, self.wall_tolerance, max(1.5, self.max_speed / video.fps),
                                    max(3, round(self.max_lost_seconds * video.fps)))
         grid_positions = [None if p is None else geometry.canonical_to_grid(*p) for p in sightings.positions]
         frames = list(range(first, video.num_frames))
@@ -174,29 +185,42 @@ class GridAgentVerifier:
         return Sightings(positions, duplicated, agent_masks)
 
     def _judge_board(self, diff: np.ndarray, sightings: Sightings, appearance: tracking.Appearance,
-                     walls: np.ndarray, layout: GridLayout, shifts: np.ndarray, first: int,
-                     events: list[Event]) -> bool:
+                     layout: GridLayout, shifts: np.ndarray, first: int,
+                     in_view: np.ndarray, events: list[Event]) -> bool:
         ok = True
         skip = set(self._cells_under(layout, layout.agent_box)) | {layout.goal}
-        for cell in board.first_frame_mismatches(appearance.background, walls, skip, appearance):
+        for cell in board.first_frame_mismatches(appearance.background, layout.cells, skip, appearance):
             ok = False
-            want = "a wall" if walls[cell] else "open floor"
             events.append(Event(frame=first, kind="board_mismatch", message=(
-                f"frame {first}: cell {cell} should be {want} but does not look like it")))
+                f"frame {first}: cell {cell} should be {self.describe_code(layout.code(cell))} "
+                f"but does not look like it")))
         moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT * CELL
         if moved.any():
             ok = False
             t = int(np.argmax(moved)) + first
             events.append(Event(frame=t, kind="camera_moved",
                                 message=f"frame {t}: the camera moved (the whole board shifted)"))
-        changed = board.changed_cells(diff, sightings.agent_masks, appearance)
+        changed = board.changed_cells(diff, sightings.agent_masks, appearance, in_view)
         for change in board.persistent_changes(changed):
             ok = False
             t = change.frame + first
-            what = _describe(layout, change.cell)
+            what = self._describe(layout, change.cell)
             events.append(Event(frame=t, kind="board_changed",
                                 message=f"frame {t}: {what} at {change.cell} changed (erased, redrawn or covered)"))
         return ok
+
+    #: What each layout code is called in messages; subclasses add their own codes.
+    code_names = {".": "open floor", "#": "a wall"}
+
+    def describe_code(self, code: str) -> str:
+        return self.code_names.get(code, f"a {code!r} cell")
+
+    def _describe(self, layout: GridLayout, cell: tuple[int, int]) -> str:
+        if not layout.inside(cell):
+            return "the area around the board"
+        if cell == layout.goal:
+            return "the goal"
+        return "the " + self.describe_code(layout.code(cell)).removeprefix("a ").removeprefix("open ")
 
     @staticmethod
     def _to_puzzle_pixels(positions: list[tuple[float, float] | None], geometry: BoardGeometry,
@@ -239,7 +263,7 @@ class GridAgentVerifier:
                                               (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
         metrics.update(_path_metrics(path.cells, reference_cells, path.ended_on_goal, success))
         metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
-        metrics["max_wall_depth"] = round(path.max_penetration, 4)
+        metrics["max_blocked_depth"] = round(path.max_penetration, 4)
         return metrics
 
 
@@ -262,11 +286,3 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
 
 def _centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:
     return geometry.grid_to_canonical(cell[0] + 0.5, cell[1] + 0.5)
-
-
-def _describe(layout: GridLayout, cell: tuple[int, int]) -> str:
-    if not layout.inside(cell):
-        return "the area around the board"
-    if cell == layout.goal:
-        return "the goal"
-    return "the wall" if layout.code(cell) == "#" else "the floor"

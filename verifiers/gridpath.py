@@ -29,7 +29,7 @@ STEP = 0.05  # cells between samples along a segment
 class PathRules:
     hysteresis: float = 0.15  # how far inside a cell (from its edge, in cells) the centre must be to enter it
     wall_tolerance: float = 0.25  # how deep (cells) the centre may dip into a blocked cell (tracking noise)
-    max_jump: float = 2.0  # cells the agent may move between consecutive frames
+    max_jump: float = 2.0  # cells the agent may move between consecutive frames (see GridAgentVerifier)
     max_lost: int = 3  # frames the agent may go unseen
     max_duplicated: int = 1  # frames the agent may appear twice (a codec ghost)
 
@@ -104,9 +104,13 @@ def analyse_path(positions: list[Point | None], frames: list[int], duplicated: l
             continue
         if lost_since is not None:
             gap = i - lost_since
-            if gap > rules.max_lost:
-                fail(frames[lost_since], "lost", f"the agent vanished for {gap} frames")
             lost_since = None
+            if gap > rules.max_lost:
+                fail(frames[i - gap], "lost", f"the agent vanished for {gap} frames")
+                # Already a failure; where it went meanwhile is unknown, so judge no line across the gap.
+                last = (i, pos)
+                current = _reenter(result, current, pos, blocked, rules, goal, frame, blocked_name)
+                continue
         if last is not None:
             j, prev = last
             steps = i - j
@@ -121,7 +125,7 @@ def analyse_path(positions: list[Point | None], frames: list[int], duplicated: l
             if inside_blocked and crossing is None:
                 deepest = _cell(tuple(samples[int(depth.argmax())]))
                 crossing = (frame, deepest, current)
-            current = _advance(result, current, samples, pos, blocked, rules, goal, frame)
+            current = _advance(result, current, samples, pos, blocked, rules, goal, frame, blocked_name)
             if crossing is not None and (not inside_blocked or penetration.at(np.array([pos]))[0] == 0):
                 _report_crossing(fail, crossing, _cell(pos), blocked, blocked_name)
                 crossing = None
@@ -149,8 +153,14 @@ def _inside(blocked: np.ndarray, cell: Cell) -> bool:
     return 0 <= cell[0] < blocked.shape[0] and 0 <= cell[1] < blocked.shape[1]
 
 
+def _reenter(result: PathResult, current: Cell, pos: Point, blocked: np.ndarray, rules: PathRules, goal: Cell,
+             frame: int, blocked_name: str) -> Cell:
+    """Where the agent reappears after a long absence: take its cell without judging the way there."""
+    return _advance(result, current, np.array([pos]), pos, blocked, rules, goal, frame, blocked_name)
+
+
 def _advance(result: PathResult, current: Cell, samples: np.ndarray, pos: Point, blocked: np.ndarray,
-             rules: PathRules, goal: Cell, frame: int) -> Cell:
+             rules: PathRules, goal: Cell, frame: int, blocked_name: str) -> Cell:
     """Update the hysteresis cell, recording every open cell the segment passed well inside of."""
     candidate = _cell(pos)
     centre = (candidate[0] + 0.5, candidate[1] + 0.5)
@@ -163,13 +173,27 @@ def _advance(result: PathResult, current: Cell, samples: np.ndarray, pos: Point,
         if cell in (result.cells[-1], candidate) or not _open(blocked, cell):
             continue
         if max(abs(p[0] - cell[0] - 0.5), abs(p[1] - cell[1] - 0.5)) <= 0.5 - rules.hysteresis:
-            _enter(result, cell, goal, frame)
-    _enter(result, candidate, goal, frame)
+            _enter(result, cell, goal, frame, blocked, blocked_name)
+    _enter(result, candidate, goal, frame, blocked, blocked_name)
     return candidate
 
 
-def _enter(result: PathResult, cell: Cell, goal: Cell, frame: int) -> None:
+def _enter(result: PathResult, cell: Cell, goal: Cell, frame: int, blocked: np.ndarray,
+           blocked_name: str) -> None:
     previous = result.cells[-1]
+    if abs(cell[0] - previous[0]) == 1 and abs(cell[1] - previous[1]) == 1:
+        # A diagonal step: legal only as a corner rounded through an open side cell, which the
+        # path then passes through; squeezing between two blocked cells that touch at a corner is not.
+        sides = [(previous[0], cell[1]), (cell[0], previous[1])]
+        through = next((side for side in sides if _open(blocked, side)), None)
+        if through is None:
+            result.legal = False
+            result.events.append(Event(frame=frame, kind=f"{blocked_name}_crossed", message=(
+                f"frame {frame}: the agent squeezed diagonally from {previous} to {cell} between "
+                f"the {blocked_name} cells {sides[0]} and {sides[1]}")))
+        else:
+            _enter(result, through, goal, frame, blocked, blocked_name)
+            previous = through
     if previous == goal and cell != goal and result.reached_frame is not None:
         result.legal = False
         result.events.append(Event(frame=frame, kind="left_goal", message=(

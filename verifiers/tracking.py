@@ -29,7 +29,10 @@ class Appearance:
     background: np.ndarray  # H x W x 3 uint8, blurred, the board with the agent removed
     agent_color: np.ndarray  # RGB
     agent_area: float  # canonical pixels
-    palette: dict[str, np.ndarray]  # the board's own colours: floor, wall, goal, margin
+    floor: np.ndarray  # RGB of the floor
+    goal: np.ndarray | None  # RGB of the goal sprite, when it differs from the floor
+    cell_colours: dict[str, np.ndarray]  # typical mean colour of a cell, per layout code ('.', '#', 'T', ...)
+    board_colours: np.ndarray  # K x 3: the dominant colours of the empty board, whatever draws them
     threshold: float  # L1 colour distance above which a pixel differs from the empty board
 
 
@@ -51,10 +54,19 @@ def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """T x H x W uint16 L1 distance of every frame from the empty board (computed once, used twice)."""
+    """T x H x W uint16: how far every pixel lies outside what the empty board shows around it.
+
+    Each pixel is compared with the range of the board's colours in its 3x3
+    neighbourhood (an envelope), not with the single pixel behind it, so the
+    sub-pixel misregistration left after undoing shake does not light up every
+    edge. Computed once and used by tracking and by the board check.
+    """
+    kernel = np.ones((3, 3), np.uint8)
+    low, high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
     out = np.empty(smoothed.shape[:3], dtype=np.uint16)
     for t, frame in enumerate(smoothed):
-        np.sum(cv2.absdiff(frame, background), axis=-1, dtype=np.uint16, out=out[t])
+        outside = cv2.add(cv2.subtract(frame, high), cv2.subtract(low, frame))  # one of the two is 0
+        np.sum(outside, axis=-1, dtype=np.uint16, out=out[t])
     return out
 
 
@@ -65,14 +77,15 @@ def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
     return slice(y0, y0 + CELL), slice(x0, x0 + CELL)
 
 
-def measure_appearance(reference: np.ndarray, floor_cells: list[tuple[int, int]],
-                       wall_cells: list[tuple[int, int]], goal: tuple[int, int],
-                       agent_cells: list[tuple[int, int]]) -> Appearance | str:
+def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tuple[int, int]]],
+                       goal: tuple[int, int], agent_cells: list[tuple[int, int]]) -> Appearance | str:
     """Build the empty board and the agent model from the smoothed reference frame.
 
-    Returns a reason string when the agent or the board cannot be told apart.
+    ``cells_by_code`` lists the cells of each layout code (``.`` floor first of
+    all), without the goal's and the agent's cells. Returns a reason string when
+    the agent or the board cannot be told apart.
     """
-    floor_tiles = [reference[cell_slices(*c)] for c in floor_cells if c not in agent_cells]
+    floor_tiles = [reference[cell_slices(*c)] for c in cells_by_code.get(".", [])]
     if not floor_tiles:
         return "no free floor cell to learn the floor's look from"
     floor_tile = np.median(np.stack(floor_tiles), axis=0).round().astype(np.uint8)
@@ -90,23 +103,42 @@ def measure_appearance(reference: np.ndarray, floor_cells: list[tuple[int, int]]
         return "the agent cannot be told apart from the floor at its start cell"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
 
-    palette = {"floor": np.median(floor_tile.reshape(-1, 3), axis=0).astype(np.float32)}
-    if wall_cells:
-        palette["wall"] = np.median(np.stack([background[cell_slices(*c)].mean(axis=(0, 1))
-                                              for c in wall_cells]), axis=0)
+    floor = np.median(floor_tile.reshape(-1, 3), axis=0).astype(np.float32)
+    cell_colours = {code: np.median(np.stack([background[cell_slices(*c)].mean(axis=(0, 1)) for c in cells]),
+                                    axis=0).astype(np.float32)
+                    for code, cells in cells_by_code.items() if cells}
     goal_tile = background[cell_slices(*goal)]
     goal_pixels = goal_tile[distance(goal_tile, floor_tile) > 60].astype(np.float32)
-    if len(goal_pixels):
-        palette["goal"] = np.median(goal_pixels, axis=0)
-    ring = np.ones(reference.shape[:2], dtype=bool)
-    ring[CELL:-CELL, CELL:-CELL] = False
-    palette["margin"] = np.median(background[ring], axis=0).astype(np.float32)
+    goal_colour = np.median(goal_pixels, axis=0) if len(goal_pixels) else None
+    board_colours = dominant_colours(background)
 
-    contrast = min(float(np.abs(agent_color - c).sum()) for c in palette.values())
+    contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
     if contrast < 45:
         return "the agent's colour is too close to a board colour to track it"
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
-    return Appearance(background, agent_color, float(agent_mask.sum()), palette, threshold)
+    return Appearance(background, agent_color, float(agent_mask.sum()), floor, goal_colour, cell_colours,
+                      board_colours, threshold)
+
+
+def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) -> np.ndarray:
+    """The few colours that cover nearly all of an image (bins of 4 bits a channel), K x 3 float32.
+
+    Learned from the video's own empty board, so a renderer with trap marks,
+    textures or outlines we never drew still has all its colours known.
+    """
+    pixels = image.reshape(-1, 3)
+    q = (pixels >> 4).astype(np.int32)
+    bins = (q[:, 0] << 8) | (q[:, 1] << 4) | q[:, 2]
+    counts = np.bincount(bins, minlength=4096)
+    order = np.argsort(-counts, kind="stable")
+    colours = []
+    covered = 0
+    for b in order[:most]:
+        if counts[b] < 0.003 * len(pixels) or covered >= coverage * len(pixels):
+            break
+        colours.append(pixels[bins == b].mean(axis=0))
+        covered += counts[b]
+    return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
 def foreground(diff: np.ndarray, appearance: Appearance) -> np.ndarray:
@@ -134,9 +166,12 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
             continue
         x, y, w, h = stats[label, :4]
         window = labels[y:y + h, x:x + w] == label
-        color = np.median(frame[y:y + h, x:x + w][window], axis=0)
+        strength = diff[y:y + h, x:x + w]
+        # Judge the colour on the blob's core: on a small blurred sprite the rim outnumbers it.
+        core = window & (strength >= np.median(strength[window]))
+        color = np.median(frame[y:y + h, x:x + w][core], axis=0)
         like = _looks_like_agent(color, area, appearance)
-        weights = diff[y:y + h, x:x + w] * window
+        weights = strength * window
         total = float(weights.sum())
         ys, xs = np.mgrid[y:y + h, x:x + w]
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
@@ -149,9 +184,23 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
 def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) -> bool:
     if not MIN_AREA_RATIO * appearance.agent_area <= area <= MAX_AREA_RATIO * appearance.agent_area:
         return False
+    board = appearance.board_colours
     to_agent = float(np.abs(color - appearance.agent_color).sum())
-    to_board = min(float(np.abs(color - c).sum()) for c in appearance.palette.values())
-    return to_agent < to_board
+    if to_agent >= float(np.abs(board - color).sum(-1).min()):
+        return False
+    # A blend of two board colours (a shifted edge between a trap and the floor, say) is not the agent.
+    agent_l2 = float(np.linalg.norm(color - appearance.agent_color))
+    for i in range(len(board)):
+        for j in range(i + 1, len(board)):
+            if _to_segment(color, board[i], board[j]) < agent_l2:
+                return False
+    return True
+
+
+def _to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    ab = b - a
+    t = float(np.clip(np.dot(p - a, ab) / max(float(np.dot(ab, ab)), 1e-6), 0.0, 1.0))
+    return float(np.linalg.norm(p - (a + t * ab)))
 
 
 def _colour_index(frame: np.ndarray) -> np.ndarray:
@@ -168,8 +217,8 @@ def _colour_tables(appearance: Appearance) -> tuple[np.ndarray, np.ndarray]:
     """
     levels = np.arange(32, dtype=np.float32) * 8 + 3.5
     cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
-    to_floor = np.abs(cube - appearance.palette["floor"]).sum(-1)
-    to_board = np.min([np.abs(cube - c).sum(-1) for c in appearance.palette.values()], axis=0)
+    to_floor = np.abs(cube - appearance.floor).sum(-1)
+    to_board = np.min([np.abs(cube - c).sum(-1) for c in appearance.board_colours], axis=0)
     to_agent = np.abs(cube - appearance.agent_color).sum(-1)
     return to_floor.astype(np.float32), (to_agent < to_board).astype(np.uint8)
 

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from puzzles.grid import FLOOR, WALL
+from puzzles.grid_agent import farthest, open_graph
 
 Cell = tuple[int, int]
 
@@ -52,29 +53,6 @@ def carve(n: int, rng: np.random.Generator) -> list[str]:
         open_[nr, nc] = True
         stack.append((nr, nc))
     return ["".join(FLOOR if v else WALL for v in row) for row in open_]
-
-
-def open_graph(cells: list[str]) -> nx.Graph:
-    """The 4-neighbour graph of open cells."""
-    graph = nx.Graph()
-    for r, row in enumerate(cells):
-        for c, ch in enumerate(row):
-            if ch == WALL:
-                continue
-            graph.add_node((r, c))
-            if r > 0 and cells[r - 1][c] != WALL:
-                graph.add_edge((r - 1, c), (r, c))
-            if c > 0 and row[c - 1] != WALL:
-                graph.add_edge((r, c - 1), (r, c))
-    return graph
-
-
-def farthest(graph: nx.Graph, start: Cell) -> Cell:
-    """The open cell farthest from ``start`` by shortest path; ties go to the smallest ``(row, col)``."""
-    dist = nx.single_source_shortest_path_length(graph, start)
-    most = max(dist.values())
-    goal: Cell = min(cell for cell, d in dist.items() if d == most)
-    return goal
 
 
 def make_maze(n: int, seed: int) -> Maze:

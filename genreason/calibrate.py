@@ -1,0 +1,313 @@
+"""Calibrate the verifiers: how often they accept what is legal and reject what is not, per degradation.
+
+For every registered family that can draw labelled videos of its own puzzles
+(:class:`genreason.plugins.Calibratable`), ``n`` puzzles are generated (spread
+over the family's difficulties and skins, seeded), each drawn as the reference
+solution (legal) and as every hard negative that applies (illegal, see
+:mod:`puzzles.negatives` for the built-in families). Every case is passed
+through ``clean`` (no change) and every preset of
+:data:`genreason.degrade.DEGRADATIONS`, written as an H.264 MP4 and judged from
+that file by the family's verifier, exactly as ``genreason verify`` would.
+
+Written under ``out``:
+
+- ``puzzles/<puzzle id>/{puzzle.json,frame0.png}``
+- ``videos/<puzzle id>/<case>__<degradation>.mp4`` (``<puzzle id>`` starts with the family)
+- ``verdicts.jsonl``: one row per case x degradation (:class:`Row`)
+- ``confusion.json`` and ``confusion.md``: per family x degradation, true and
+  false accepts, true and false rejects, unreadable and skipped videos.
+
+Labels stay true to what the degraded video shows: a case whose violation lives
+in a single frame (or between two consecutive frames, e.g. a wall crossed
+between frame t and t+1) is not built under the degradations that drop frames
+(:data:`FRAME_DROPPING`), since the dropped frame may be the only evidence;
+such combinations are counted as ``skipped``, never as accepts or rejects.
+A video the verifier cannot judge (status ``unreadable``, or a file it cannot
+read) is counted as ``unreadable`` with its reason, apart from the four cells of
+the confusion matrix.
+
+Degrading, encoding and judging run in the worker processes of
+:func:`genreason.executors.verify_executor`, one task per video; a worker
+draws the cases of a puzzle once and keeps them while tasks of that puzzle come.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from genreason.degrade import DEGRADATIONS
+from genreason.errors import GenreasonError, UnknownName
+from genreason.executors import verify_executor, verify_task
+from genreason.fsutil import atomic_write_text
+from genreason.plugins import Calibratable, available, load_family, load_verifier
+from genreason.types import Puzzle, Video
+from genreason.video import write_mp4
+
+CLEAN = "clean"
+FRAME_DROPPING = frozenset({"fps-drop", "fps-jitter"})
+"""Degradations that drop frames: they skip the cases whose violation lives in a single frame."""
+ENCODE_PRESET = "veryfast"  # x264 preset of the written videos (crf 18): same artefacts, half the time
+COUNTS = ("true_accept", "false_accept", "true_reject", "false_reject", "unreadable", "skipped")
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """What to calibrate.
+
+    Attributes:
+        out: folder to write everything to.
+        families: family names to run; None: every registered Calibratable family.
+        n: puzzles per family.
+        jobs: worker processes (None: all cores; 1: inline).
+        degradations: names to apply (``clean`` and keys of DEGRADATIONS);
+            None: ``clean`` and every preset.
+        seed: base puzzle seed (puzzle i gets seed + i; it also seeds the cases).
+    """
+
+    out: Path
+    families: Sequence[str] | None = None
+    n: int = 2
+    jobs: int | None = None
+    degradations: Sequence[str] | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case x degradation: its truth and what the verifier said (one line of ``verdicts.jsonl``)."""
+
+    family: str
+    puzzle: str
+    difficulty: str
+    skin: str
+    case: str
+    degradation: str
+    legal: bool
+    accepted: bool | None  # None when skipped or unreadable
+    status: str  # ok, unreadable or skipped
+    reason: str | None
+    events: list[str]
+    video: str | None
+
+    @property
+    def outcome(self) -> str:
+        """Which count of the confusion matrix this row adds to (one of :data:`COUNTS`)."""
+        if self.status == "skipped":
+            return "skipped"
+        if self.status != "ok":
+            return "unreadable"
+        return f"{'true' if self.accepted == self.legal else 'false'}_{'accept' if self.accepted else 'reject'}"
+
+
+@dataclass
+class Calibration:
+    """The result: every row, and the counts per family and degradation."""
+
+    rows: list[Row]
+    confusion: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, float]:
+        counts = {k: sum(cell[k] for fam in self.confusion.values() for cell in fam.values()) for k in COUNTS}
+        positives = counts["true_accept"] + counts["false_reject"]
+        negatives = counts["true_reject"] + counts["false_accept"]
+        return {**counts,
+                "false_reject_rate": counts["false_reject"] / positives if positives else 0.0,
+                "false_accept_rate": counts["false_accept"] / negatives if negatives else 0.0}
+
+    def wrong(self) -> list[Row]:
+        """Every wrong verdict: false accepts first, then false rejects."""
+        order = {"false_accept": 0, "false_reject": 1}
+        return sorted((r for r in self.rows if r.outcome in order), key=lambda r: order[r.outcome])
+
+    def unreadable(self) -> list[Row]:
+        return [r for r in self.rows if r.outcome == "unreadable"]
+
+
+def degradation_names(selected: Sequence[str] | None = None) -> list[str]:
+    """``clean`` and every preset, or the ``selected`` ones checked against them."""
+    known = [CLEAN, *DEGRADATIONS]
+    if selected is None:
+        return known
+    for name in selected:
+        if name not in known:
+            raise UnknownName("degradation", name, known)
+    return list(dict.fromkeys(selected))
+
+
+def calibratable_families(selected: Sequence[str] | None = None) -> list[str]:
+    """Registered families that can draw labelled cases (all, or the ``selected`` ones, checked)."""
+    registered = list(available("puzzles"))
+    if selected is None:
+        return [name for name in registered if isinstance(load_family(name), Calibratable)]
+    for name in selected:
+        if name not in registered:
+            raise UnknownName("puzzle family", name, registered)
+        if not isinstance(load_family(name), Calibratable):
+            raise GenreasonError(f"the {name} family cannot draw calibration cases (no calibration_cases method)")
+    return list(dict.fromkeys(selected))
+
+
+def calibration_puzzles(family_name: str, n: int, seed: int = 0) -> list[Puzzle]:
+    """``n`` puzzles of a family: difficulties and skins in turn, seeds ``seed``, ``seed + 1``, ..."""
+    family = load_family(family_name)
+    puzzles = []
+    for i in range(n):
+        difficulty = family.difficulties[i % len(family.difficulties)]
+        skin = family.skins[i % len(family.skins)]
+        puzzle_seed = seed + i
+        puzzles.append(family.generate(puzzle_seed, difficulty, skin, f"{family.name}/{difficulty}/{puzzle_seed:06d}"))
+    return puzzles
+
+
+@dataclass(frozen=True)
+class _Task:
+    family: str
+    puzzle_path: Path
+    seed: int
+    case: str
+    degradation: str
+    video_path: Path
+
+
+@lru_cache(maxsize=1)  # tasks come puzzle by puzzle: keep the current puzzle's cases only
+def _cases(family_name: str, puzzle_path: Path, seed: int) -> dict[str, Any]:
+    family = load_family(family_name)
+    return {case.name: case for case in family.calibration_cases(Puzzle.load(puzzle_path), seed)}  # type: ignore[attr-defined]
+
+
+def _run_task(task: _Task, verifier: str) -> tuple[bool | None, str, str | None, list[str]]:
+    """Degrade, write and judge one video (in a worker): (accepted, status, reason, event kinds)."""
+    case = _cases(task.family, task.puzzle_path, task.seed)[task.case]
+    video = Video(frames=case.frames, fps=float(case.fps))
+    if task.degradation != CLEAN:
+        video = DEGRADATIONS[task.degradation](video)
+    task.video_path.parent.mkdir(parents=True, exist_ok=True)
+    write_mp4(task.video_path, video, preset=ENCODE_PRESET)
+    outcome = verify_task(verifier, task.puzzle_path, task.video_path)
+    if outcome.verdict is None:
+        return None, "unreadable", outcome.error, []
+    verdict = outcome.verdict
+    if verdict.status != "ok":
+        return None, verdict.status, verdict.reason, [e.kind for e in verdict.events]
+    return verdict.success, "ok", verdict.reason, sorted({e.kind for e in verdict.events})
+
+
+def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None] | None = None,
+                    on_video: Callable[[Row], None] | None = None) -> Calibration:
+    """Build, degrade, write and judge every case; write the verdicts and the confusion matrix.
+
+    Args:
+        config: what to run.
+        on_total: called once with the number of videos to judge, before the first.
+        on_video: called with each row as its verdict arrives.
+    """
+    if config.n < 1:
+        raise GenreasonError(f"n must be at least 1, got {config.n}")
+    degradations = degradation_names(config.degradations)
+    families = calibratable_families(config.families)
+    out = Path(config.out)
+
+    # Draw each puzzle's cases once here too, to know their names and labels (the workers redraw them).
+    plan: list[tuple[_Task, Row]] = []
+    skipped: list[Row] = []
+    verifiers = {}
+    verifier_of: dict[str, str] = {}
+    for family_name in families:
+        family = load_family(family_name)
+        verifiers[family.verifier] = load_verifier(family.verifier)
+        verifier_of[family_name] = family.verifier
+        for puzzle in calibration_puzzles(family_name, config.n, config.seed):
+            puzzle_path = puzzle.save(out / "puzzles" / puzzle.id)
+            for case in family.calibration_cases(puzzle, config.seed):  # type: ignore[attr-defined]
+                for degradation in degradations:
+                    base = {"family": family_name, "puzzle": puzzle.id, "difficulty": puzzle.difficulty,
+                            "skin": puzzle.skin, "case": case.name, "degradation": degradation,
+                            "legal": bool(case.legal)}
+                    if getattr(case, "single_frame", False) and degradation in FRAME_DROPPING:
+                        skipped.append(Row(**base, accepted=None, status="skipped", events=[], video=None,
+                                           reason="the violation lives in one frame, which this degradation may drop"))
+                        continue
+                    video_path = out / "videos" / puzzle.id / f"{case.name}__{degradation}.mp4"
+                    plan.append((_Task(family_name, puzzle_path, config.seed, case.name, degradation, video_path),
+                                 Row(**base, accepted=None, status="", reason=None, events=[],
+                                     video=str(video_path))))
+    if on_total is not None:
+        on_total(len(plan))
+
+    rows: list[Row] = list(skipped)
+    executor = verify_executor(config.jobs or os.cpu_count() or 1, verifiers)
+    try:
+        futures = [(executor.submit(_run_task, task, verifier_of[task.family]), row) for task, row in plan]
+        for future, row in futures:
+            accepted, status, reason, events = future.result()
+            done = Row(**{**asdict(row), "accepted": accepted, "status": status, "reason": reason, "events": events})
+            rows.append(done)
+            if on_video is not None:
+                on_video(done)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+    rows.sort(key=lambda r: (families.index(r.family), r.puzzle, r.case, degradations.index(r.degradation)))
+    result = Calibration(rows, confusion(rows, families, degradations))
+    write_results(result, out)
+    return result
+
+
+def confusion(rows: Sequence[Row], families: Sequence[str], degradations: Sequence[str]) -> dict:
+    """Counts (:data:`COUNTS`) per family and degradation."""
+    table = {f: {d: dict.fromkeys(COUNTS, 0) for d in degradations} for f in families}
+    for row in rows:
+        table[row.family][row.degradation][row.outcome] += 1
+    return table
+
+
+def format_table(result: Calibration) -> str:
+    """The confusion matrix as a Markdown table, one line per family x degradation, and a totals line."""
+    head = ["family", "degradation", "true acc", "false acc", "true rej", "false rej", "unreadable", "skipped"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for family, cells in result.confusion.items():
+        for degradation, cell in cells.items():
+            lines.append("| " + " | ".join([family, degradation, *(str(cell[k]) for k in COUNTS)]) + " |")
+    t = result.totals
+    lines.append("| " + " | ".join(["**all**", "", *(f"**{int(t[k])}**" for k in COUNTS)]) + " |")
+    return "\n".join(lines)
+
+
+def format_report(result: Calibration) -> str:
+    """The table, every wrong verdict (false accepts first) and every unreadable video, with paths, and totals."""
+    lines = [format_table(result), ""]
+    wrong = result.wrong()
+    lines.append(f"wrong verdicts: {len(wrong)}")
+    for r in wrong:
+        what = "FALSE ACCEPT" if r.outcome == "false_accept" else "false reject"
+        lines.append(f"  {what}: {r.puzzle} {r.case} under {r.degradation} (events: {', '.join(r.events) or 'none'})"
+                     f" -> {r.video}")
+    unreadable = result.unreadable()
+    lines.append(f"unreadable: {len(unreadable)}")
+    for r in unreadable:
+        lines.append(f"  {r.puzzle} {r.case} ({'legal' if r.legal else 'illegal'}) under {r.degradation}: "
+                     f"{r.reason} -> {r.video}")
+    t = result.totals
+    verdict = "OK" if t["false_accept"] == 0 else "FAIL: must be 0"
+    lines.append(f"totals: false accepts {int(t['false_accept'])} ({verdict}); false reject rate "
+                 f"{t['false_reject_rate']:.3f} ({int(t['false_reject'])} of "
+                 f"{int(t['true_accept'] + t['false_reject'])} readable legal videos); unreadable "
+                 f"{int(t['unreadable'])}; skipped {int(t['skipped'])}")
+    return "\n".join(lines)
+
+
+def write_results(result: Calibration, out: Path) -> None:
+    """``verdicts.jsonl``, ``confusion.json`` and ``confusion.md`` under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "verdicts.jsonl", "".join(json.dumps(asdict(r)) + "\n" for r in result.rows))
+    atomic_write_text(out / "confusion.json", json.dumps(
+        {"families": result.confusion, "totals": result.totals,
+         "frame_dropping": sorted(FRAME_DROPPING)}, indent=2) + "\n")
+    atomic_write_text(out / "confusion.md", format_table(result) + "\n")

@@ -1,0 +1,80 @@
+"""``genreason calibrate``: labelled cases through degradations, verdicts and a consistent confusion matrix."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from genreason.calibrate import (
+    COUNTS,
+    CalibrationConfig,
+    degradation_names,
+    run_calibration,
+)
+from genreason.cli import main
+from genreason.errors import UnknownName
+from genreason.plugins import Calibratable, load_family
+from puzzles.negatives import Case
+
+DEGRADATIONS = ["clean", "fps-drop"]  # two, to stay quick: ~12 s on 2 idle cores
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration")
+    result = run_calibration(CalibrationConfig(out=out, families=["maze"], n=1, jobs=2, degradations=DEGRADATIONS))
+    return out, result
+
+
+@pytest.mark.parametrize("name", ["maze", "trapfield"])
+def test_grid_families_are_calibratable_and_label_their_cases(name):
+    family = load_family(name)
+    assert isinstance(family, Calibratable)
+    puzzle = family.generate(0, "medium", family.skins[0], f"{name}/medium/000000")
+    cases = family.calibration_cases(puzzle, 0)
+    assert all(isinstance(c, Case) and c.frames.dtype == np.uint8 and c.frames.ndim == 4 for c in cases)
+    assert [c.name for c in cases if c.legal] == ["oracle"]
+    assert np.array_equal(cases[0].frames[0], puzzle.frame0())
+    names = {c.name for c in cases}
+    word = family.blocked_name
+    assert {f"{word}-glide", f"{word}-jump-between-frames", f"steps-on-{word}-and-back", "vanish-mid-path",
+            "duplicated", "goal-moved", "stops-one-short", "leaves-the-goal", "static", "camera-pans",
+            "camera-zooms"} <= names
+    assert len(names) == len(cases)
+
+
+def test_tiny_run_writes_consistent_files_and_accepts_no_illegal_video(tiny):
+    out, result = tiny
+    rows = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
+    cases = {r["case"] for r in rows}
+    assert len(rows) == len(cases) * len(DEGRADATIONS) == len(result.rows)
+
+    confusion = json.loads((out / "confusion.json").read_text())
+    cells = confusion["families"]["maze"]
+    assert list(cells) == DEGRADATIONS
+    for degradation, cell in cells.items():
+        assert sum(cell[k] for k in COUNTS) == len(cases)
+        outcome = Counter(r.outcome for r in result.rows if r.degradation == degradation)
+        assert {k: cell[k] for k in COUNTS} == {k: outcome[k] for k in COUNTS}
+    assert confusion["totals"]["false_accept"] == 0
+    assert cells["clean"]["true_accept"] == 1  # the oracle, untouched
+
+    # The fast crossing is skipped (not judged) under the frame-dropping degradation only.
+    skipped = [r for r in rows if r["status"] == "skipped"]
+    assert [(r["case"], r["degradation"]) for r in skipped] == [("wall-jump-between-frames", "fps-drop")]
+    for r in rows:
+        if r["status"] != "skipped":
+            assert (out / "videos" / r["puzzle"] / f"{r['case']}__{r['degradation']}.mp4").is_file()
+            assert r["video"].endswith(f"{r['puzzle']}/{r['case']}__{r['degradation']}.mp4")
+    assert (out / "puzzles" / rows[0]["puzzle"] / "puzzle.json").is_file()
+    assert (out / "confusion.md").read_text().startswith("| family | degradation |")
+
+
+def test_unknown_names_are_bad_input(tmp_path):
+    with pytest.raises(UnknownName):
+        degradation_names(["clean", "sepia"])
+    assert main(["calibrate", "--family", "chess", "--out", str(tmp_path)]) == 2
+    assert not any(tmp_path.iterdir())
