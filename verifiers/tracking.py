@@ -171,7 +171,10 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
         core = window & (strength >= np.median(strength[window]))
         color = np.median(frame[y:y + h, x:x + w][core], axis=0)
         like = _looks_like_agent(color, area, appearance)
-        weights = strength * window
+        # The centre is weighted by the plain difference from the board behind each pixel: the
+        # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
+        patch = (slice(y, y + h), slice(x, x + w))
+        weights = distance(frame[patch], appearance.background[patch]) * window
         total = float(weights.sum())
         ys, xs = np.mgrid[y:y + h, x:x + w]
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)

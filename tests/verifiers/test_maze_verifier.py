@@ -42,7 +42,7 @@ from maze_cases import (
 )
 
 from genreason.degrade import DEGRADATIONS
-from genreason.types import Video
+from genreason.types import Verdict, Video
 from puzzles.grid import Cell
 from puzzles.grid_agent import random_walk
 from puzzles.skins import SKINS, Sprite
@@ -57,10 +57,11 @@ def scene_params(cases: list[tuple[str, str]]) -> list:
     return [pytest.param(d, s, id=f"{d}/{s}") for d, s in cases]
 
 
-def assert_solved(sc: Scene, video: Video | np.ndarray) -> None:
+def assert_solved(sc: Scene, video: Video | np.ndarray) -> Verdict:
     """Assert the verifier judges ``video`` a success, printing its events and path otherwise."""
     verdict = verify(sc, video)
     assert verdict.status == "ok" and verdict.success, explain(verdict)
+    return verdict
 
 
 def assert_caught(sc: Scene, video: Video | np.ndarray, expected: frozenset[str],
@@ -94,7 +95,10 @@ def test_helpers_draw_exactly_what_the_oracle_sampler_draws():
 @pytest.mark.parametrize(("difficulty", "skin"), scene_params(ALL_SCENES))
 def test_oracle_is_solved(difficulty, skin):
     sc = scene(difficulty, skin)
-    assert_solved(sc, oracle(sc))
+    verdict = assert_solved(sc, oracle(sc))
+    # Exact on clean videos: VR-Bench's own metrics agree with the reference too.
+    assert verdict.metrics["sr"] == 1.0 and verdict.metrics["em"] == 1.0, verdict.metrics
+    assert verdict.metrics["exact_match"] == 1.0 and verdict.metrics["precision"] == 1.0
 
 
 @pytest.mark.parametrize("preset", sorted(DEGRADATIONS))
