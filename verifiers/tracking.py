@@ -65,8 +65,9 @@ def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
     low, high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
     out = np.empty(smoothed.shape[:3], dtype=np.uint16)
     for t, frame in enumerate(smoothed):
-        outside = cv2.add(cv2.subtract(frame, high), cv2.subtract(low, frame))  # one of the two is 0
-        np.sum(outside, axis=-1, dtype=np.uint16, out=out[t])
+        outside = cv2.add(cv2.subtract(frame, high), cv2.subtract(low, frame)).astype(np.uint16)  # one is 0
+        np.add(outside[..., 0], outside[..., 1], out=out[t])
+        out[t] += outside[..., 2]
     return out
 
 
@@ -193,17 +194,15 @@ def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) ->
         return False
     # A blend of two board colours (a shifted edge between a trap and the floor, say) is not the agent.
     agent_l2 = float(np.linalg.norm(color - appearance.agent_color))
-    for i in range(len(board)):
-        for j in range(i + 1, len(board)):
-            if _to_segment(color, board[i], board[j]) < agent_l2:
-                return False
-    return True
+    return bool(_to_blends(color, board).min(initial=np.inf) >= agent_l2)
 
 
-def _to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    ab = b - a
-    t = float(np.clip(np.dot(p - a, ab) / max(float(np.dot(ab, ab)), 1e-6), 0.0, 1.0))
-    return float(np.linalg.norm(p - (a + t * ab)))
+def _to_blends(p: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Distances from colour ``p`` to every segment joining two of ``colours`` (blends of two colours)."""
+    i, j = np.triu_indices(len(colours), k=1)
+    a, ab = colours[i], colours[j] - colours[i]
+    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-6), 0.0, 1.0)
+    return np.linalg.norm(p - (a + t[:, None] * ab), axis=-1)
 
 
 def _colour_index(frame: np.ndarray) -> np.ndarray:
