@@ -18,8 +18,9 @@ Written under ``out``:
   false accepts, true and false rejects, unreadable and skipped videos.
 
 Labels stay true to what the degraded video shows: a case whose violation lives
-in a single frame (or between two consecutive frames, e.g. a wall crossed
-between frame t and t+1) is not built under the degradations that drop frames
+in a single frame (or between two consecutive frames: a wall crossed between
+frame t and t+1, a 3-cell teleport, which at half the frame rate is within the
+speed of a fast glide) is not built under the degradations that drop frames
 (:data:`FRAME_DROPPING`), since the dropped frame may be the only evidence;
 such combinations are counted as ``skipped``, never as accepts or rejects.
 A video the verifier cannot judge (status ``unreadable``, or a file it cannot

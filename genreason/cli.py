@@ -164,7 +164,7 @@ def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, se
 
 @cli.command()
 @click.option("--puzzle", "puzzle_path", required=True, type=click.Path(path_type=Path),
-              help="puzzle.json (or its folder).")
+              help="puzzle.json (or its folder), or a VR-Bench state .json.")
 @click.option("--video", "video_path", required=True, type=click.Path(path_type=Path), help="The video to judge.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
@@ -174,8 +174,9 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
     1 not solved, 2 bad input or a video that cannot be judged.
     """
     from genreason.judge import judge_file
+    from genreason.vrbench import load_any_puzzle
 
-    puzzle = Puzzle.load(puzzle_path)
+    puzzle = load_any_puzzle(puzzle_path)
     try:
         family = load_family(puzzle.family)
     except UnknownName as exc:
@@ -185,6 +186,39 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
     if verdict.status != "ok":
         return EXIT_BAD_INPUT
     return EXIT_SOLVED if verdict.success else EXIT_NOT_SOLVED
+
+
+@cli.command()
+@click.option("--puzzles", "puzzles_dir", required=True, type=click.Path(path_type=Path),
+              help="A `genreason generate` folder, or a VR-Bench dataset (<game>/<skin>/<difficulty>/states/).")
+@click.option("--videos", "videos_dir", required=True, type=click.Path(path_type=Path),
+              help="The videos to judge (names: see results/README.md).")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: results/score-<videos folder name>].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
+def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool) -> int:
+    """Judge videos made elsewhere against a folder of puzzles.
+
+    Pairs every puzzle with its videos, verifies each, writes samples.jsonl and
+    summary.json into OUT and prints the summary. A puzzle without a video is
+    an error (counted unsolved). Exit code 0 unless the input is bad.
+    """
+    import os
+
+    from genreason.metrics import format_table
+    from genreason.score import score as run_score
+
+    out = out or Path("results") / f"score-{videos_dir.resolve().name}"
+    result = run_score(puzzles_dir, videos_dir, out, jobs or os.cpu_count() or 1)
+    for game, count in result.skipped.items():
+        click.echo(f"skipped {count} VR-Bench {game} state(s): not supported yet", err=True)
+    for record in result.records:
+        if record.status == "error":
+            click.echo(f"error: {record.sample_id}: {record.error}", err=True)
+    click.echo(result.summary.model_dump_json(indent=2) if as_json else format_table(result.summary))
+    if not as_json:
+        click.echo(f"written: {out / 'samples.jsonl'}, {out / 'summary.json'}")
+    return 0
 
 
 def _describe(puzzle: Puzzle, verdict: Verdict) -> str:

@@ -39,6 +39,7 @@ DEFAULT_FRAMES_PER_STEP = 2
 STATIC_FRAMES = 41
 VANISH_FRAMES = 10  # at 16 fps: 0.625 s, well over the verifiers' 0.2 s allowance
 DUPLICATE_FRAMES = 6
+BLOCKED_REST_STEPS = 2  # steps' worth of frames the agent rests on a blocked cell it steps onto
 
 Point = tuple[float, float]
 
@@ -338,12 +339,19 @@ def wall_jump(sc: Scene) -> np.ndarray | None:
 
 
 def step_on_and_back(sc: Scene) -> np.ndarray | None:
-    """The reference path with a detour onto a blocked cell beside it and straight back."""
+    """The reference path with a detour onto a blocked cell beside it, a rest there, and straight back.
+
+    The agent rests :data:`BLOCKED_REST_STEPS` steps' worth of frames on the
+    blocked cell: without the rest, at 2 frames a step, a single frame shows it
+    deeper than the cell's edge, and dropping that frame leaves a legal video.
+    """
     found = blocked_beside_path(sc)
     if found is None:
         return None
     i, cell = found
-    return render(sc, walk(sc, [*sc.path[:i + 1], cell, *sc.path[i:]]))
+    there = walk(sc, [*sc.path[:i + 1], cell], hold=BLOCKED_REST_STEPS * sc.frames_per_step)
+    back = walk(sc, [cell, *sc.path[i:]])
+    return render(sc, np.concatenate([there, back[1:]]))
 
 
 def teleport(sc: Scene) -> np.ndarray | None:
@@ -442,7 +450,8 @@ def calibration_cases(family: GridAgentFamily, puzzle: Puzzle, seed: int = 0) ->
     add(f"{b}-glide", wall_glide(sc))
     add(f"{b}-jump-between-frames", wall_jump(sc), single_frame=True)
     add(f"steps-on-{b}-and-back", step_on_and_back(sc))
-    add("teleport-along-corridor", teleport(sc))
+    # A teleport lives between two frames: at half the frame rate a 3-cell jump is within a fast glide's speed.
+    add("teleport-along-corridor", teleport(sc), single_frame=True)
     add("vanish-mid-path", vanish_mid(sc))
     add("vanish-at-end", vanish_end(sc))
     add("duplicated", duplicate(sc))
