@@ -93,6 +93,7 @@ class GridAgentFamily(Generic[LookT]):
     """
 
     name: ClassVar[str]
+    version: ClassVar[str]
     blocked: ClassVar[str] = WALL  # cell codes the agent may not enter
     blocked_name: ClassVar[str] = "wall"  # the word for a blocked cell, and the look's attribute with its colour
 
@@ -103,6 +104,21 @@ class GridAgentFamily(Generic[LookT]):
     def board(self, layout: GridLayout, look: LookT) -> np.ndarray:
         """The empty board (FRAME_SIZE x FRAME_SIZE x 3 uint8): everything but the agent."""
         raise NotImplementedError
+
+    def prompt(self, look: LookT) -> str:
+        """The task in words, naming what this skin shows."""
+        raise NotImplementedError
+
+    def assemble(self, puzzle_id: str, difficulty: str, skin: str, seed: int, cells: list[str], start: Cell,
+                 goal: Cell, path: list[Cell]) -> Puzzle:
+        """The puzzle of a generated board: its layout, first frame, prompt and reference path."""
+        look = self.look(skin)
+        layout = square_layout(cells, start, goal, look)
+        return Puzzle(
+            id=puzzle_id, family=self.name, family_version=self.version, difficulty=difficulty,
+            skin=skin, seed=seed, prompt=self.prompt(look), width=FRAME_SIZE, height=FRAME_SIZE,
+            layout=layout.model_dump(mode="json"),
+            solution={"path": [[r, c] for r, c in path]}, image=self.first_frame(layout, look))
 
     def first_frame(self, layout: GridLayout, look: LookT) -> np.ndarray:
         """The empty board with the agent on its start cell."""

@@ -19,7 +19,7 @@ import numpy as np
 from genreason.errors import UnknownName
 from genreason.types import Puzzle
 from puzzles.grid import FLOOR, WALL, GridLayout
-from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily, square_layout
+from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily
 from puzzles.maze.carve import make_maze
 from puzzles.skins import SKINS, Skin, get_skin, goal_sprite, paint_cells
 
@@ -53,17 +53,14 @@ class MazeFamily(GridAgentFamily[Skin]):
         """
         if difficulty not in SIZES:
             raise UnknownName("maze difficulty", difficulty, list(SIZES))
-        look = self.look(skin)
         maze = make_maze(SIZES[difficulty], seed)
-        layout = square_layout(maze.cells, maze.start, maze.goal, look)
-        return Puzzle(
-            id=puzzle_id, family=self.name, family_version=self.version, difficulty=difficulty,
-            skin=skin, seed=seed, prompt=prompt_for(look), width=FRAME_SIZE, height=FRAME_SIZE,
-            layout=layout.model_dump(mode="json"),
-            solution={"path": [[r, c] for r, c in maze.path]}, image=self.first_frame(layout, look))
+        return self.assemble(puzzle_id, difficulty, skin, seed, maze.cells, maze.start, maze.goal, maze.path)
 
     def look(self, skin: str) -> Skin:
         return get_skin(skin, self.skins)
+
+    def prompt(self, look: Skin) -> str:
+        return prompt_for(look)
 
     def board(self, layout: GridLayout, look: Skin) -> np.ndarray:
         """The board without the agent: background margin, floor and walls, and the goal."""

@@ -17,7 +17,7 @@ import numpy as np
 from genreason.errors import UnknownName
 from genreason.types import Puzzle
 from puzzles.grid import FLOOR, GridLayout
-from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily, square_layout
+from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily
 from puzzles.skins import (
     RGB,
     Look,
@@ -101,14 +101,11 @@ class TrapfieldFamily(GridAgentFamily[TrapSkin]):
         """
         if difficulty not in SIDES:
             raise UnknownName("trapfield difficulty", difficulty, list(SIDES))
-        look = self.look(skin)
         field = make_field(SIDES[difficulty], DENSITIES[difficulty], seed)
-        layout = square_layout(field.cells, field.start, field.goal, look)
-        return Puzzle(
-            id=puzzle_id, family=self.name, family_version=self.version, difficulty=difficulty,
-            skin=skin, seed=seed, prompt=prompt_for(look), width=FRAME_SIZE, height=FRAME_SIZE,
-            layout=layout.model_dump(mode="json"),
-            solution={"path": [[r, c] for r, c in field.path]}, image=self.first_frame(layout, look))
+        return self.assemble(puzzle_id, difficulty, skin, seed, field.cells, field.start, field.goal, field.path)
+
+    def prompt(self, look: TrapSkin) -> str:
+        return prompt_for(look)
 
     def look(self, skin: str) -> TrapSkin:
         if skin not in SKINS:
