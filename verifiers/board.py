@@ -46,19 +46,31 @@ def changed_cells(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appeara
     ``in_view`` (H x W) marks the canonical pixels that show the video itself;
     the rest (beyond the video's edges) is never judged.
     """
-    t, h, w = diff.shape[:3]
+    h, w = diff.shape[1:3]
     rows, cols = h // CELL, w // CELL
     differs = diff > board_threshold(appearance)
     kernel = np.ones((5, 5), np.uint8)
-    hidden = np.stack([cv2.dilate(m.astype(np.uint8), kernel) for m in agent_masks]).astype(bool)
-    visible = ~hidden & in_view
-    shape = (t, rows, CELL, cols, CELL)
-    inner = (slice(None), slice(None), slice(INSET, CELL - INSET), slice(None), slice(INSET, CELL - INSET))
-    vis = visible[:, :rows * CELL, :cols * CELL].reshape(shape)[inner].sum(axis=(2, 4))
-    hit = (differs & visible)[:, :rows * CELL, :cols * CELL].reshape(shape)[inner].sum(axis=(2, 4))
+    hidden = np.empty(agent_masks.shape, dtype=np.uint8)
+    for m, out in zip(agent_masks, hidden):
+        cv2.dilate(m.view(np.uint8), kernel, dst=out)
+    visible = ~hidden.view(bool) & in_view
+    vis = _inner_counts(visible, rows, cols)
+    hit = _inner_counts(differs & visible, rows, cols)
     area = (CELL - 2 * INSET) ** 2
     judged = vis >= MIN_VISIBLE * area
     return judged & (hit > CHANGED_FRACTION * np.maximum(vis, 1))
+
+
+def _inner_counts(mask: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """T x rows x cols: how many pixels of each cell's interior (``INSET`` trimmed) are set in ``mask``.
+
+    Summed as uint8 down each cell's rows first (at most CELL, no overflow), then across:
+    several times faster than numpy's generic boolean sum over both axes at once.
+    """
+    t = mask.shape[0]
+    cells = mask[:, :rows * CELL, :cols * CELL].view(np.uint8).reshape(t, rows, CELL, cols, CELL)
+    inner = cells[:, :, INSET:CELL - INSET, :, INSET:CELL - INSET]
+    return inner.sum(axis=2, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
 
 
 def persistent_changes(changed: np.ndarray) -> list[CellChange]:

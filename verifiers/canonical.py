@@ -175,17 +175,19 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
     reported), because a pan that large is the camera moving, not shake.
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
-    half = np.stack([cv2.pyrDown(s) for s in structure])
-    window = cv2.createHanningWindow((half.shape[2], half.shape[1]), cv2.CV_32F)
+    half = [cv2.pyrDown(s) for s in structure]
+    window = cv2.createHanningWindow((half[0].shape[1], half[0].shape[0]), cv2.CV_32F)
     shifts = np.zeros((len(canon), 2))
-    out = canon.copy()
+    out = canon  # copied only when a frame is actually moved: most videos hold still
     size = (canon.shape[2], canon.shape[1])
     for i in range(1, len(canon)):
         # phaseCorrelate applies the window in place: give it copies.
-        (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i].copy(), window)
+        (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i], window)  # half[i] is not used again
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
         if 0.3 < np.hypot(dx, dy) <= limit:
+            if out is canon:
+                out = canon.copy()
             m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
             out[i] = cv2.warpAffine(canon[i], m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out, shifts
