@@ -1,9 +1,9 @@
-"""The shared pipeline for puzzles where one agent walks a grid (maze; later trapfield and others).
+"""The shared pipeline for puzzles where one agent walks a grid (maze, trapfield).
 
 Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
 1. check the video can be judged (size, alignment onto the puzzle);
-2. warp every frame into canonical space and undo small shake;
-3. learn the empty board and the agent's look from the video's first good frame;
+2. warp every frame into canonical space;
+3. learn the empty board and the agent's look from the video's first good frame, then undo small shake;
 4. find the agent (and any copies) in every frame;
 5. check the board stays intact cell by cell;
 6. judge the trajectory (legal moves, no teleport, goal reached and held);
