@@ -18,7 +18,7 @@ from genreason.types import Puzzle
 from puzzles.animate import glide
 from puzzles.grid import WALL, Cell, GridLayout
 from puzzles.negatives import Case, calibration_cases
-from puzzles.skins import Look, agent_sprite, goal_sprite
+from puzzles.skins import Look, agent_sprite, goal_sprite, paint_cells
 
 FRAME_SIZE = 512
 MOTIONS = ("solution", "straight-line", "random-walk")
@@ -101,9 +101,23 @@ class GridAgentFamily(Generic[LookT]):
         """The skin called ``skin``; :class:`genreason.errors.UnknownName` otherwise."""
         raise NotImplementedError
 
-    def board(self, layout: GridLayout, look: LookT) -> np.ndarray:
-        """The empty board (FRAME_SIZE x FRAME_SIZE x 3 uint8): everything but the agent."""
+    def cell_colours(self, look: LookT) -> dict[str, tuple[int, int, int]]:
+        """The fill colour of each cell code."""
         raise NotImplementedError
+
+    def mark_cells(self, image: np.ndarray, layout: GridLayout, look: LookT) -> None:
+        """Draw marks over cells (a trap's cross, say); none by default."""
+
+    def board(self, layout: GridLayout, look: LookT) -> np.ndarray:
+        """The empty board (FRAME_SIZE x FRAME_SIZE x 3 uint8): margin, cells, their marks and the goal."""
+        cell_size = int(layout.cell_size)
+        image = np.empty((FRAME_SIZE, FRAME_SIZE, 3), dtype=np.uint8)
+        image[:] = look.background
+        origin = (int(layout.origin[0]), int(layout.origin[1]))
+        paint_cells(image, layout.cells, origin, cell_size, self.cell_colours(look))
+        self.mark_cells(image, layout, look)
+        goal_sprite(look, cell_size).paste(image, layout.cell_center(layout.goal))
+        return image
 
     def prompt(self, look: LookT) -> str:
         """The task in words, naming what this skin shows."""

@@ -14,14 +14,13 @@ agent composited at each frame's position.
 
 from __future__ import annotations
 
-import numpy as np
 
 from genreason.errors import UnknownName
 from genreason.types import Puzzle
-from puzzles.grid import FLOOR, WALL, GridLayout
-from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily
+from puzzles.grid import FLOOR, WALL
+from puzzles.grid_agent import GridAgentFamily
 from puzzles.maze.carve import make_maze
-from puzzles.skins import SKINS, Skin, get_skin, goal_sprite, paint_cells
+from puzzles.skins import SKINS, Skin, get_skin
 
 SIZES = {"easy": 7, "medium": 11, "hard": 15}
 
@@ -62,15 +61,8 @@ class MazeFamily(GridAgentFamily[Skin]):
     def prompt(self, look: Skin) -> str:
         return prompt_for(look)
 
-    def board(self, layout: GridLayout, look: Skin) -> np.ndarray:
-        """The board without the agent: background margin, floor and walls, and the goal."""
-        cell_size = int(layout.cell_size)
-        image = np.empty((FRAME_SIZE, FRAME_SIZE, 3), dtype=np.uint8)
-        image[:] = look.background
-        origin = (int(layout.origin[0]), int(layout.origin[1]))
-        paint_cells(image, layout.cells, origin, cell_size, {WALL: look.wall, FLOOR: look.floor})
-        goal_sprite(look, cell_size).paste(image, layout.cell_center(layout.goal))
-        return image
+    def cell_colours(self, look: Skin) -> dict[str, tuple[int, int, int]]:
+        return {WALL: look.wall, FLOOR: look.floor}
 
 
 def prompt_for(skin: Skin) -> str:

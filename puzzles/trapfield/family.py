@@ -17,13 +17,11 @@ import numpy as np
 from genreason.errors import UnknownName
 from genreason.types import Puzzle
 from puzzles.grid import FLOOR, GridLayout
-from puzzles.grid_agent import FRAME_SIZE, GridAgentFamily
+from puzzles.grid_agent import GridAgentFamily
 from puzzles.skins import (
     RGB,
     Look,
     Sprite,
-    goal_sprite,
-    paint_cells,
     sprite_mask,
     sprite_size,
 )
@@ -112,20 +110,16 @@ class TrapfieldFamily(GridAgentFamily[TrapSkin]):
             raise UnknownName("trapfield skin", skin, list(SKINS))
         return SKINS[skin]
 
-    def board(self, layout: GridLayout, look: TrapSkin) -> np.ndarray:
-        """The board without the agent: background margin, floor, traps with their marks, and the goal."""
-        cell_size = int(layout.cell_size)
-        image = np.empty((FRAME_SIZE, FRAME_SIZE, 3), dtype=np.uint8)
-        image[:] = look.background
-        origin = (int(layout.origin[0]), int(layout.origin[1]))
-        paint_cells(image, layout.cells, origin, cell_size, {TRAP: look.trap, FLOOR: look.floor})
-        mark = Sprite(sprite_mask(look.mark_shape, sprite_size(cell_size, MARK_FRACTION)), look.mark)
+    def cell_colours(self, look: TrapSkin) -> dict[str, tuple[int, int, int]]:
+        return {TRAP: look.trap, FLOOR: look.floor}
+
+    def mark_cells(self, image: np.ndarray, layout: GridLayout, look: TrapSkin) -> None:
+        """A cross or spikes over every trap."""
+        mark = Sprite(sprite_mask(look.mark_shape, sprite_size(int(layout.cell_size), MARK_FRACTION)), look.mark)
         for r, row in enumerate(layout.cells):
             for c, code in enumerate(row):
                 if code == TRAP:
                     mark.paste(image, layout.cell_center((r, c)))
-        goal_sprite(look, cell_size).paste(image, layout.cell_center(layout.goal))
-        return image
 
 
 def prompt_for(skin: TrapSkin) -> str:
