@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 from genreason.errors import BadInput
 from genreason.judge import judge_file
 from genreason.plugins import Verifier
-from genreason.types import Puzzle, Verdict
+from genreason.types import Verdict
+from genreason.vrbench import load_any_puzzle
 
 T = TypeVar("T")
 
@@ -41,7 +42,7 @@ class VerifyOutcome:
 
 
 def verify_task(verifier_name: str, puzzle_path: Path, video_path: Path) -> VerifyOutcome:
-    """Judge one written video against a saved puzzle with the named verifier of this process.
+    """Judge one written video against a saved puzzle (ours or a VR-Bench state) with the named verifier.
 
     Both are read from disk, so the verdict is exactly what ``genreason verify``
     says about the kept files, and a task carries paths rather than pixels.
@@ -50,7 +51,7 @@ def verify_task(verifier_name: str, puzzle_path: Path, video_path: Path) -> Veri
     """
     start = time.perf_counter()
     try:
-        verdict = judge_file(Puzzle.load(puzzle_path), video_path, _VERIFIERS[verifier_name])
+        verdict = judge_file(load_any_puzzle(puzzle_path), video_path, _VERIFIERS[verifier_name])
     except BadInput as exc:
         return VerifyOutcome(None, str(exc), time.perf_counter() - start)
     return VerifyOutcome(verdict, None, time.perf_counter() - start)

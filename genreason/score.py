@@ -16,18 +16,16 @@ puzzle file that cannot be read.
 
 from __future__ import annotations
 
-import multiprocessing
 import re
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from genreason.errors import BadInput, UnknownName
+from genreason.executors import VerifyOutcome, verify_executor, verify_task
 from genreason.fsutil import atomic_write_text
 from genreason.metrics import Summary, summarize
-from genreason.types import SampleRecord, Verdict, read_json, sample_id
+from genreason.types import SampleRecord, read_json, sample_id
 from genreason.vrbench import FAMILIES, is_vrbench_state, load_any_puzzle, state_names
 
 
@@ -121,59 +119,67 @@ def _indexed(folder: Path, stem: str, pattern: re.Pattern[str]) -> dict[int, Pat
 
 # -- judging ------------------------------------------------------------------------------------
 
-_VERIFIER_CACHE: dict[str, object] = {}
+@dataclass(frozen=True)
+class _Head:
+    """What a record needs to know of its puzzle, read without failing."""
+
+    puzzle_id: str
+    family: str
+    difficulty: str
+    skin: str
+    prompt: str
+    verifier: str | None  # None when the puzzle cannot be judged (``error`` says why)
+    error: str | None
 
 
-def judge_pair(puzzle_path: Path, video_path: Path) -> tuple[str | None, str | None, float]:
-    """(verdict JSON, error, seconds) for one video; runs in a worker process."""
-    from genreason.judge import judge_file
-    from genreason.plugins import load_family, load_verifier
+def _describe(puzzle_path: Path) -> _Head:
+    from genreason.plugins import load_family
 
-    start = time.perf_counter()
-    try:
-        puzzle = load_any_puzzle(puzzle_path)
-        try:
-            name = load_family(puzzle.family).verifier
-        except UnknownName as exc:
-            raise BadInput(puzzle_path, str(exc)) from None
-        if name not in _VERIFIER_CACHE:
-            _VERIFIER_CACHE[name] = load_verifier(name)
-        verdict = judge_file(puzzle, video_path, _VERIFIER_CACHE[name])  # type: ignore[arg-type]
-    except BadInput as exc:
-        return None, str(exc), time.perf_counter() - start
-    return verdict.model_dump_json(), None, time.perf_counter() - start
-
-
-def _describe(puzzle_path: Path) -> tuple[str, str, str, str, str, str | None]:
-    """(puzzle id, family, difficulty, skin, prompt, error) of a puzzle file, without failing."""
     try:
         p = load_any_puzzle(puzzle_path)
-        return p.id, p.family, p.difficulty, p.skin, p.prompt, None
+        try:
+            verifier = load_family(p.family).verifier
+        except UnknownName as exc:
+            raise BadInput(puzzle_path, str(exc)) from None
+        return _Head(p.id, p.family, p.difficulty, p.skin, p.prompt, verifier, None)
     except BadInput as exc:
         skin, difficulty = state_names(puzzle_path)
         game = puzzle_path.parent.parent.parent.parent.name if puzzle_path.parent.name == "states" else "unknown"
-        return f"unreadable/{puzzle_path.stem}", game or "unknown", difficulty, skin, "", str(exc)
+        return _Head(f"unreadable/{puzzle_path.stem}", game or "unknown", difficulty, skin, "", None, str(exc))
 
 
 def score(puzzles: Path, videos: Path, out: Path, jobs: int = 1,
           on_record: Callable[[SampleRecord], None] | None = None) -> ScoreResult:
-    """Judge every video found for the puzzles; write ``samples.jsonl`` and ``summary.json`` into ``out``."""
+    """Judge every video found for the puzzles; write ``samples.jsonl`` and ``summary.json`` into ``out``.
+
+    Videos are judged by :func:`genreason.executors.verify_task` in the same
+    executor as a bench run (a process pool for more than one job).
+    """
+    from genreason.plugins import load_verifier
+
     pairs, skipped = find_pairs(puzzles, videos)
     records: list[SampleRecord] = []
-    tasks: list[tuple[tuple, Path, Path, int]] = []
+    tasks: list[tuple[_Head, Path, Path, int]] = []
     for pair in pairs:
-        puzzle_id, family, difficulty, skin, prompt, error = _describe(pair.puzzle_path)
-        head = (puzzle_id, family, difficulty, skin, prompt)
-        if error or not pair.videos:
-            records.append(_record(head, 0, None, error or f"no video found (looked for {pair.looked_for})",
-                                   None, 0.0, pair.puzzle_path))
+        head = _describe(pair.puzzle_path)
+        if head.error or not pair.videos:
+            records.append(_record(head, 0, None, pair.puzzle_path,
+                                   error=head.error or f"no video found (looked for {pair.looked_for})"))
             continue
         for index, video in sorted(pair.videos.items()):
             tasks.append((head, pair.puzzle_path, video, index))
-    for (head, puzzle_path, video, index), (verdict, error, seconds) in zip(tasks, _run(tasks, jobs)):
-        records.append(_record(head, index, video, error, verdict, seconds, puzzle_path))
-        if on_record:
-            on_record(records[-1])
+    verifiers = {name: load_verifier(name) for name in {head.verifier for head, *_ in tasks if head.verifier}}
+    executor = verify_executor(jobs if len(tasks) > 1 else 1, verifiers)
+    try:
+        futures = [executor.submit(verify_task, head.verifier, puzzle_path, video)
+                   for head, puzzle_path, video, _ in tasks]
+        for (head, puzzle_path, video, index), future in zip(tasks, futures):
+            outcome = future.result()
+            records.append(_record(head, index, video, puzzle_path, outcome))
+            if on_record:
+                on_record(records[-1])
+    finally:
+        executor.shutdown(cancel_futures=True)
     records.sort(key=lambda r: (r.puzzle_id, r.index))
     samples = max((r.index for r in records), default=0) + 1
     summary = summarize(records, samples)
@@ -183,23 +189,15 @@ def score(puzzles: Path, videos: Path, out: Path, jobs: int = 1,
     return ScoreResult(records, summary, skipped)
 
 
-def _run(tasks: list, jobs: int) -> Iterator[tuple[str | None, str | None, float]]:
-    if jobs <= 1 or len(tasks) <= 1:
-        for _, puzzle_path, video, _ in tasks:
-            yield judge_pair(puzzle_path, video)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(judge_pair, [t[1] for t in tasks], [t[2] for t in tasks])
-
-
-def _record(head: tuple, index: int, video: Path | None, error: str | None, verdict: str | None,
-            seconds: float, puzzle_path: Path) -> SampleRecord:
-    puzzle_id, family, difficulty, skin, prompt = head
-    return SampleRecord(sample_id=sample_id(puzzle_id, index), puzzle_id=puzzle_id, family=family,
-                        difficulty=difficulty, skin=skin, index=index, seed=0, prompt=prompt,
+def _record(head: _Head, index: int, video: Path | None, puzzle_path: Path,
+            outcome: VerifyOutcome | None = None, error: str | None = None) -> SampleRecord:
+    error = error or (outcome.error if outcome else None)
+    return SampleRecord(sample_id=sample_id(head.puzzle_id, index), puzzle_id=head.puzzle_id, family=head.family,
+                        difficulty=head.difficulty, skin=head.skin, index=index, seed=0, prompt=head.prompt,
                         video=str(video) if video else None, status="error" if error else "ok", error=error,
-                        verdict=Verdict.model_validate_json(verdict) if verdict else None,
-                        timing={"verify_s": round(seconds, 3)}, extra={"puzzle_file": str(puzzle_path)})
+                        verdict=outcome.verdict if outcome and not error else None,
+                        timing={"verify_s": round(outcome.seconds, 3)} if outcome else {},
+                        extra={"puzzle_file": str(puzzle_path)})
 
 
-__all__ = ["Pair", "ScoreResult", "find_pairs", "judge_pair", "score"]
+__all__ = ["Pair", "ScoreResult", "find_pairs", "score"]
