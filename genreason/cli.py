@@ -17,10 +17,15 @@ import click
 
 import genreason
 from genreason.errors import BadInput, GenreasonError, UnknownName
-from genreason.plugins import GROUPS, available, load_family, load_verifier
+from genreason.plugins import GROUPS, available, load_family, load_verifier, tracker_args
 from genreason.types import ComponentSpec, Puzzle, Verdict
 
 EXIT_SOLVED, EXIT_NOT_SOLVED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+TRACKER_OPTION = click.option(
+    "--tracker", type=click.Choice(["classical", "cotracker"]), default="classical", show_default=True,
+    help="How grid verifiers follow the agent: colour and shape (no weights), or CoTracker3 point "
+         "tracks for an agent the model redraws (needs torch and a CoTracker checkout; CC-BY-NC).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,8 +114,9 @@ def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ..
               help="Run folder [default: results/<suite>-<model>-n<N>-seed<S>[-limit<K>]].")
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-sample error lines.")
+@TRACKER_OPTION
 def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
-          out: Path | None, jobs: int | None, quiet: bool) -> int:
+          out: Path | None, jobs: int | None, quiet: bool, tracker: str) -> int:
     """Sample videos for a suite, verify, summarize.
 
     Generates the suite's puzzles, asks the model for N videos per puzzle
@@ -122,7 +128,7 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
 
     out = out or default_out(suite, model, samples, seed, limit)
     config = BenchConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, samples=samples,
-                         limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet)
+                         limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet, tracker=tracker)
     try:
         summary = run_bench(config)
     except KeyboardInterrupt:
@@ -167,7 +173,8 @@ def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, se
               help="puzzle.json (or its folder), or a VR-Bench state .json.")
 @click.option("--video", "video_path", required=True, type=click.Path(path_type=Path), help="The video to judge.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
-def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
+@TRACKER_OPTION
+def verify(puzzle_path: Path, video_path: Path, as_json: bool, tracker: str) -> int:
     """Judge one video against one puzzle.
 
     Prints the verdict, its metrics and every event. Exit code: 0 solved,
@@ -181,7 +188,7 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
         family = load_family(puzzle.family)
     except UnknownName as exc:
         raise BadInput(puzzle_path, str(exc)) from None
-    verdict = judge_file(puzzle, video_path, load_verifier(family.verifier))
+    verdict = judge_file(puzzle, video_path, load_verifier(family.verifier, tracker_args(family.verifier, tracker)))
     click.echo(verdict.model_dump_json() if as_json else _describe(puzzle, verdict))
     if verdict.status != "ok":
         return EXIT_BAD_INPUT
@@ -196,7 +203,9 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: results/score-<videos folder name>].")
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool) -> int:
+@TRACKER_OPTION
+def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool,
+          tracker: str) -> int:
     """Judge videos made elsewhere against a folder of puzzles.
 
     Pairs every puzzle with its videos, verifies each, writes samples.jsonl and
@@ -209,7 +218,7 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
     from genreason.score import score as run_score
 
     out = out or Path("results") / f"score-{videos_dir.resolve().name}"
-    result = run_score(puzzles_dir, videos_dir, out, jobs or os.cpu_count() or 1)
+    result = run_score(puzzles_dir, videos_dir, out, jobs or os.cpu_count() or 1, tracker=tracker)
     for game, count in result.skipped.items():
         click.echo(f"skipped {count} VR-Bench {game} state(s): not supported yet", err=True)
     for record in result.records:

@@ -140,6 +140,18 @@ def load_verifier(name: str, args: dict[str, Any] | None = None) -> Verifier:
     return build("verifiers", name, args)
 
 
+def tracker_args(name: str, tracker: str) -> dict[str, Any]:
+    """Verifier ``name``'s arguments for a ``--tracker`` choice.
+
+    Empty for the default (``classical``) and for verifiers that have no
+    tracker to choose (they read their pieces by other means), so one option
+    applies across a suite that mixes families.
+    """
+    if tracker == "classical" or "tracker" not in _init_params(load_class("verifiers", name)):
+        return {}
+    return {"tracker": tracker}
+
+
 def load_sampler(name: str, args: dict[str, Any] | None = None) -> Sampler:
     return build("samplers", name, args)
 

@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from genreason.executors import VerifyOutcome, verify_executor, verify_task
 from genreason.metrics import Summary, summarize
-from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_sampler, load_verifier
+from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_sampler, load_verifier, tracker_args
 from genreason.seeding import sample_seed
 from genreason.store import RunFolder, RunManifest, SuiteRef, digest_ids
 from genreason.suites import PuzzleSpec, load_families, load_suite
@@ -43,6 +44,7 @@ class BenchConfig(BaseModel):
         out: The run folder; rerunning with the same settings resumes it.
         jobs: Verification processes (default: one per CPU); 1 verifies inline in this process.
         quiet: No progress bar and no per-sample error lines.
+        tracker: How grid verifiers follow the agent: ``classical`` or ``cotracker``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -55,6 +57,7 @@ class BenchConfig(BaseModel):
     out: Path
     jobs: int | None = Field(default=None, ge=1)
     quiet: bool = False
+    tracker: Literal["classical", "cotracker"] = "classical"
 
 
 def default_out(suite: str, model: str, samples: int, seed: int, limit: int | None = None) -> Path:
@@ -77,7 +80,7 @@ def run_bench(
     config: BenchConfig,
     *,
     sampler: Sampler | None = None,
-    verifier_for: Callable[[str], Verifier] = load_verifier,
+    verifier_for: Callable[..., Verifier] = load_verifier,
     family_for: Callable[[str], PuzzleFamily] = load_family,
     log: Callable[[str], None] | None = None,
 ) -> Summary:
@@ -86,7 +89,7 @@ def run_bench(
     Args:
         config: What to run and where.
         sampler: An already built sampler; by default ``config.model`` is loaded from the registry.
-        verifier_for: Verifier by name (a family's ``verifier``); by default from the registry.
+        verifier_for: Verifier by name (a family's ``verifier``) and arguments; by default from the registry.
         family_for: Puzzle family by name; by default from the registry.
         log: Where per-sample error lines go; by default stderr (nothing when ``quiet``).
 
@@ -99,14 +102,15 @@ def run_bench(
     families = load_families(suite, family_for)
     specs = suite.puzzles(families, config.limit)
     sampler = sampler or load_sampler(config.model.name, config.model.args)
-    verifiers = {f.verifier: verifier_for(f.verifier) for f in families.values()}
+    verifier_args = {f.verifier: tracker_args(f.verifier, config.tracker) for f in families.values()}
+    verifiers = {name: verifier_for(name, args) if args else verifier_for(name) for name, args in verifier_args.items()}
     folder = RunFolder(config.out)
     records = folder.start(RunManifest(
         suite=SuiteRef(name=suite.name, version=suite.version, source=suite.source, limit=config.limit,
                        n_puzzles=len(specs), puzzle_ids_sha256=digest_ids(s.id for s in specs)),
         families={name: f.version for name, f in families.items()},
         sampler=sampler.spec(),
-        verifiers={name: ComponentSpec(name=f.verifier) for name, f in families.items()},
+        verifiers={name: ComponentSpec(name=f.verifier, args=verifier_args[f.verifier]) for name, f in families.items()},
         samples=config.samples, seed=config.seed,
     ))
     done = {r.sample_id for r in records}

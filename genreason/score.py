@@ -149,13 +149,14 @@ def _describe(puzzle_path: Path) -> _Head:
 
 
 def score(puzzles: Path, videos: Path, out: Path, jobs: int = 1,
-          on_record: Callable[[SampleRecord], None] | None = None) -> ScoreResult:
+          on_record: Callable[[SampleRecord], None] | None = None, tracker: str = "classical") -> ScoreResult:
     """Judge every video found for the puzzles; write ``samples.jsonl`` and ``summary.json`` into ``out``.
 
     Videos are judged by :func:`genreason.executors.verify_task` in the same
-    executor as a bench run (a process pool for more than one job).
+    executor as a bench run (a process pool for more than one job). ``tracker``
+    picks how grid verifiers follow the agent (:func:`genreason.plugins.tracker_args`).
     """
-    from genreason.plugins import load_verifier
+    from genreason.plugins import load_verifier, tracker_args
 
     pairs, skipped = find_pairs(puzzles, videos)
     records: list[SampleRecord] = []
@@ -168,7 +169,7 @@ def score(puzzles: Path, videos: Path, out: Path, jobs: int = 1,
             continue
         for index, video in sorted(pair.videos.items()):
             tasks.append((head, pair.puzzle_path, video, index))
-    verifiers = {name: load_verifier(name) for name in {head.verifier for head, *_ in tasks if head.verifier}}
+    verifiers = {name: load_verifier(name, tracker_args(name, tracker)) for name in {head.verifier for head, *_ in tasks if head.verifier}}
     executor = verify_executor(jobs if len(tasks) > 1 else 1, verifiers)
     try:
         futures = [executor.submit(verify_task, head.verifier, puzzle_path, video)

@@ -164,6 +164,14 @@ def inside_video(video_size: tuple[int, int], video_to_canonical: np.ndarray, si
     return cv2.erode(mask, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)).astype(bool)
 
 
+MIN_SHAKE = 0.3  # canonical pixels: below this a frame is left where it is
+
+
+def shake_corrected(shift: np.ndarray, limit: float) -> bool:
+    """Whether :func:`stabilize` moved a frame back by ``shift``: small shake yes, a real pan no."""
+    return bool(MIN_SHAKE < np.hypot(shift[0], shift[1]) <= limit)
+
+
 def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
     """Undo small camera shake by phase correlation of each frame's board structure against frame 0.
 
@@ -185,7 +193,7 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
         (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i], window)  # half[i] is not used again
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
-        if 0.3 < np.hypot(dx, dy) <= limit:
+        if shake_corrected(shifts[i], limit):
             if out is canon:
                 out = canon.copy()
             m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])

@@ -15,18 +15,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from pydantic import ValidationError
 
-from genreason.errors import BadInput
+from genreason.errors import BadInput, GenreasonError
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.grid import GridLayout
-from verifiers import board, canonical, gridpath, tracking, vrbench
+from verifiers import board, canonical, gridpath, point_tracking, tracking, vrbench
 from verifiers.canonical import CELL, BoardGeometry
 
 MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too small to judge
 DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative) counts as a copy
 CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
+TRACKERS = ("classical", "cotracker")
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ class GridAgentVerifier:
     blocked_name = "wall"
 
     def __init__(self, hysteresis: float = 0.15, wall_tolerance: float = 0.25, max_speed: float = 32.0,
-                 max_lost_seconds: float = 0.2) -> None:
-        """Tolerances, in grid cells and seconds.
+                 max_lost_seconds: float = 0.2, tracker: str = "classical", tracker_repo: str | None = None,
+                 device: str | None = None) -> None:
+        """Tolerances, in grid cells and seconds, and how the agent is followed.
 
         Args:
             hysteresis: How far inside a cell (from its edge) the agent's centre must be to enter it.
@@ -53,7 +56,16 @@ class GridAgentVerifier:
             max_speed: Cells per second beyond which a move between two frames is a teleport
                 (2 cells a frame at 16 fps; never less than 1.5 cells a frame).
             max_lost_seconds: How long the agent may go unseen (never less than 3 frames).
+            tracker: ``classical`` (colour and shape, no weights) or ``cotracker`` (CoTracker3 point
+                tracks, for an agent the model redraws; needs torch and a CoTracker checkout).
+            tracker_repo: CoTracker's checkout or hub name (see :mod:`verifiers.point_tracking`).
+            device: torch device for the cotracker tracker (default: CUDA when available).
         """
+        if tracker not in TRACKERS:
+            raise GenreasonError(f"unknown tracker {tracker!r}: choose one of {', '.join(TRACKERS)}")
+        self.tracker = tracker
+        self.tracker_repo = tracker_repo
+        self.device = device
         self.hysteresis = hysteresis
         self.wall_tolerance = wall_tolerance
         self.max_speed = max_speed
@@ -108,6 +120,9 @@ class GridAgentVerifier:
         # 4. The agent in every frame.
         diff = tracking.difference(smoothed, appearance.background)
         sightings = self._sightings(smoothed, diff, appearance, geometry, layout)
+        if self.tracker == "cotracker" and sightings.positions[0] is not None:
+            sightings = self._point_tracked(video.frames[first:], sightings, to_canonical, shifts,
+                                            appearance, geometry, layout)
         if sightings.positions[0] is None:
             return self._unreadable("the agent is not found at its start cell in the first frame")
 
@@ -174,15 +189,37 @@ class GridAgentVerifier:
             duplicated.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
             positions.append(chosen.center)
             last = chosen.center
-        # A sprite's centroid need not be its cell centre (a triangle, a character with feet):
-        # measure the offset at the start and remove it everywhere.
-        start = _centre(geometry, layout.start)
-        if positions[0] is not None and math.dist(positions[0], start) < 0.3 * CELL:
-            du, dv = positions[0][0] - start[0], positions[0][1] - start[1]
-            positions = [None if p is None else (p[0] - du, p[1] - dv) for p in positions]
-        elif positions[0] is not None:
-            positions[0] = None  # the thing we see first is not at the start: not the agent we know
-        return Sightings(positions, duplicated, agent_masks)
+        return Sightings(_anchored(positions, _centre(geometry, layout.start)), duplicated, agent_masks)
+
+    def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,
+                       shifts: np.ndarray, appearance: tracking.Appearance, geometry: BoardGeometry,
+                       layout: GridLayout) -> Sightings:
+        """The agent followed by a point tracker from where the classical tracker saw it at the start.
+
+        Copies are still found by the classical tracker (a point tracker follows one
+        identity); the board check excludes a disc of the agent's size around each
+        tracked position, so a redrawn agent is not taken for a changed board.
+        """
+        to_video = canonical.invert(to_canonical)
+        queries = point_tracking.query_points(classical.agent_masks[0])
+        queries = queries @ to_video[:, :2].T + to_video[:, 2]
+        tracker = point_tracking.cotracker(self.tracker_repo, self.device)
+        raw = point_tracking.agent_track(tracker(frames, queries))
+        positions: list[tuple[float, float] | None] = []
+        limit = CAMERA_SHIFT * CELL
+        for t, p in enumerate(raw):
+            if p is None:
+                positions.append(None)
+                continue
+            u, v = to_canonical @ np.array([p[0], p[1], 1.0])
+            du, dv = shifts[t] if canonical.shake_corrected(shifts[t], limit) else (0.0, 0.0)
+            positions.append((float(u - du), float(v - dv)))
+        masks = classical.agent_masks.copy()
+        radius = max(1, round(1.2 * math.sqrt(appearance.agent_area / math.pi)))
+        for t, p in enumerate(positions):
+            if p is not None:
+                cv2.circle(masks[t].view(np.uint8), (round(p[0]), round(p[1])), radius, 1, -1)
+        return Sightings(_anchored(positions, _centre(geometry, layout.start)), classical.duplicated, masks)
 
     def _judge_board(self, diff: np.ndarray, sightings: Sightings, appearance: tracking.Appearance,
                      layout: GridLayout, shifts: np.ndarray, first: int,
@@ -282,6 +319,22 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
     if ended_on_goal and len(reference) > 1:
         out["step_deviation"] = (len(cells) - 1) / (len(reference) - 1) - 1.0
     return out
+
+
+def _anchored(positions: list[tuple[float, float] | None],
+              start: tuple[float, float]) -> list[tuple[float, float] | None]:
+    """Positions shifted so the first is the start cell's centre, or with the first dropped if it is not near it.
+
+    A sprite's centroid need not be its cell centre (a triangle, a character with
+    feet): the offset measured at the start is removed everywhere.
+    """
+    first = positions[0]
+    if first is None:
+        return positions
+    if math.dist(first, start) >= 0.3 * CELL:
+        return [None, *positions[1:]]  # what we see first is not at the start: not the agent we know
+    du, dv = first[0] - start[0], first[1] - start[1]
+    return [None if p is None else (p[0] - du, p[1] - dv) for p in positions]
 
 
 def _centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:
