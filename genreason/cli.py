@@ -115,8 +115,15 @@ def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ..
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-sample error lines.")
 @TRACKER_OPTION
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where videos are generated: this machine, or actors on a Ray cluster (one per GPU).")
+@click.option("--ray-address", help="Ray cluster to join [default: $RAY_ADDRESS, else a new local instance].")
+@click.option("--ray-actors", type=click.IntRange(min=1), help="Generation actors [default: one per GPU].")
+@click.option("--ray-gpus-per-actor", type=click.FloatRange(min=0),
+              help="GPUs each actor holds [default: 1 with GPUs, else 0].")
 def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
-          out: Path | None, jobs: int | None, quiet: bool, tracker: str) -> int:
+          out: Path | None, jobs: int | None, quiet: bool, tracker: str, executor: str, ray_address: str | None,
+          ray_actors: int | None, ray_gpus_per_actor: float | None) -> int:
     """Sample videos for a suite, verify, summarize.
 
     Generates the suite's puzzles, asks the model for N videos per puzzle
@@ -128,7 +135,9 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
 
     out = out or default_out(suite, model, samples, seed, limit)
     config = BenchConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, samples=samples,
-                         limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet, tracker=tracker)
+                         limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet, tracker=tracker,
+                         executor=executor, ray_address=ray_address, ray_actors=ray_actors,
+                         ray_gpus_per_actor=ray_gpus_per_actor)
     try:
         summary = run_bench(config)
     except KeyboardInterrupt:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
@@ -27,9 +27,12 @@ from genreason.metrics import Summary, summarize
 from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_sampler, load_verifier, tracker_args
 from genreason.seeding import sample_seed
 from genreason.store import RunFolder, RunManifest, SuiteRef, digest_ids
-from genreason.suites import PuzzleSpec, load_families, load_suite
+from genreason.suites import PuzzleSpec, Suite, load_families, load_suite
 from genreason.types import ComponentSpec, SampleRecord, SampleRequest, Video, sample_id
 from genreason.video import write_mp4
+
+if TYPE_CHECKING:
+    from genreason.distributed import RayGeneration
 
 
 class BenchConfig(BaseModel):
@@ -45,6 +48,11 @@ class BenchConfig(BaseModel):
         jobs: Verification processes (default: one per CPU); 1 verifies inline in this process.
         quiet: No progress bar and no per-sample error lines.
         tracker: How grid verifiers follow the agent: ``classical`` or ``cotracker``.
+        executor: ``local`` (this machine) or ``ray`` (actors on a Ray cluster, see
+            :mod:`genreason.distributed`).
+        ray_address: The cluster to join (default: ``$RAY_ADDRESS``, else a new local instance).
+        ray_actors: Generation actors (default: one per GPU, or one without GPUs).
+        ray_gpus_per_actor: GPUs each actor holds (default: 1 when the cluster has GPUs, else 0).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -58,6 +66,10 @@ class BenchConfig(BaseModel):
     jobs: int | None = Field(default=None, ge=1)
     quiet: bool = False
     tracker: Literal["classical", "cotracker"] = "classical"
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    ray_actors: int | None = Field(default=None, ge=1)
+    ray_gpus_per_actor: float | None = Field(default=None, ge=0)
 
 
 def default_out(suite: str, model: str, samples: int, seed: int, limit: int | None = None) -> Path:
@@ -74,6 +86,26 @@ class _Produced:
     video: Path | None = None
     error: str | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    node: str | None = None  # the machine that made the video, on a cluster
+
+
+class _LocalGeneration:
+    """Generation in this process: the sampler is called batch by batch, puzzle by puzzle."""
+
+    def __init__(self, sampler: Sampler) -> None:
+        self.sampler = sampler
+        self.spec = sampler.spec()
+
+    def verify_executor(self, jobs: int, verifiers: Mapping[str, Verifier]) -> Executor:
+        return verify_executor(jobs, verifiers)
+
+    def produce(self, todo: Sequence[tuple[PuzzleSpec, list[int]]], families: Mapping[str, PuzzleFamily],
+                folder: RunFolder, base_seed: int) -> Iterator[_Produced]:
+        for spec, missing in todo:
+            yield from _produce(spec, families[spec.family], missing, self.sampler, folder, base_seed)
+
+    def close(self) -> None:
+        pass
 
 
 def run_bench(
@@ -101,18 +133,15 @@ def run_bench(
     suite = load_suite(config.suite)
     families = load_families(suite, family_for)
     specs = suite.puzzles(families, config.limit)
-    sampler = sampler or load_sampler(config.model.name, config.model.args)
     verifier_args = {f.verifier: tracker_args(f.verifier, config.tracker) for f in families.values()}
     verifiers = {name: verifier_for(name, args) if args else verifier_for(name) for name, args in verifier_args.items()}
     folder = RunFolder(config.out)
-    records = folder.start(RunManifest(
-        suite=SuiteRef(name=suite.name, version=suite.version, source=suite.source, limit=config.limit,
-                       n_puzzles=len(specs), puzzle_ids_sha256=digest_ids(s.id for s in specs)),
-        families={name: f.version for name, f in families.items()},
-        sampler=sampler.spec(),
-        verifiers={name: ComponentSpec(name=f.verifier, args=verifier_args[f.verifier]) for name, f in families.items()},
-        samples=config.samples, seed=config.seed,
-    ))
+    generation = _start_generation(config, sampler)
+    try:
+        records = folder.start(_manifest(config, suite, families, specs, generation.spec, verifier_args))
+    except BaseException:
+        generation.close()
+        raise
     done = {r.sample_id for r in records}
     todo = [(spec, [i for i in range(config.samples) if sample_id(spec.id, i) not in done]) for spec in specs]
     todo = [(spec, missing) for spec, missing in todo if missing]
@@ -129,20 +158,19 @@ def run_bench(
             log(f"error: {record.sample_id}: {record.error}")
 
     jobs = config.jobs or os.cpu_count() or 1
-    executor = verify_executor(jobs, verifiers)
+    executor = generation.verify_executor(jobs, verifiers)
     pending: dict[Future[VerifyOutcome], _Produced] = {}
     try:
-        for spec, missing in todo:
-            family = families[spec.family]
-            for produced in _produce(spec, family, missing, sampler, folder, config.seed):
-                if produced.video is None:
-                    finish(_record(folder, produced))
-                    continue
-                future = executor.submit(verify_task, family.verifier,
-                                         folder.puzzle_dir(spec.id) / "puzzle.json", produced.video)
-                pending[future] = produced
-                # Bounded so that an interrupted run has little verified-but-unrecorded work.
-                _collect(pending, folder, finish, block=len(pending) >= 2 * jobs)
+        for produced in generation.produce(todo, families, folder, config.seed):
+            if produced.video is None:
+                finish(_record(folder, produced))
+                continue
+            puzzle = produced.request.puzzle
+            future = executor.submit(verify_task, families[puzzle.family].verifier,
+                                     folder.puzzle_dir(puzzle.id) / "puzzle.json", produced.video)
+            pending[future] = produced
+            # Bounded so that an interrupted run has little verified-but-unrecorded work.
+            _collect(pending, folder, finish, block=len(pending) >= 2 * jobs)
         while pending:
             _collect(pending, folder, finish, block=True)
     except KeyboardInterrupt:
@@ -152,9 +180,30 @@ def run_bench(
         progress.close()
         # After an interruption or a failure, do not wait for verifications still running.
         executor.shutdown(wait=not pending, cancel_futures=True)
+        generation.close()
     summary = summarize(records, config.samples)
     folder.write_summary(summary)
     return summary
+
+
+def _start_generation(config: BenchConfig, sampler: Sampler | None) -> _LocalGeneration | RayGeneration:
+    if config.executor == "ray":
+        from genreason.distributed import RayGeneration
+
+        return RayGeneration(config, sampler)
+    return _LocalGeneration(sampler or load_sampler(config.model.name, config.model.args))
+
+
+def _manifest(config: BenchConfig, suite: Suite, families: Mapping[str, PuzzleFamily], specs: Sequence[PuzzleSpec],
+              sampler: ComponentSpec, verifier_args: Mapping[str, dict[str, Any]]) -> RunManifest:
+    return RunManifest(
+        suite=SuiteRef(name=suite.name, version=suite.version, source=suite.source, limit=config.limit,
+                       n_puzzles=len(specs), puzzle_ids_sha256=digest_ids(s.id for s in specs)),
+        families={name: f.version for name, f in families.items()},
+        sampler=sampler,
+        verifiers={name: ComponentSpec(name=f.verifier, args=verifier_args[f.verifier]) for name, f in families.items()},
+        samples=config.samples, seed=config.seed,
+    )
 
 
 def _produce(spec: PuzzleSpec, family: PuzzleFamily, missing: Sequence[int], sampler: Sampler,
@@ -229,6 +278,7 @@ def _record(folder: RunFolder, produced: _Produced, outcome: VerifyOutcome | Non
         video=folder.relative(produced.video) if produced.video else None,
         status="error" if produced.error else "ok", error=produced.error,
         verdict=outcome.verdict if outcome else None, timing=produced.timing,
+        extra={"node": produced.node} if produced.node else {},
     )
 
 

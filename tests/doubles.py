@@ -108,3 +108,30 @@ def verifier_for(name: str) -> ToyVerifier:
     if name != "toy":
         raise UnknownName("verifier", name, ["toy"])
     return ToyVerifier()
+
+
+class DiesOnceSampler:
+    """The oracle, except that the first process to generate with it dies mid-batch (an actor lost to OOM).
+
+    The marker file, written just before dying, tells the restarted process to go on.
+    """
+
+    name = "dies-once"
+    max_batch = 1
+
+    def __init__(self, marker: str) -> None:
+        from samplers.baselines import OracleSampler
+
+        self.marker = marker
+        self.inner = OracleSampler()
+
+    def spec(self) -> ComponentSpec:
+        return ComponentSpec(name=self.name, args={"marker": self.marker})
+
+    def generate(self, requests: Sequence[SampleRequest]) -> Iterator[Video]:
+        import os
+
+        if not Path(self.marker).exists():
+            Path(self.marker).touch()
+            os._exit(1)
+        yield from self.inner.generate(requests)
