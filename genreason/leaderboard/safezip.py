@@ -84,6 +84,7 @@ class SafeZip:
         try:
             self._infos = check_headers(self._zip.infolist(), self.path.stat().st_size, limits)
             self.names = [info.filename for info in self._infos]
+            self._by_name = {info.filename: info for info in self._infos}
             self.sizes: dict[str, int] = {}
             self.sha256: dict[str, str] = {}
             for info in self._infos:  # every byte, before the caller uses any
@@ -120,10 +121,7 @@ class SafeZip:
         return digest.hexdigest()
 
     def _info(self, name: str) -> zipfile.ZipInfo:
-        for info in self._infos:
-            if info.filename == name:
-                return info
-        raise KeyError(name)
+        return self._by_name[name]
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """Decompress a member, counting bytes with a cap that does not trust its header."""

@@ -161,7 +161,7 @@ def _read_manifest(v: _Validation, archive: SafeZip) -> BundleManifest:
 def _json(archive: SafeZip, name: str) -> Any:
     try:
         return json.loads(archive.read(name).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BadInput(archive.path, f"{name} is not valid JSON ({exc})") from None
 
 
@@ -314,8 +314,8 @@ def _reverify(v: _Validation, archive: SafeZip, manifest: BundleManifest, record
     extracted: dict[str, Path] = {}
     for n, record in enumerate(with_video):
         entry = entries.get(record.sample_id)
-        if (entry is None or entry.member != record.video or record.puzzle_id not in puzzle_files
-                or record.family not in verifier_names):
+        if (entry is None or entry.member != record.video or not entry.included or entry.member not in archive.names
+                or record.puzzle_id not in puzzle_files or record.family not in verifier_names):
             problems.append(f"{record.sample_id}: its video is not the manifest's member for it")
             continue
         path = folder / f"v{n}.mp4"  # a name made here, never the member's
