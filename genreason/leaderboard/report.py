@@ -14,6 +14,7 @@ VALIDATION_FORMAT = "genreason.validation"
 VALIDATION_VERSION = 1
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 _SHOWN = 20  # mismatch lines printed; the JSON report has all of them
+_HEADLINE = ("success", "pass_at_k", "seed", "sha256", "prompt")
 
 
 class _Model(BaseModel):
@@ -80,7 +81,9 @@ def format_report(report: ValidationReport) -> str:
         lines.append(f"model: {report.model.name}({args})  suite: {report.suite.name} version "
                      f"{report.suite.version}, {report.suite.n_puzzles} puzzles x {report.samples} samples")
     lines += [f"[{check.status}] {check.name}: {check.message}" for check in report.checks]
-    for m in report.mismatches[:_SHOWN]:
+    # Success and pass@k first: they decide a ranking; the metrics that moved with them follow.
+    shown = sorted(report.mismatches, key=lambda m: not any(key in m.what for key in _HEADLINE))
+    for m in shown[:_SHOWN]:
         where = m.sample_id or "bundle"
         lines.append(f"  does not reproduce: {where}: {m.what}: claimed {_short(m.claimed)}, found {_short(m.found)}")
     if len(report.mismatches) > _SHOWN:
@@ -92,7 +95,8 @@ def format_report(report: ValidationReport) -> str:
             score = f": pass@1 {report.summary.overall.pass_at_k[0]:.3f}"
         lines.append(f"VALID ({how}){score}")
     else:
-        lines.append(report.status.upper())
+        failures = sum(check.status == "fail" for check in report.checks)
+        lines.append(f"{report.status.upper()}: {failures} check(s) failed")
     return "\n".join(lines)
 
 

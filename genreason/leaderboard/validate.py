@@ -235,7 +235,7 @@ def _check_puzzles(v: _Validation, manifest: BundleManifest, specs: list[PuzzleS
     """Regenerate every puzzle from its seed; return each puzzle.json written (for re-judging)."""
     families = {name: family_for(name) for name in {spec.family for spec in specs}}
     files: dict[str, Path] = {}
-    bad = 0
+    bad: list[str] = []
     if [p.id for p in manifest.puzzles] != [s.id for s in specs]:
         v.check("puzzles", False, "the manifest's puzzle list is not the suite's", fatal=True)
     for n, (spec, claim) in enumerate(zip(specs, manifest.puzzles, strict=True)):
@@ -248,9 +248,11 @@ def _check_puzzles(v: _Validation, manifest: BundleManifest, specs: list[PuzzleS
         wrong = [(key, value) for key, value in found.items() if getattr(claim, key) != value]
         for key, value in wrong:
             v.mismatch(None, f"puzzle {spec.id} {key}", getattr(claim, key), value)
-        bad += bool(wrong)
+        if wrong:
+            bad.append(f"{spec.id}: {', '.join(key for key, _ in wrong)}")
     v.check("puzzles", not bad, f"{len(specs)} regenerated from their seeds: seeds, skins, prompts, puzzle.json "
-            "and frame0.png identical" if not bad else f"{bad} of {len(specs)} do not match their regeneration")
+            "and frame0.png identical" if not bad
+            else f"{len(bad)} of {len(specs)} do not match their regeneration ({'; '.join(bad[:3])})")
     return files
 
 
