@@ -77,6 +77,9 @@ class SafeZip:
         self.limits = limits = limits or ZipLimits()
         if not self.path.is_file():
             raise BadInput(self.path, "bundle not found")
+        declared = declared_members(self.path)
+        if declared is not None and declared > limits.max_members:  # before zipfile builds one object per entry
+            raise UnsafeArchive(f"too many members: {declared} (at most {limits.max_members})")
         try:
             self._zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -150,6 +153,26 @@ class SafeZip:
 def _read_chunks(stream: IO[bytes]) -> Iterator[bytes]:
     while chunk := stream.read(_CHUNK):
         yield chunk
+
+
+def declared_members(path: Path) -> int | None:
+    """The member count the end-of-central-directory record declares (zip64 too), or None if not found."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - (1 << 16) - 22))  # the record and its comment (at most 64 KiB)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        total = int.from_bytes(tail[at + 10: at + 12], "little")
+        locator = at - 20
+        if total != 0xFFFF or locator < 0 or tail[locator: locator + 4] != b"PK\x06\x07":
+            return total
+        fh.seek(int.from_bytes(tail[locator + 8: locator + 16], "little"))
+        record = fh.read(40)  # the zip64 end record: its total count is at offset 32
+        if len(record) < 40 or record[:4] != b"PK\x06\x06":
+            return None
+        return int.from_bytes(record[32:40], "little")
 
 
 def check_headers(infos: list[zipfile.ZipInfo], archive_bytes: int, limits: ZipLimits) -> list[zipfile.ZipInfo]:
