@@ -270,3 +270,27 @@ def test_build_ranks_groups_and_rejects(bundles, tmp_path_factory, tmp_path):
         raise AssertionError("a cached validation should have been reused")
     again = build_site(folder, site, family_for=no_validation, verifier_for=no_validation)
     assert again == board
+
+
+def test_the_member_count_is_read_before_the_directory_is_parsed(tmp_path):
+    bundle = raw_zip(tmp_path / "many.zip", [("manifest.json", b"{}")])
+    data = bytearray(bundle.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8: end + 12] = (3392).to_bytes(2, "little") * 2
+    bundle.write_bytes(bytes(data))  # the end record now claims 3392 members on disk and in all
+    assert unsafe(validate_bundle(bundle, limits=ZipLimits(max_members=3000))) == (
+        "refused before extraction: too many members: 3392 (at most 3000)")
+
+
+def test_a_suite_path_or_another_verifier_version_is_refused(bundles, tmp_path):
+    def local_suite(content):
+        edit_json(content, "manifest.json", lambda m: m["suite"].update(name="/etc/evil.toml"))
+
+    report = validate_bundle(rewrite(bundles["oracle"], tmp_path / "a.zip", local_suite))
+    assert failed(report) == {"suite": "suite '/etc/evil.toml' is not installed"}
+
+    def old_verifier(content):
+        edit_json(content, "manifest.json", lambda m: m["verifiers"]["maze"].update(version="0"))
+
+    report = validate_bundle(rewrite(bundles["oracle"], tmp_path / "b.zip", old_verifier))
+    assert failed(report) == {"verifiers": "maze: maze 0 claimed, maze 1 installed"}
