@@ -249,6 +249,13 @@ def _describe(puzzle: Puzzle, verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+# Leaderboard submissions (genreason/leaderboard/): `submit` and `leaderboard validate|build`.
+from genreason.leaderboard.commands import leaderboard, submit
+
+cli.add_command(submit)
+cli.add_command(leaderboard)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     try:
