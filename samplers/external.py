@@ -61,9 +61,11 @@ class ExternalSampler:
     name = "external"
     max_batch = 1  # a decoded video can be large (hundreds of frames): hold one at a time
 
-    def __init__(self, videos: str, pattern: str = DEFAULT_PATTERN) -> None:
+    def __init__(self, videos: str = "", pattern: str = DEFAULT_PATTERN) -> None:
         self.videos = videos
         self.pattern = pattern
+        if not videos:  # a default rather than a required argument, so that a missing one gets this message
+            raise GenreasonError("the external sampler needs -a videos=DIR, the folder holding the videos")
         if not Path(videos).is_dir():
             raise BadInput(videos, "videos folder not found", "pass -a videos=DIR, the folder holding the videos")
         self._check_pattern()
