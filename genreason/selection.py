@@ -13,6 +13,8 @@ one a selector *keeps* is. Two selectors are compared:
 For each k the result is averaged exactly over every choice of k of a puzzle's
 n candidates (as the unbiased pass@k is), rather than taken from the first k
 only, which is one draw of the same quantity; ties go to the lower sample index.
+Since the verifier ranks every success first, its pick's success equals pass@k;
+what it shows is the reference metrics of the video kept, against the oracle's.
 """
 
 from __future__ import annotations
