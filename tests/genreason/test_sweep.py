@@ -9,7 +9,7 @@ import pytest
 from genreason.cli import main
 from genreason.errors import GenreasonError
 from genreason.runner import BenchConfig
-from genreason.sweep import Sweep, format_sweep, point_folder, run_sweep
+from genreason.sweep import Sweep, SweepCell, SweepPoint, format_sweep, point_folder, run_sweep
 from genreason.types import ComponentSpec
 
 # One easy maze: enough for the command-line tests.
@@ -107,3 +107,19 @@ def test_the_default_folder_of_a_sweep_is_apart_from_the_plain_run(tmp_path, cap
     assert main(["bench", "--model", "static", "--suite", tiny, "--jobs", "1", "--num-frames", "3", "--quiet"]) == 0
     assert (tmp_path / "results" / "tiny-static-n1-seed0-sweep" / "num_frames-3" / "run.json").is_file()
     assert not (tmp_path / "results" / "tiny-static-n1-seed0").exists()
+
+
+def test_curve_table_has_a_success_column_per_family_when_there_are_several():
+    def cell(success, n_errors=0):
+        return SweepCell(success=success, pass_at_k=[success, min(1.0, 2 * success)], best_of_k=[success],
+                         n_samples=4, n_errors=n_errors)
+
+    sweep = Sweep(model=ComponentSpec(name="m"), suite="s", samples=2, seed=0, limit=None, points=[
+        SweepPoint(value=17, run="num_frames-17", overall=cell(0.25, 1),
+                   families={"maze": cell(0.5, 1), "trapfield": cell(0.0)}),
+        SweepPoint(value=49, run="num_frames-49", overall=cell(0.75), families={"maze": cell(0.75)}),
+    ])
+    lines = [line.split() for line in format_sweep(sweep).splitlines()]
+    assert lines[0] == ["num_frames", "success", "pass@1", "pass@2", "success(maze)", "success(trapfield)", "errors"]
+    assert lines[1] == ["17", "0.250", "0.250", "0.500", "0.500", "0.000", "1"]
+    assert lines[2] == ["49", "0.750", "0.750", "1.000", "0.750", "-", "0"]  # a family missing at a value
