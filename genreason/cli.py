@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ import genreason
 from genreason.errors import BadInput, GenreasonError, UnknownName
 from genreason.plugins import GROUPS, available, load_family, load_verifier, tracker_args
 from genreason.types import ComponentSpec, Puzzle, Verdict
+
+if TYPE_CHECKING:  # imported when a command runs, not at start-up
+    from genreason.runner import BenchConfig
 
 EXIT_SOLVED, EXIT_NOT_SOLVED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -102,6 +106,15 @@ def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ..
     return args
 
 
+def _int_list(ctx: click.Context, param: click.Parameter, items: tuple[str, ...]) -> list[int]:
+    values = []
+    for item in (part.strip() for text in items for part in text.split(",")):
+        if not item.isdigit() or int(item) < 1:
+            raise click.BadParameter(f"{item!r} is not a positive whole number", ctx=ctx, param=param)
+        values.append(int(item))
+    return values
+
+
 @cli.command()
 @click.option("--model", required=True, help="Sampler name (see `genreason plugins`).")
 @click.option("-a", "--model-arg", "model_args", multiple=True, metavar="KEY=VALUE", callback=_key_values,
@@ -121,30 +134,53 @@ def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ..
 @click.option("--ray-actors", type=click.IntRange(min=1), help="Generation actors [default: one per GPU].")
 @click.option("--ray-gpus-per-actor", type=click.FloatRange(min=0),
               help="GPUs each actor holds [default: 1 with GPUs, else 0].")
+@click.option("--num-frames", "num_frames", multiple=True, callback=_int_list, metavar="N[,N...]",
+              help="Sweep the video length: one run per value (repeatable or a comma list), "
+                   "in <out>/num_frames-<N>/, and sweep.json.")
 def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
           out: Path | None, jobs: int | None, quiet: bool, tracker: str, executor: str, ray_address: str | None,
-          ray_actors: int | None, ray_gpus_per_actor: float | None) -> int:
+          ray_actors: int | None, ray_gpus_per_actor: float | None, num_frames: list[int]) -> int:
     """Sample videos for a suite, verify, summarize.
 
     Generates the suite's puzzles, asks the model for N videos per puzzle
     (sample i with seed SEED+i), verifies each written video and prints a
     summary table. Rerunning the same command resumes an interrupted run.
+    With --num-frames, runs once per value and prints success against it.
     """
-    from genreason.metrics import format_table
+    from genreason.metrics import format_best_of, format_table
     from genreason.runner import BenchConfig, default_out, run_bench
 
-    out = out or default_out(suite, model, samples, seed, limit)
+    default = default_out(suite, model, samples, seed, limit)
+    out = out or (default.with_name(default.name + "-sweep") if num_frames else default)
     config = BenchConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, samples=samples,
                          limit=limit, seed=seed, out=out, jobs=jobs, quiet=quiet, tracker=tracker,
                          executor=executor, ray_address=ray_address, ray_actors=ray_actors,
                          ray_gpus_per_actor=ray_gpus_per_actor)
+    if num_frames:
+        return _sweep(config, num_frames)
     try:
         summary = run_bench(config)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: rerun the same command to resume", err=True)
         return EXIT_INTERRUPTED
     click.echo(format_table(summary))
+    if summary.samples > 1:
+        click.echo(format_best_of(summary))
     click.echo(f"run folder: {out}")
+    return 0
+
+
+def _sweep(config: BenchConfig, values: list[int]) -> int:
+    from genreason.sweep import format_sweep, run_sweep
+
+    try:
+        sweep = run_sweep(config, values, on_point=lambda point, _: click.echo(
+            f"num_frames={point.value}: success {point.overall.success:.3f} ({config.out / point.run})", err=True))
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: rerun the same command to resume", err=True)
+        return EXIT_INTERRUPTED
+    click.echo(format_sweep(sweep))
+    click.echo(f"sweep folder: {config.out} (sweep.json)")
     return 0
 
 
@@ -223,7 +259,7 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
     """
     import os
 
-    from genreason.metrics import format_table
+    from genreason.metrics import format_best_of, format_table
     from genreason.score import score as run_score
 
     out = out or Path("results") / f"score-{videos_dir.resolve().name}"
@@ -234,6 +270,8 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
         if record.status == "error":
             click.echo(f"error: {record.sample_id}: {record.error}", err=True)
     click.echo(result.summary.model_dump_json(indent=2) if as_json else format_table(result.summary))
+    if not as_json and result.summary.samples > 1:
+        click.echo(format_best_of(result.summary))
     if not as_json:
         click.echo(f"written: {out / 'samples.jsonl'}, {out / 'summary.json'}")
     return 0

@@ -2,7 +2,8 @@
 
 The folder holds ``puzzles/<id>/{puzzle.json,frame0.png}`` (the same layout as
 a run folder) and an index of them in two forms: ``manifest.jsonl`` and
-``manifest.csv``, one row per puzzle, paths relative to the folder.
+``manifest.csv``, one row per puzzle, paths relative to the folder, including
+where the puzzle's video is expected (``video``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from pydantic import BaseModel, ConfigDict
 
 from genreason.fsutil import atomic_write_text
 from genreason.plugins import PuzzleFamily, load_family
-from genreason.store import puzzle_dir
+from genreason.store import puzzle_dir, video_name
 from genreason.suites import load_families, load_suite
+
+# Where the manifest asks for the videos rendered elsewhere: ``OUT/videos/``, so that
+# ``genreason score --puzzles OUT --videos OUT/videos`` and the ``external`` sampler
+# (``-a videos=OUT/videos``) find them under their default names.
+VIDEOS = "videos"
 
 
 class ExportRow(BaseModel):
@@ -33,6 +39,7 @@ class ExportRow(BaseModel):
     prompt: str
     image: str   # frame0.png, relative to the export folder
     puzzle: str  # puzzle.json, relative to the export folder
+    video: str   # where its sample-0 video is expected (sample i: ``__s<i>``), relative to the export folder
 
 
 def export_suite(suite_name: str, out: str | Path, limit: int | None = None,
@@ -58,7 +65,8 @@ def export_suite(suite_name: str, out: str | Path, limit: int | None = None,
         rows.append(ExportRow(id=puzzle.id, family=puzzle.family, difficulty=puzzle.difficulty,
                               skin=puzzle.skin, seed=puzzle.seed, prompt=puzzle.prompt,
                               image=(folder / "frame0.png").relative_to(out).as_posix(),
-                              puzzle=(folder / "puzzle.json").relative_to(out).as_posix()))
+                              puzzle=(folder / "puzzle.json").relative_to(out).as_posix(),
+                              video=f"{VIDEOS}/{video_name(puzzle.id, 0)}"))
         if on_puzzle:
             on_puzzle(rows[-1])
     atomic_write_text(out / "manifest.jsonl", "".join(row.model_dump_json() + "\n" for row in rows))

@@ -16,9 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genreason.selection import best_of_k, mean_best_of_k
 from genreason.types import SampleRecord
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: best_of_k and best_of_k_metrics in every row
 Z_95 = 1.959963984540054  # two-sided 95% normal quantile
 
 # The VR-Bench-compatible metrics averaged in a summary. ``sd`` (step deviation)
@@ -65,7 +66,10 @@ class Row(BaseModel):
     """One aggregated row: a family x difficulty, a family (``difficulty`` None), or overall (both None).
 
     ``pass_at_k[i]`` is pass@(i+1), averaged over the puzzles that have at least
-    ``i + 1`` samples.
+    ``i + 1`` samples. ``best_of_k[i]`` is the success of the candidate the
+    verifier keeps among i+1 (see :mod:`genreason.selection`);
+    ``best_of_k_metrics`` holds, for the ``verifier`` pick and the ``oracle``
+    pick, lists of the same shape for ``success``, ``em`` and ``precision``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -82,6 +86,8 @@ class Row(BaseModel):
     success_ci: tuple[float, float]
     metrics: dict[str, float] = Field(default_factory=dict)
     pass_at_k: list[float] = Field(default_factory=list)
+    best_of_k: list[float] = Field(default_factory=list)
+    best_of_k_metrics: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
 
 
 class Summary(BaseModel):
@@ -130,6 +136,7 @@ def _row(level: Literal["difficulty", "family"], family: str, difficulty: str | 
         if not values:
             break
         pass_at.append(sum(values) / len(values))
+    best = best_of_k(records, samples)
     return Row(
         level=level, family=family, difficulty=difficulty,
         n_puzzles=len(by_puzzle), n_samples=n, n_success=wins,
@@ -137,6 +144,7 @@ def _row(level: Literal["difficulty", "family"], family: str, difficulty: str | 
         n_unreadable=sum(r.verdict is not None and r.verdict.status == "unreadable" for r in records),
         success=wins / n, success_ci=wilson_interval(wins, n),
         metrics=_metric_means(records), pass_at_k=pass_at,
+        best_of_k=best["verifier"]["success"], best_of_k_metrics=best,
     )
 
 
@@ -176,6 +184,8 @@ def _mean_of_rows(rows: Sequence[Row]) -> Row:
         success_ci=(mean([r.success_ci[0] for r in rows]), mean([r.success_ci[1] for r in rows])),
         metrics=metrics,
         pass_at_k=[mean([r.pass_at_k[i] for r in rows]) for i in range(depth)],
+        best_of_k=[mean([r.best_of_k[i] for r in rows]) for i in range(min(len(r.best_of_k) for r in rows))],
+        best_of_k_metrics=mean_best_of_k([r.best_of_k_metrics for r in rows]),
     )
 
 
@@ -215,3 +225,36 @@ def _cells(row: Row, n_k: int) -> list[str]:
     return [row.family or "all", row.difficulty or "all", str(row.n_puzzles),
             f"{row.success:.3f} [{lo:.2f}, {hi:.2f}]", num(row.metrics.get("sr")), num(row.metrics.get("em")),
             *[num(row.pass_at_k[i]) if i < len(row.pass_at_k) else "-" for i in range(n_k)]]
+
+
+def format_best_of(summary: Summary) -> str:
+    """A plain-text best-of-k table: per family (and overall), per k, pass@k beside what each pick keeps.
+
+    ``verifier`` is the candidate the reference-free selection score keeps,
+    ``oracle`` the one closest to the reference path (:mod:`genreason.selection`).
+    Empty when there is one sample per puzzle (nothing to choose from).
+    """
+    if summary.samples < 2:
+        return ""
+    rows = list(summary.families)
+    if summary.overall is not None and len(rows) > 1:
+        rows.append(summary.overall)
+    names = [n for n in ("success", "em", "precision")
+             if any(n in r.best_of_k_metrics.get("verifier", {}) for r in rows)]
+    header = ["family", "k", "pass@k", *[f"{n}({pick})" for n in names for pick in ("verifier", "oracle")]]
+    lines = [header]
+    for row in rows:
+        for i in range(len(row.best_of_k)):
+            cells = [row.family or "all", str(i + 1),
+                     f"{row.pass_at_k[i]:.3f}" if i < len(row.pass_at_k) else "-"]
+            for name in names:
+                for pick in ("verifier", "oracle"):
+                    series = row.best_of_k_metrics.get(pick, {}).get(name, [])
+                    cells.append(f"{series[i]:.3f}" if i < len(series) else "-")
+            lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    title = ("best-of-k: the candidate kept among k by the verifier (reference-free selection score) "
+             "and by the oracle (closest to the reference path)")
+    return "\n".join([title] + ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                                          for i, (cell, w) in enumerate(zip(line, widths, strict=True)))
+                                for line in lines])

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from genreason.errors import GenreasonError, UnknownName
-from genreason.types import ComponentSpec, Puzzle, SampleRequest, Verdict, Video
+from genreason.types import ComponentSpec, Puzzle, SampleFailure, SampleRequest, Verdict, Video
 
 GROUPS = {
     "puzzles": "genreason.puzzles",
@@ -76,14 +76,18 @@ class NotApplicable(GenreasonError):
 
 @runtime_checkable
 class Sampler(Protocol):
-    """Turns requests (first frame, prompt, seed) into videos, one per request, in order."""
+    """Turns requests (first frame, prompt, seed) into videos, one per request, in order.
+
+    For a request it cannot serve, a sampler yields a :class:`SampleFailure`
+    (recorded as that sample's error) rather than raising, which fails the batch.
+    """
 
     name: str
     max_batch: int  # how many requests one ``generate`` call takes at most
 
     def spec(self) -> ComponentSpec: ...
 
-    def generate(self, requests: Sequence[SampleRequest]) -> Iterator[Video]: ...
+    def generate(self, requests: Sequence[SampleRequest]) -> Iterator[Video | SampleFailure]: ...
 
 
 @runtime_checkable

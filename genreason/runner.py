@@ -28,7 +28,7 @@ from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load
 from genreason.seeding import sample_seed
 from genreason.store import RunFolder, RunManifest, SuiteRef, digest_ids
 from genreason.suites import PuzzleSpec, Suite, load_families, load_suite
-from genreason.types import ComponentSpec, SampleRecord, SampleRequest, Video, sample_id
+from genreason.types import ComponentSpec, SampleFailure, SampleRecord, SampleRequest, Video, sample_id
 from genreason.video import write_mp4
 
 if TYPE_CHECKING:
@@ -230,7 +230,10 @@ def _produce(spec: PuzzleSpec, family: PuzzleFamily, missing: Sequence[int], sam
 
 
 def _generate(sampler: Sampler, chunk: Sequence[SampleRequest]) -> list[Video | str]:
-    """One video per request, or an error message for each request the sampler failed on."""
+    """One video per request, or an error message for each request the sampler failed on.
+
+    A sampler reports one failed request by yielding a :class:`SampleFailure`.
+    """
     outcomes: list[Video | str] = []
     failure = "the sampler returned no video for this request"
     try:
@@ -238,6 +241,7 @@ def _generate(sampler: Sampler, chunk: Sequence[SampleRequest]) -> list[Video | 
             if len(outcomes) == len(chunk):
                 break
             outcomes.append(video if isinstance(video, Video)
+                            else video.reason if isinstance(video, SampleFailure)
                             else f"the sampler returned a {type(video).__name__}, not a Video")
     except Exception as exc:  # one failed batch must not end a long run
         failure = f"sampler {sampler.name!r} failed: {type(exc).__name__}: {exc}"

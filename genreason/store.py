@@ -82,6 +82,15 @@ def puzzle_dir(root: Path, puzzle_id: str) -> Path:
     return root / "puzzles" / puzzle_id
 
 
+def video_name(puzzle_id: str, index: int) -> str:
+    """A sample's video file name: the puzzle id with ``/`` as ``__``, then ``__s<index>.mp4``.
+
+    Used in a run folder's ``videos/``, in the export manifest's ``video``
+    column, and by ``genreason score``, so one name works everywhere.
+    """
+    return f"{puzzle_id.replace('/', '__')}__s{index}.mp4"
+
+
 def digest_ids(ids: Iterable[str]) -> str:
     """A sha256 of an ordered list of ids (one per line)."""
     return hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()
@@ -153,7 +162,7 @@ class RunFolder:
         return puzzle_dir(self.root, puzzle_id)
 
     def video_path(self, puzzle_id: str, index: int) -> Path:
-        return self.root / "videos" / f"{puzzle_id.replace('/', '__')}__s{index}.mp4"
+        return self.root / "videos" / video_name(puzzle_id, index)
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the run folder, with forward slashes (how records refer to files)."""

@@ -174,6 +174,18 @@ class SampleRequest:
         return self.puzzle.frame0()
 
 
+@dataclass(frozen=True)
+class SampleFailure:
+    """What a sampler yields, in place of a :class:`Video`, for one request it could not serve.
+
+    The runner records ``reason`` as that sample's error and goes on with the
+    others (an exception would fail the whole batch). For example the
+    ``external`` sampler yields one for a missing or corrupt video file.
+    """
+
+    reason: str
+
+
 class SampleRecord(_Model):
     """One line of ``samples.jsonl``: a video made for a puzzle, and its verdict."""
 
@@ -230,6 +242,6 @@ def validation_problem(exc: ValidationError) -> str:
 
 
 __all__ = [
-    "ComponentSpec", "Event", "Puzzle", "SampleRecord", "SampleRequest", "Verdict", "Video",
+    "ComponentSpec", "Event", "Puzzle", "SampleFailure", "SampleRecord", "SampleRequest", "Verdict", "Video",
     "read_json", "sample_id", "validation_problem",
 ]

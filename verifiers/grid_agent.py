@@ -13,6 +13,7 @@ Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import cv2
@@ -301,6 +302,8 @@ class GridAgentVerifier:
         metrics.update(_path_metrics(path.cells, reference_cells, path.ended_on_goal, success))
         metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
         metrics["max_blocked_depth"] = round(path.max_penetration, 4)
+        end = path.cells[-1] if path.cells else layout.start
+        metrics["goal_distance"] = round(_goal_distance(self.blocked(layout), end, layout.start, layout.goal), 4)
         return metrics
 
 
@@ -335,6 +338,27 @@ def _anchored(positions: list[tuple[float, float] | None],
         return [None, *positions[1:]]  # what we see first is not at the start: not the agent we know
     du, dv = first[0] - start[0], first[1] - start[1]
     return [None if p is None else (p[0] - du, p[1] - dv) for p in positions]
+def _goal_distance(blocked: np.ndarray, end: tuple[int, int], start: tuple[int, int],
+                   goal: tuple[int, int]) -> float:
+    """How far from the goal the agent ended, reference-free (from the layout alone).
+
+    Legal steps from ``end`` to the goal over the steps from the start: 0 on the
+    goal, 1 no closer than the start; 1 too when ``end`` has no legal route to
+    the goal (a blocked cell, a walled-off region).
+    """
+    steps = {goal: 0}
+    queue = deque([goal])
+    while queue:
+        r, c = queue.popleft()
+        for cell in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if (cell not in steps and 0 <= cell[0] < blocked.shape[0] and 0 <= cell[1] < blocked.shape[1]
+                    and not blocked[cell]):
+                steps[cell] = steps[(r, c)] + 1
+                queue.append(cell)
+    full = steps.get(start)
+    if not full:  # start on the goal or cut off from it: only ending on the goal counts
+        return 0.0 if end == goal else 1.0
+    return min(1.0, steps.get(end, full) / full)
 
 
 def _centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:

@@ -143,4 +143,6 @@ def test_generate_exports_puzzles_and_manifests(capsys, tmp_path):
     puzzle = Puzzle.load(tmp_path / rows[0]["puzzle"])
     assert (puzzle.seed, puzzle.prompt) == (rows[0]["seed"], rows[0]["prompt"])
     csv_lines = (tmp_path / "manifest.csv").read_text().splitlines()
-    assert csv_lines[0] == "id,family,difficulty,skin,seed,prompt,image,puzzle" and len(csv_lines) == 4
+    assert csv_lines[0] == "id,family,difficulty,skin,seed,prompt,image,puzzle,video" and len(csv_lines) == 4
+    # Where the video made elsewhere goes: the name `genreason score` and the external sampler look for.
+    assert rows[0]["video"] == "videos/maze__easy__000000__s0.mp4"

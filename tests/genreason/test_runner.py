@@ -6,7 +6,7 @@ from doubles import ToySampler, family_for, verifier_for, write_suite
 from genreason.errors import RunMismatch
 from genreason.runner import BenchConfig, run_bench
 from genreason.store import RunFolder
-from genreason.types import ComponentSpec, Video
+from genreason.types import ComponentSpec, SampleFailure, Video
 
 
 def config(tmp_path, **changes) -> BenchConfig:
@@ -88,6 +88,23 @@ def test_a_failing_sample_is_recorded_and_the_run_goes_on(tmp_path):
     assert all(r.index == 1 and "out of memory on seed 1" in r.error and r.video is None for r in failed)
     assert summary.overall.n_errors == 6
     assert summary.overall.success == 0.5  # errors count as unsolved
+
+
+class FailFirstSampler(ToySampler):
+    """Reports sample 0 of every puzzle as failed, and still makes sample 1 of the same batch."""
+
+    def generate(self, requests):
+        for request, video in zip(requests, super().generate(requests)):
+            yield SampleFailure(f"no file for {request.puzzle.id}") if request.index == 0 else video
+
+
+def test_a_sample_failure_is_that_samples_error_and_the_rest_of_its_batch_is_kept(tmp_path):
+    cfg = config(tmp_path)
+    summary = bench(cfg, FailFirstSampler(max_batch=2))
+    records = RunFolder(cfg.out).journal.read()
+    assert sorted((r.index, r.status) for r in records) == [(0, "error")] * 6 + [(1, "ok")] * 6
+    assert all(r.error == f"no file for {r.puzzle_id}" and r.video is None for r in records if r.index == 0)
+    assert summary.overall.n_errors == 6 and summary.overall.success == 0.0  # seed 1 never solves
 
 
 class OneFrameSampler(ToySampler):
