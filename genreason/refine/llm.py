@@ -128,6 +128,10 @@ class ChatClient:
             self._sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         delay = self.settings.backoff_s * 2 ** (attempt - 1)
         if retry_after is not None:

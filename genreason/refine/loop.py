@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Literal
 
@@ -141,15 +141,25 @@ def run_refine(
         KeyboardInterrupt: After keeping every finished candidate and round; rerunning resumes.
     """
     log = log or ((lambda _: None) if config.quiet else (lambda m: tqdm.write(m, file=sys.stderr)))
-    # 1. What to run: puzzles, sampler, verifiers, critic, rewriter.
-    suite = load_suite(config.suite)
-    families = load_families(suite, family_for)
-    specs = suite.puzzles(families, config.limit)
     needs_llm = config.critic == "llm" or config.rewriter == "llm"
     if needs_llm and config.llm is None:
         raise LLMError("an llm critic or rewriter needs --llm-model and OPENAI_API_KEY")
     client = ChatClient(config.llm, sleep=sleep) if needs_llm and config.llm else None
-    critic, rewriter = build_critic(config, client), build_rewriter(config, client)
+    try:
+        return _run(config, sampler, verifier_for, family_for, build_critic(config, client),
+                    build_rewriter(config, client), log)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run(config: RefineConfig, sampler: Sampler | None, verifier_for: Callable[[str], Verifier],
+         family_for: Callable[[str], PuzzleFamily], critic: Critic, rewriter: Rewriter,
+         log: Callable[[str], None]) -> RefineSummary:
+    # 1. What to run: puzzles, sampler, verifiers.
+    suite = load_suite(config.suite)
+    families = load_families(suite, family_for)
+    specs = suite.puzzles(families, config.limit)
     sampler = sampler or load_sampler(config.model.name, config.model.args)
     verifiers = {f.verifier: verifier_for(f.verifier) for f in families.values()}
 
@@ -169,6 +179,7 @@ def run_refine(
         puzzle.save(folder.puzzle_dir(puzzle.id))
         puzzles.append(puzzle)
 
+    # 3. The rounds, breadth-first; then the summary.
     loop = _Loop(config, folder, sampler, critic, rewriter, families, samples, round_records, log)
     jobs = config.jobs or os.cpu_count() or 1
     executor = verify_executor(jobs, verifiers)
@@ -177,7 +188,6 @@ def run_refine(
             loop.run_round(puzzles, round_, executor, jobs)
     finally:
         executor.shutdown(wait=not loop.pending, cancel_futures=True)
-
     goals = {p.id: p.layout.get("goal") for p in puzzles}
     summary = summarize_refine([p.id for p in puzzles], config.rounds, config.width, loop.samples,
                                loop.round_records, goals)
@@ -196,7 +206,7 @@ class _Loop:
         self.samples, self.round_records = samples, round_records
         self.pending: dict[Future[VerifyOutcome], tuple[SampleRequest, int, Path, dict[str, float]]] = {}
 
-    def run_round(self, puzzles: Sequence[Puzzle], round_: int, executor, jobs: int) -> None:
+    def run_round(self, puzzles: Sequence[Puzzle], round_: int, executor: Executor, jobs: int) -> None:
         """Make and verify the missing candidates of ``round_`` for every puzzle, then close each puzzle's round."""
         done_rounds = {(r.puzzle_id, r.round) for r in self.round_records}
         open_puzzles = [p for p in puzzles if (p.id, round_) not in done_rounds]

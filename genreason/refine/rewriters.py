@@ -115,8 +115,13 @@ class LLMRewriter:
 
 def _unwrap(reply: str) -> str:
     """The prompt without code fences, a ``Prompt:`` label or surrounding quotes that models like to add."""
-    text = re.sub(r"^```\w*\s*|\s*```$", "", reply.strip())
+    text = _unquote(re.sub(r"^```\w*\s*|\s*```$", "", reply.strip()))
     text = re.sub(r"^(new |improved |rewritten )?prompt:\s*", "", text, flags=re.IGNORECASE)
+    return _unquote(text)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1]
     return text.strip()
