@@ -97,11 +97,13 @@ class VerifierCritic:
         avoid: list[str] = []
         ensure: list[str] = []
         for kind, groups in _events_by_kind(cands).items():
-            for message, hits in groups[:MAX_ITEMS_PER_KIND]:
+            # Where a candidate ended is said below, with its distance to the goal.
+            told_below = kind == "goal_not_reached" and goal is not None
+            for message, hits in [] if told_below else groups[:MAX_ITEMS_PER_KIND]:
                 sentences.append(f"In {_who(hits, len(cands))}, {message} ({_frames(hits, len(cands))}).")
                 if kind != "goal_not_reached":
                     avoid.append(_as_action(message))
-            if len(groups) > MAX_ITEMS_PER_KIND:
+            if len(groups) > MAX_ITEMS_PER_KIND and not told_below:
                 more = len(groups) - MAX_ITEMS_PER_KIND
                 sentences.append(f"{more} more '{kind}' event{'s' if more > 1 else ''} like these.")
             if kind == "goal_not_reached":
@@ -249,7 +251,7 @@ def _events_by_kind(cands: Sequence[SampleRecord]) -> dict[str, list[tuple[str, 
     """kind -> [(message without its frame prefix, [(candidate, frame), ...]), ...], in order of first sight."""
     kinds: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for i, record in enumerate(cands):
-        if record.verdict is None:
+        if record.verdict is None or record.success:  # what a solved video shows did it no harm
             continue
         for event in record.verdict.events:
             if event.kind in NEUTRAL_EVENTS:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import os
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -73,8 +74,16 @@ class LLMSettings(BaseModel):
                    api_key=SecretStr(key), **options)
 
     def identity(self) -> dict[str, Any]:
-        """What decides the answers (the model and the server), not how patiently they are fetched."""
-        return {"model": self.model, "base_url": self.base_url}
+        """What decides the answers (the model and the server), not how patiently they are fetched.
+
+        The URL loses any user, password, query or fragment: those can carry credentials.
+        """
+        url = None
+        if self.base_url:
+            parts = urllib.parse.urlsplit(self.base_url)
+            host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+            url = urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return {"model": self.model, "base_url": url}
 
 
 class ChatClient:

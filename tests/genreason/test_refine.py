@@ -49,8 +49,8 @@ class PromptSampler:
 
 
 def config(tmp_path, **changes) -> RefineConfig:
-    fields = dict(model=ComponentSpec(name="toy"), suite=str(write_suite(tmp_path)), limit=1, rounds=2,
-                  width=2, out=tmp_path / "run", jobs=1, quiet=True)
+    fields = {"model": ComponentSpec(name="toy"), "suite": str(write_suite(tmp_path)), "limit": 1, "rounds": 2,
+              "width": 2, "out": tmp_path / "run", "jobs": 1, "quiet": True}
     return RefineConfig(**(fields | changes))
 
 
@@ -76,6 +76,8 @@ def test_rounds_rewrite_the_prompt_and_the_table_shows_the_gain(tmp_path):
     assert "goal not reached" in first["critique"]["text"] and "both candidates" in first["critique"]["text"]
     assert first["next_prompt"].startswith("solve toy/easy/000000 Avoid: goal not reached")
     assert second["prompt"] == first["next_prompt"]
+    assert second["critique"]["text"].startswith("2 of 2 candidates solved the puzzle")
+    assert second["critique"]["avoid"] == []  # a solved candidate's events are no mistakes
     assert last["critique"] is None and last["next_prompt"] is None  # nothing would use it
     # Distinct recorded seeds: round 0 as bench (seed + i), later rounds derived per round.
     seeds = [c["seed"] for r in (first, second, last) for c in r["candidates"]]
@@ -254,3 +256,37 @@ def test_an_llm_critic_needs_a_model_and_a_key(tmp_path, monkeypatch, capsys):
     assert main(args) == 2
     assert "--llm-model" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_the_cli_llm_critic_sees_a_real_maze_and_its_tracked_path(tmp_path, monkeypatch, capsys):
+    suite = tmp_path / "one-maze.toml"
+    suite.write_text(ONE_MAZE)
+    out = tmp_path / "run"
+    with serve(_answer) as (url, server):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        code = main(["refine", "--model", "straight-line", "--suite", str(suite), "--rounds", "1", "--width", "1",
+                     "--critic", "llm", "--llm-model", "canned-vlm", "--llm-frames", "2", "--out", str(out),
+                     "--jobs", "1", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    (request,) = server.requests  # the critic's; the template rewriter needs no model
+    parts = request["messages"][1]["content"]
+    texts = " ".join(p["text"] for p in parts if p["type"] == "text")
+    assert "frames 0, " in texts and "tracked path of the agent" in texts  # 2 frames, then the drawn path
+    assert "the agent crossed the wall cell" in texts  # the verifier's findings
+    assert sum(p["type"] == "image_url" for p in parts) == 3
+    first = lines(out / "rounds.jsonl")[0]
+    assert first["next_prompt"].endswith("Avoid: standing still. Make sure: the agent moves.")
+    assert not any(KEY.encode() in p.read_bytes() for p in out.rglob("*") if p.is_file())
+
+
+def test_retry_after_and_settings_keep_secrets_out():
+    from genreason.refine.llm import _retry_after
+
+    assert _retry_after({"retry-after": "3"}) == 3.0
+    assert _retry_after({"retry-after-ms": "250"}) == 0.25
+    assert _retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # a date in the past
+    assert _retry_after({"retry-after": "soon"}) is None and _retry_after({}) is None
+    settings = LLMSettings(model="m", base_url="https://user:pw@example.invalid:8443/v1?key=abc", api_key=KEY)
+    assert settings.identity() == {"model": "m", "base_url": "https://example.invalid:8443/v1"}
+    assert KEY not in settings.model_dump_json() and KEY not in repr(settings)
