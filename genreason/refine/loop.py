@@ -303,6 +303,9 @@ class _Loop:
         record = RoundRecord(puzzle_id=puzzle.id, round=round_, prompt=prompt, candidates=refs)
         if round_ == self.config.rounds:
             return record  # nothing would use a critique of the last round
+        if all(c.success for c in cands):
+            # Nothing to fix, and rewriting a prompt that works can only lose what made it work.
+            return record.model_copy(update={"next_prompt": prompt})
         if not any(c.verdict is not None for c in cands):
             return record.model_copy(update={"status": "failed",
                                              "error": "no candidate of this round could be judged"})

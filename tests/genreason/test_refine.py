@@ -76,8 +76,7 @@ def test_rounds_rewrite_the_prompt_and_the_table_shows_the_gain(tmp_path):
     assert "goal not reached" in first["critique"]["text"] and "both candidates" in first["critique"]["text"]
     assert first["next_prompt"].startswith("solve toy/easy/000000 Avoid: goal not reached")
     assert second["prompt"] == first["next_prompt"]
-    assert second["critique"]["text"].startswith("2 of 2 candidates solved the puzzle")
-    assert second["critique"]["avoid"] == []  # a solved candidate's events are no mistakes
+    assert second["critique"] is None and second["next_prompt"] == second["prompt"]  # all solved: kept
     assert last["critique"] is None and last["next_prompt"] is None  # nothing would use it
     # Distinct recorded seeds: round 0 as bench (seed + i), later rounds derived per round.
     seeds = [c["seed"] for r in (first, second, last) for c in r["candidates"]]
@@ -290,3 +289,33 @@ def test_retry_after_and_settings_keep_secrets_out():
     settings = LLMSettings(model="m", base_url="https://user:pw@example.invalid:8443/v1?key=abc", api_key=KEY)
     assert settings.identity() == {"model": "m", "base_url": "https://example.invalid:8443/v1"}
     assert KEY not in settings.model_dump_json() and KEY not in repr(settings)
+
+
+def test_the_verifier_critic_blames_only_unsolved_candidates():
+    from genreason.refine.critics import RoundContext, VerifierCritic
+    from genreason.types import Event, Puzzle, Verdict
+
+    puzzle = Puzzle(id="maze/easy/000000", family="maze", family_version="1", difficulty="easy", skin="classic",
+                    seed=0, prompt="Solve it.", width=8, height=8, layout={"goal": [1, 3]}, solution={})
+
+    def record(i, success, events, path):
+        verdict = Verdict(verifier="maze", verifier_version="1", success=success, path=path,
+                          events=[Event(frame=f, kind=k, message=f"frame {f}: {m}") for f, k, m in events])
+        return SampleRecord(sample_id=f"x#r0s{i}", puzzle_id=puzzle.id, family="maze", difficulty="easy",
+                            skin="classic", index=i, seed=i, prompt="Solve it.", verdict=verdict,
+                            extra={"round": 0})
+
+    solved = record(0, True, [(3, "skipped_frames", "frames 0-2 do not show the puzzle"),
+                              (9, "board_changed", "a harmless flicker")], [(3, 1), (2, 1), (1, 1), (1, 3)])
+    crossed = record(1, False, [(40, "wall_crossed", "the agent crossed the wall cell (2, 2) from (3, 1) to (1, 3)"),
+                                (80, "goal_not_reached", "the video ends with the agent on (3, 1), ...")],
+                     [(3, 1), (3, 1)])
+    critique = VerifierCritic().critique(RoundContext(puzzle=puzzle, round=0, prompt="Solve it.",
+                                                      candidates=[solved, crossed], videos=[None, None]))
+    assert critique.text.startswith("1 of 2 candidates solved the puzzle (candidate 1).")
+    assert "In candidate 2, the agent crossed the wall cell (2, 2) from (3, 1) to (1, 3) (frame 40)." in critique.text
+    assert "Candidate 2 ended at (3, 1), 4 cells (rows + columns) from the goal (1, 3)." in critique.text
+    assert "flicker" not in critique.text and "skipped" not in critique.text
+    assert critique.avoid == ["crossing the wall cell (2, 2) from (3, 1) to (1, 3)"]
+    assert critique.ensure[0] == "the agent follows the route (3, 1), (2, 1), (1, 1), (1, 3), which solved the puzzle legally"
+    assert "the agent reaches the goal cell (1, 3) and stops on it" in critique.ensure
