@@ -155,6 +155,8 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
               help="Seconds per chat request.")
 @click.option("--llm-attempts", default=4, show_default=True, type=click.IntRange(min=1),
               help="Tries per chat request (rate limits, server errors and timeouts are retried).")
+@click.option("--llm-backoff", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds before the first retry; doubles with each retry (a longer Retry-After from the server wins).")
 @click.option("--max-words", default=220, show_default=True, type=click.IntRange(min=10),
               help="Longest rewritten prompt, in words (~300 tokens).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Base seed of the candidates.")
@@ -165,7 +167,7 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
 @click.option("--quiet", is_flag=True, help="No progress bar or per-candidate error lines.")
 def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None, rounds: int, width: int,
            critic: str, rewriter: str, llm_model: str | None, llm_base_url: str | None, llm_frames: int,
-           llm_timeout: float, llm_attempts: int, max_words: int, seed: int, reuse_seeds: bool,
+           llm_timeout: float, llm_attempts: int, llm_backoff: float, max_words: int, seed: int, reuse_seeds: bool,
            out: Path | None, jobs: int | None, quiet: bool) -> int:
     """Refine each puzzle's prompt from critiques of its candidates (VideoTPO-style).
 
@@ -179,7 +181,8 @@ def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None
 
     llm = None
     if critic == "llm" or rewriter == "llm":
-        llm = LLMSettings.from_env(llm_model, llm_base_url, timeout_s=llm_timeout, max_attempts=llm_attempts)
+        llm = LLMSettings.from_env(llm_model, llm_base_url, timeout_s=llm_timeout, max_attempts=llm_attempts,
+                                   backoff_s=llm_backoff)
     out = out or default_refine_out(suite, model, rounds, width, critic, seed, limit)
     config = RefineConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, limit=limit,
                           rounds=rounds, width=width, critic=critic, rewriter=rewriter, llm=llm,

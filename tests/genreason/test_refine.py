@@ -16,6 +16,7 @@ from genreason.store import Journal
 from genreason.types import ComponentSpec, SampleRecord, SampleRequest, Video
 
 KEY = "sk-test-DO-NOT-LEAK-4711"
+SHORT = ["-a", "frames_per_step=2", "-a", "hold_frames=2"]  # shorter baseline videos: faster tests
 ONE_MAZE = """\
 name = "one-maze"
 version = "1"
@@ -103,7 +104,7 @@ def test_straight_line_on_a_real_maze_is_critiqued_for_its_wall_crossings(tmp_pa
     suite = tmp_path / "one-maze.toml"
     suite.write_text(ONE_MAZE)
     out = tmp_path / "run"
-    code = main(["refine", "--model", "straight-line", "--suite", str(suite), "--rounds", "1", "--width", "2",
+    code = main(["refine", "--model", "straight-line", *SHORT, "--suite", str(suite), "--rounds", "1", "--width", "2",
                  "--max-words", "45", "--out", str(out), "--jobs", "1", "--quiet"])
     printed = capsys.readouterr().out
     assert code == 0
@@ -246,6 +247,18 @@ def test_an_interrupted_run_resumes_without_redoing_anything(tmp_path):
         refine(config(tmp_path, width=3), ToySampler())
 
 
+def test_a_round_without_any_video_fails_and_the_next_reuses_its_prompt(tmp_path):
+    cfg = config(tmp_path, rounds=1)
+    summary = refine(cfg, ToySampler(fail_seeds=(0, 1)))  # round 0's seeds: the sampler breaks on both
+    easy0, _, easy1, _ = lines(cfg.out / "rounds.jsonl")
+    assert easy0["status"] == "failed" and easy0["error"] == "no candidate of this round could be judged"
+    assert easy1["prompt"] == easy0["prompt"] == "solve toy/easy/000000"
+    errors = [s for s in lines(cfg.out / "samples.jsonl") if s["status"] == "error"]
+    assert len(errors) == 4 and all("out of memory" in s["error"] for s in errors)
+    assert summary.rows[0].n_errors == 4 and summary.rows[0].n_failed_rounds == 2
+    assert summary.rows[1].n_candidates == 4 and summary.rows[1].n_errors == 0
+
+
 def test_an_llm_critic_needs_a_model_and_a_key(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     args = ["refine", "--model", "static", "--suite", "maze-smoke", "--critic", "llm", "--out", str(tmp_path / "r")]
@@ -264,7 +277,7 @@ def test_the_cli_llm_critic_sees_a_real_maze_and_its_tracked_path(tmp_path, monk
     with serve(_answer) as (url, server):
         monkeypatch.setenv("OPENAI_BASE_URL", url)
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
-        code = main(["refine", "--model", "straight-line", "--suite", str(suite), "--rounds", "1", "--width", "1",
+        code = main(["refine", "--model", "straight-line", *SHORT, "--suite", str(suite), "--rounds", "1", "--width", "1",
                      "--critic", "llm", "--llm-model", "canned-vlm", "--llm-frames", "2", "--out", str(out),
                      "--jobs", "1", "--quiet"])
     assert code == 0, capsys.readouterr().err
