@@ -253,8 +253,10 @@ class _Loop:
             raise
         finally:
             progress.close()
+        by_id = {s.sample_id: s for s in self.samples}
         for puzzle in open_puzzles:
-            record = self._close(puzzle, round_, prompts[puzzle.id])
+            cands = [by_id[candidate_id(puzzle.id, round_, i)] for i in range(self.config.width)]
+            record = self._close(puzzle, round_, prompts[puzzle.id], cands)
             self.folder.rounds.append(record)
             self.round_records.append(record)
             if record.status == "failed":
@@ -264,7 +266,7 @@ class _Loop:
         """Round 0: the puzzle's prompt; later: the previous round's rewrite, or its prompt if it failed."""
         if round_ == 0:
             return puzzle.prompt
-        previous = next(r for r in self.round_records if r.puzzle_id == puzzle.id and r.round == round_ - 1)
+        previous = next(r for r in reversed(self.round_records) if r.puzzle_id == puzzle.id and r.round == round_ - 1)
         return previous.prompt_after
 
     def _collect(self, block: bool) -> int:
@@ -293,10 +295,8 @@ class _Loop:
         if error:
             self.log(f"error: {record.sample_id}: {error}")
 
-    def _close(self, puzzle: Puzzle, round_: int, prompt: str) -> RoundRecord:
+    def _close(self, puzzle: Puzzle, round_: int, prompt: str, cands: list[SampleRecord]) -> RoundRecord:
         """The round's record: its candidates, and (before the last round) the critique and the next prompt."""
-        by_id = {s.sample_id: s for s in self.samples}
-        cands = [by_id[candidate_id(puzzle.id, round_, i)] for i in range(self.config.width)]
         refs = [CandidateRef(sample_id=c.sample_id, index=c.index, seed=c.seed, video=c.video, status=c.status,
                              success=c.success, events=[e.kind for e in c.verdict.events] if c.verdict else [])
                 for c in cands]
