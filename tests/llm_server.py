@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class Reply:
     status: int = 200
     content: str = "ok"  # the assistant's text for a 200, the error message otherwise
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # wait this long before answering (a slow server)
 
 
 def completion(text: str) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def _handler(state: CannedChat) -> type[BaseHTTPRequestHandler]:
                 reply = Reply(404, "not found")
             else:
                 reply = state.next_reply(body)
+                time.sleep(reply.delay_s)
             payload = (completion(reply.content) if reply.status == 200
                        else {"error": {"message": reply.content, "type": "test", "code": reply.status}})
             data = json.dumps(payload).encode()

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 from collections.abc import Iterator, Sequence
 
@@ -16,6 +17,8 @@ from genreason.store import Journal
 from genreason.types import ComponentSpec, SampleRecord, SampleRequest, Video
 
 KEY = "sk-test-DO-NOT-LEAK-4711"
+# The chat tests need the optional `llm` extra (.ci/run installs it).
+needs_openai = pytest.mark.skipif(importlib.util.find_spec("openai") is None, reason="needs genreason[llm]")
 SHORT = ["-a", "frames_per_step=2", "-a", "hold_frames=2"]  # shorter baseline videos: faster tests
 ONE_MAZE = """\
 name = "one-maze"
@@ -24,6 +27,18 @@ seed = 0
 
 [[entries]]
 family = "maze"
+difficulties = ["easy"]
+count = 1
+"""
+
+
+ONE_TOY = """\
+name = "toy"
+version = "1"
+seed = 7
+
+[[entries]]
+family = "toy"
 difficulties = ["easy"]
 count = 1
 """
@@ -160,6 +175,7 @@ def _answer(body) -> Reply:
     return Reply(content='"Prompt: Move the agent to the goal; Avoid: standing still."')
 
 
+@needs_openai
 def test_llm_critic_and_rewriter_see_the_frames_and_the_task(tmp_path):
     with serve(_answer) as (url, server):
         cfg = _llm_config(tmp_path, url)
@@ -189,6 +205,7 @@ def test_llm_critic_and_rewriter_see_the_frames_and_the_task(tmp_path):
         assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
 
 
+@needs_openai
 def test_rate_limits_are_retried_and_a_permanent_failure_is_a_failed_round(tmp_path):
     def answer(body):
         if "toy/hard" in json.dumps(body):
@@ -212,6 +229,7 @@ def test_rate_limits_are_retried_and_a_permanent_failure_is_a_failed_round(tmp_p
     assert len(lines(cfg.out / "samples.jsonl")) == 8  # the run went on
 
 
+@needs_openai
 def test_an_error_no_retry_can_fix_fails_at_once(tmp_path):
     sleeps: list[float] = []
     with serve(lambda body: Reply(401, "bad key")) as (url, server):
@@ -219,6 +237,20 @@ def test_an_error_no_retry_can_fix_fails_at_once(tmp_path):
     assert sleeps == [] and len(server.requests) == 2  # one try per puzzle
     assert all(r["status"] == "failed" and "HTTP 401" in r["error"]
                for r in lines(tmp_path / "run" / "rounds.jsonl") if r["round"] == 0)
+
+
+@needs_openai
+def test_a_server_too_slow_to_answer_times_out_and_the_round_fails(tmp_path):
+    sleeps: list[float] = []
+    with serve(lambda body: Reply(delay_s=0.5)) as (url, server):
+        cfg = _llm_config(tmp_path, url, limit=None)
+        cfg.llm.timeout_s = 0.1
+        cfg.llm.max_attempts = 2
+        refine(cfg.model_copy(update={"suite": str(write_suite(tmp_path, ONE_TOY))}), PromptSampler(),
+               sleep=sleeps.append)
+    (first, _) = lines(tmp_path / "run" / "rounds.jsonl")
+    assert first["status"] == "failed" and "APITimeoutError" in first["error"] and "2 attempt(s)" in first["error"]
+    assert sleeps == [0.5] and len(server.requests) == 2
 
 
 def test_an_interrupted_run_resumes_without_redoing_anything(tmp_path):
@@ -270,6 +302,7 @@ def test_an_llm_critic_needs_a_model_and_a_key(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "r").exists()
 
 
+@needs_openai
 def test_the_cli_llm_critic_sees_a_real_maze_and_its_tracked_path(tmp_path, monkeypatch, capsys):
     suite = tmp_path / "one-maze.toml"
     suite.write_text(ONE_MAZE)
