@@ -223,7 +223,8 @@ def test_rate_limits_are_retried_and_a_permanent_failure_is_a_failed_round(tmp_p
     # 429 honoured its Retry-After (2 s over the 0.5 s backoff), then 503 backed off 1 s; then success.
     assert sleeps[:2] == [2.0, 1.0]
     assert hard0["status"] == "failed" and "HTTP 500" in hard0["error"] and "after 3 attempt(s)" in hard0["error"]
-    assert KEY not in hard0["error"] and "***" in hard0["error"]
+    assert KEY not in hard0["error"] and "***" in hard0["error"]  # the server echoed the key: scrubbed
+    assert not any(KEY.encode() in p.read_bytes() for p in cfg.out.rglob("*") if p.is_file())
     assert hard0["next_prompt"] is None and hard1["prompt"] == hard0["prompt"]  # the last good prompt
     assert summary.rows[0].n_failed_rounds == 1 and summary.rows[1].pass_at_width == 0.5
     assert len(lines(cfg.out / "samples.jsonl")) == 8  # the run went on
