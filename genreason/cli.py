@@ -185,6 +185,71 @@ def _sweep(config: BenchConfig, values: list[int]) -> int:
 
 
 @cli.command()
+@click.option("--model", required=True, help="Sampler name (see `genreason plugins`).")
+@click.option("-a", "--model-arg", "model_args", multiple=True, metavar="KEY=VALUE", callback=_key_values,
+              help="Sampler argument; repeatable.")
+@click.option("--suite", default="maze", show_default=True, help="Built-in suite name or path to a .toml file.")
+@click.option("--limit", type=click.IntRange(min=1), help="Keep the first K puzzles of each family x difficulty.")
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(min=0),
+              help="Prompt rewrites R; R+1 rounds of candidates (round 0: the plain prompt).")
+@click.option("--width", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Candidates per puzzle and round (W).")
+@click.option("--critic", type=click.Choice(["verifier", "llm"]), default="verifier", show_default=True,
+              help="Who analyses the candidates: the verdicts' events (offline) or a chat model.")
+@click.option("--rewriter", type=click.Choice(["template", "llm"]), default="template", show_default=True,
+              help="Who writes the next prompt: Avoid/Make sure template (offline) or a chat model.")
+@click.option("--llm-model", help="Chat model name for the llm critic or rewriter (key: OPENAI_API_KEY).")
+@click.option("--llm-base-url", help="OpenAI-compatible server URL [default: OPENAI_BASE_URL, else OpenAI].")
+@click.option("--llm-frames", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Frames per candidate shown to the llm critic.")
+@click.option("--llm-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds per chat request.")
+@click.option("--llm-attempts", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Tries per chat request (rate limits, server errors and timeouts are retried).")
+@click.option("--llm-backoff", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds before the first retry; doubles with each retry (a longer Retry-After from the server wins).")
+@click.option("--max-words", default=220, show_default=True, type=click.IntRange(min=10),
+              help="Longest rewritten prompt, in words (~300 tokens).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Base seed of the candidates.")
+@click.option("--reuse-seeds", is_flag=True, help="Every round uses round 0's seeds (only the prompt changes).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Run folder [default: results/refine-<suite>-<model>-r<R>-w<W>-<critic>-seed<S>[-limit<K>]].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
+@click.option("--quiet", is_flag=True, help="No progress bar or per-candidate error lines.")
+def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None, rounds: int, width: int,
+           critic: str, rewriter: str, llm_model: str | None, llm_base_url: str | None, llm_frames: int,
+           llm_timeout: float, llm_attempts: int, llm_backoff: float, max_words: int, seed: int, reuse_seeds: bool,
+           out: Path | None, jobs: int | None, quiet: bool) -> int:
+    """Refine each puzzle's prompt from critiques of its candidates (VideoTPO-style).
+
+    Round 0 makes W candidates per puzzle from the plain prompt; each later
+    round rewrites the prompt from a critique of the previous round's
+    verified candidates. Prints success per round; rerunning resumes.
+    """
+    from genreason.refine import RefineConfig, format_rounds_table, run_refine
+    from genreason.refine.llm import LLMSettings
+    from genreason.refine.loop import default_refine_out
+
+    llm = None
+    if critic == "llm" or rewriter == "llm":
+        llm = LLMSettings.from_env(llm_model, llm_base_url, timeout_s=llm_timeout, max_attempts=llm_attempts,
+                                   backoff_s=llm_backoff)
+    out = out or default_refine_out(suite, model, rounds, width, critic, seed, limit)
+    config = RefineConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, limit=limit,
+                          rounds=rounds, width=width, critic=critic, rewriter=rewriter, llm=llm,
+                          llm_frames=llm_frames, max_words=max_words, seed=seed, reuse_seeds=reuse_seeds,
+                          out=out, jobs=jobs, quiet=quiet)
+    try:
+        summary = run_refine(config)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: rerun the same command to resume", err=True)
+        return EXIT_INTERRUPTED
+    click.echo(format_rounds_table(summary))
+    click.echo(f"run folder: {out} (prompts and critiques: {out / 'rounds.jsonl'})")
+    return 0
+
+
+@cli.command()
 @click.option("--family", "families", multiple=True,
               help="Family to calibrate; repeatable [default: every family that can draw labelled cases].")
 @click.option("--n", default=2, show_default=True, type=click.IntRange(min=1), help="Puzzles per family.")

@@ -27,7 +27,7 @@ from genreason.environment import Environment, current_environment
 from genreason.errors import BadInput, RunMismatch
 from genreason.fsutil import append_line, atomic_write_text
 from genreason.metrics import Summary
-from genreason.types import SAMPLE_VERSION, ComponentSpec, SampleRecord, read_json, validation_problem
+from genreason.types import ComponentSpec, SampleRecord, read_json, validation_problem
 
 RUN_VERSION = 1
 
@@ -97,12 +97,20 @@ def digest_ids(ids: Iterable[str]) -> str:
 
 
 class Journal:
-    """``samples.jsonl``: sample records appended one durable line at a time."""
+    """``samples.jsonl``: sample records appended one durable line at a time.
 
-    def __init__(self, path: Path) -> None:
+    ``record_type`` lets another versioned record (a refine round, say) share
+    the same append and crash recovery; its ``version`` field's default is the
+    version this journal reads.
+    """
+
+    def __init__(self, path: Path, record_type: type[Any] = SampleRecord) -> None:
         self.path = path
+        self.record_type = record_type
+        self._version = record_type.model_fields["version"].default
+        self._what = "sample" if record_type is SampleRecord else record_type.__name__
 
-    def read(self) -> list[SampleRecord]:
+    def read(self) -> list[Any]:
         """All records, skipping a cut-short last line (what a crash mid-append leaves).
 
         Raises:
@@ -110,7 +118,7 @@ class Journal:
         """
         return self._parse()[0]
 
-    def recover(self) -> list[SampleRecord]:
+    def recover(self) -> list[Any]:
         """Read the records and, if the file ends badly, rewrite it (atomically) without the bad tail.
 
         Called before appending again, so a new line never lands after half a line.
@@ -120,10 +128,10 @@ class Journal:
             atomic_write_text(self.path, "".join(r.model_dump_json() + "\n" for r in records))
         return records
 
-    def append(self, record: SampleRecord) -> None:
+    def append(self, record: Any) -> None:
         append_line(self.path, record.model_dump_json())
 
-    def _parse(self) -> tuple[list[SampleRecord], bool]:
+    def _parse(self) -> tuple[list[Any], bool]:
         if not self.path.exists():
             return [], True
         data = self.path.read_bytes()
@@ -131,20 +139,20 @@ class Journal:
         clean = data == b"" or data.endswith(b"\n")
         if lines and not lines[-1]:
             lines.pop()
-        records: list[SampleRecord] = []
+        records: list[Any] = []
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue
             try:
-                record = SampleRecord.model_validate_json(raw)
+                record = self.record_type.model_validate_json(raw)
             except ValidationError as exc:
                 if number == len(lines):  # a crash cut the last append short: drop it
                     return records, False
-                raise BadInput(self.path, f"line {number} is not a valid sample record "
+                raise BadInput(self.path, f"line {number} is not a valid {self._what} record "
                                f"({validation_problem(exc)})", "fix or delete that line") from None
-            if record.version != SAMPLE_VERSION:
-                raise BadInput(self.path, f"line {number} has sample format version {record.version} "
-                               f"(this genreason reads version {SAMPLE_VERSION})", "use another --out")
+            if record.version != self._version:
+                raise BadInput(self.path, f"line {number} has {self._what} format version {record.version} "
+                               f"(this genreason reads version {self._version})", "use another --out")
             records.append(record)
         return records, clean
 
