@@ -109,8 +109,9 @@ def _key_values(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ..
               help="Run folder [default: results/<suite>-<model>-n<N>-seed<S>[-limit<K>]].")
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-sample error lines.")
+@click.option("--no-report", is_flag=True, help="Do not write report.html into the run folder.")
 def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
-          out: Path | None, jobs: int | None, quiet: bool) -> int:
+          out: Path | None, jobs: int | None, quiet: bool, no_report: bool) -> int:
     """Sample videos for a suite, verify, summarize.
 
     Generates the suite's puzzles, asks the model for N videos per puzzle
@@ -130,7 +131,22 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
         return EXIT_INTERRUPTED
     click.echo(format_table(summary))
     click.echo(f"run folder: {out}")
+    if not no_report:
+        _write_report(out, quiet)
     return 0
+
+
+def _write_report(folder: Path, quiet: bool) -> None:
+    """Write ``report.html`` into a finished run's folder; a failure only warns (the results are already saved)."""
+    from genreason.report import build_report
+
+    try:
+        result = build_report(folder, progress=not quiet)
+    except Exception as exc:  # whatever breaks the report, the run itself is complete and saved
+        click.echo(f"warning: could not write the report ({type(exc).__name__}: {exc}); "
+                   f"try `genreason report {folder}`", err=True)
+        return
+    click.echo(f"report: {result.path}")
 
 
 @cli.command()
@@ -196,7 +212,9 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool) -> int:
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: results/score-<videos folder name>].")
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool) -> int:
+@click.option("--no-report", is_flag=True, help="Do not write report.html into OUT.")
+def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool,
+          no_report: bool) -> int:
     """Judge videos made elsewhere against a folder of puzzles.
 
     Pairs every puzzle with its videos, verifies each, writes samples.jsonl and
@@ -218,6 +236,25 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
     click.echo(result.summary.model_dump_json(indent=2) if as_json else format_table(result.summary))
     if not as_json:
         click.echo(f"written: {out / 'samples.jsonl'}, {out / 'summary.json'}")
+    if not no_report:
+        _write_report(out, quiet=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="HTML file to write [default: RUN/report.html].")
+def report(run: Path, out: Path | None) -> int:
+    """Write a self-contained HTML report of a run folder.
+
+    Summary tables with confidence intervals, pass@k charts, and one card per
+    sample: the first frame with the tracked and the reference path, frames
+    of the video, the verdict and its events. Opens offline in any browser.
+    """
+    from genreason.report import build_report
+
+    result = build_report(run, out, progress=True)
+    click.echo(f"wrote {result.path} ({result.samples} samples, {result.bytes:,} bytes, {result.seconds:.1f} s)")
     return 0
 
 
