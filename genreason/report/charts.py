@@ -90,11 +90,12 @@ def line_chart(series: Sequence[Series], *, title: str, x_label: str, y_label: s
         return top + plot_h - (min(max(y, y_lo), y_hi) - y_lo) / (y_hi - y_lo) * plot_h
 
     x_ticks = nice_ticks(x_lo, x_hi)
-    if integer_x:
-        x_ticks = sorted({float(round(t)) for t in x_ticks if abs(t - round(t)) < 1e-9} | set(xs))
-        if len(x_ticks) > 12:  # keep labels readable: every few, but always the data's ends
-            stride = math.ceil(len(x_ticks) / 10)
-            x_ticks = sorted(set(x_ticks[::stride]) | {x_ticks[-1]})
+    if integer_x:  # whole numbers only, and always the data's first and last x
+        ends = {min(xs), max(xs)}
+        near_end = (x_hi - x_lo) / 12
+        x_ticks = sorted(ends | {t for t in x_ticks if t == round(t) and min(abs(t - e) for e in ends) > near_end})
+        if len(ends) == 1:  # one x value (N = 1): a lone tick, not the padding around it
+            x_ticks = sorted(ends)
     for t in nice_ticks(y_lo, y_hi):
         y = py(t)
         out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'

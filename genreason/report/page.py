@@ -79,7 +79,8 @@ def summary_table(summary: Summary) -> str:
     if not body:
         return '<p class="note">No samples in this run yet.</p>'
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
-    return f'<table class="summary"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="table-wrap"><table class="summary"><thead><tr>{header}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _curve(summary: Summary, field: str) -> list[Series]:

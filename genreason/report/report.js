@@ -148,8 +148,22 @@
     document.body.setAttribute("data-matching", String(shown.length));
   }
 
+  // A filter can come with the address, e.g. report.html#outcome=failures&family=maze&page=2.
+  function readHash() {
+    location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var kv = part.split("=");
+      var key = decodeURIComponent(kv[0] || ""), value = decodeURIComponent(kv[1] || "");
+      if (key === "page") { state.page = Math.max(0, (parseInt(value, 10) || 1) - 1); }
+      else if (key === "outcome" || key === "family" || key === "difficulty") { state[key] = value; }
+    });
+    document.getElementById("f-outcome").value = state.outcome;
+    document.getElementById("f-family").value = state.family;
+    document.getElementById("f-difficulty").value = state.difficulty;
+  }
+
   fillSelect("f-family", uniq(data.cards.map(function (c) { return c.family; })));
   fillSelect("f-difficulty", uniq(data.cards.map(function (c) { return c.difficulty; })));
+  readHash();
   [["f-outcome", "outcome"], ["f-family", "family"], ["f-difficulty", "difficulty"]].forEach(function (pair) {
     document.getElementById(pair[0]).addEventListener("change", function (e) {
       state[pair[1]] = e.target.value;
