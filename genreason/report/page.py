@@ -129,7 +129,11 @@ def charts_html(summary: Summary, sweep: object | None) -> str:
     if sweep is not None:
         charts.append(line_chart(sweep_series(sweep), title="success against video length",
                                  x_label="frames", y_label="success", integer_x=True))
-    return "".join(f'<figure class="plot">{c}</figure>' for c in charts)
+    figures = "".join(f'<figure class="plot">{c}</figure>' for c in charts)
+    if summary.samples == 1:
+        figures += ('<p class="hint">One sample per puzzle: pass@k has a single point. '
+                    "Run with <code>--samples N</code> for the curve over k = 1..N.</p>")
+    return figures
 
 
 __all__ = ["charts_html", "header_html", "summary_table", "sweep_series"]

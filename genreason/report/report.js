@@ -51,7 +51,7 @@
                              "aria-label": "first frame with paths" });
     svg.appendChild(svgEl("image", { href: puzzle.image, x: 0, y: 0, width: w, height: h }));
     if (puzzle.reference) {
-      svg.appendChild(polyline(puzzle.reference, { stroke: "#00b3ff", "stroke-width": unit * 1.4,
+      svg.appendChild(polyline(puzzle.reference, { stroke: "#00b3ff", "stroke-width": unit * 2.2,
         "stroke-dasharray": unit * 3 + " " + unit * 2, "stroke-linejoin": "round", opacity: 0.9,
         "class": "reference" }));
     }
@@ -60,7 +60,7 @@
     card.trajectory.concat([null]).forEach(function (p) {
       if (p !== null) { run.push(p); return; }
       if (run.length > 1) {
-        svg.appendChild(polyline(run, { stroke: "#ff7a00", "stroke-width": unit, "stroke-linejoin": "round",
+        svg.appendChild(polyline(run, { stroke: "#ff7a00", "stroke-width": unit * 0.9, "stroke-linejoin": "round",
           "class": "trajectory" }));
       }
       run = [];

@@ -49,7 +49,7 @@ def load_run(root: str | Path) -> RunData:
     if not journal.path.is_file():
         raise BadInput(root, "is not a run folder: it has no samples.jsonl",
                        "pass a folder written by `genreason bench` or `genreason score`")
-    records = sorted(journal.read(), key=lambda r: (r.puzzle_id, r.index))
+    records = journal.read()
     notes: list[str] = []
     manifest = None
     if (root / "run.json").exists():
@@ -59,6 +59,9 @@ def load_run(root: str | Path) -> RunData:
             notes.append(f"run.json could not be read: {exc}")
     samples = manifest.samples if manifest else max((r.index for r in records), default=0) + 1
     summary = _summary(root / "summary.json", records, samples, notes)
+    # Cards follow the tables: family and difficulty in the summary's order (easy before hard), then puzzle, sample.
+    order = {(r.family, r.difficulty): i for i, r in enumerate(summary.difficulties)}
+    records.sort(key=lambda r: (order.get((r.family, r.difficulty), len(order)), r.puzzle_id, r.index))
     sweep = None
     if (root / "sweep.json").exists():
         try:

@@ -376,3 +376,13 @@ def test_the_report_renders_in_chromium_without_script_errors(tmp_path):
     assert taken.returncode == 0 and shot.stat().st_size > 10_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # results/ is git-ignored: kept for a person to look at
     shutil.copy(shot, ARTIFACTS / "report.png")
+
+
+def test_cards_follow_the_tables_order_not_the_alphabet(tmp_path):
+    folder = RunFolder(tmp_path)
+    folder.journal.path.parent.mkdir(parents=True, exist_ok=True)
+    for difficulty in ("easy", "medium", "hard"):  # the suite's order; alphabetically hard < medium
+        puzzle = grid_puzzle().model_copy(update={"id": f"grid/{difficulty}/000000", "difficulty": difficulty})
+        folder.journal.append(record(puzzle, 0, None, status="error", error="no video"))
+    ids = [c["id"] for c in page_data(build_report(tmp_path).path.read_text())["cards"]]
+    assert ids == ["grid/easy/000000#0", "grid/medium/000000#0", "grid/hard/000000#0"]
