@@ -132,21 +132,21 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
     click.echo(format_table(summary))
     click.echo(f"run folder: {out}")
     if not no_report:
-        _write_report(out, quiet)
+        _write_report(out, progress=not quiet)
     return 0
 
 
-def _write_report(folder: Path, quiet: bool) -> None:
+def _write_report(folder: Path, progress: bool, to_stderr: bool = False) -> None:
     """Write ``report.html`` into a finished run's folder; a failure only warns (the results are already saved)."""
     from genreason.report import build_report
 
     try:
-        result = build_report(folder, progress=not quiet)
+        result = build_report(folder, progress=progress)
     except Exception as exc:  # whatever breaks the report, the run itself is complete and saved
         click.echo(f"warning: could not write the report ({type(exc).__name__}: {exc}); "
                    f"try `genreason report {folder}`", err=True)
         return
-    click.echo(f"report: {result.path}")
+    click.echo(f"report: {result.path}", err=to_stderr)
 
 
 @cli.command()
@@ -236,8 +236,8 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
     click.echo(result.summary.model_dump_json(indent=2) if as_json else format_table(result.summary))
     if not as_json:
         click.echo(f"written: {out / 'samples.jsonl'}, {out / 'summary.json'}")
-    if not no_report:
-        _write_report(out, quiet=as_json)
+    if not no_report:  # with --json, stdout holds only the summary
+        _write_report(out, progress=True, to_stderr=as_json)
     return 0
 
 

@@ -276,6 +276,26 @@ def test_a_failing_report_only_warns(tmp_path, capsys, monkeypatch):
     assert len(RunFolder(tmp_path / "a").journal.read()) == 5  # the run is intact
 
 
+def test_score_writes_a_report_and_keeps_json_stdout_clean(tmp_path, capsys, monkeypatch):
+    import genreason.score
+
+    def fake_score(puzzles, videos, out, jobs=1, on_record=None):
+        records = make_run(out)
+        return genreason.score.ScoreResult(records, summarize(records, 3), {})
+
+    monkeypatch.setattr(genreason.score, "score", fake_score)
+    (tmp_path / "p").mkdir()
+    (tmp_path / "v").mkdir()
+    argv = ["score", "--puzzles", str(tmp_path / "p"), "--videos", str(tmp_path / "v")]
+    assert main([*argv, "--out", str(tmp_path / "a"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["format"] == "genreason.summary"  # nothing else on stdout
+    assert f"report: {tmp_path / 'a' / 'report.html'}" in captured.err
+    assert (tmp_path / "a" / "report.html").is_file()
+    assert main([*argv, "--out", str(tmp_path / "b"), "--no-report"]) == 0
+    assert not (tmp_path / "b" / "report.html").exists()
+
+
 # -- charts and frame choice ----------------------------------------------------------------------
 
 def test_line_chart_draws_every_series_with_a_legend():
