@@ -95,8 +95,10 @@
       pictures.appendChild(el("div", { "class": "missing" }, "first frame unavailable: " + puzzle.problem));
     }
     if (card.sheet) {
-      pictures.appendChild(el("img", { "class": "sheet", src: card.sheet, alt: "frames of " + card.id,
-                                       loading: "lazy" }));
+      var sheet = el("img", { "class": "sheet", src: card.sheet, alt: "frames of " + card.id,
+                              loading: "lazy", title: "click to enlarge" });
+      sheet.addEventListener("click", function () { node.classList.toggle("zoom"); });
+      pictures.appendChild(sheet);
     } else {
       pictures.appendChild(el("div", { "class": "missing video-problem" }, "video unavailable: " + card.video_problem));
     }
