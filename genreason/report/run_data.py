@@ -109,9 +109,10 @@ def video_file(root: Path, record: SampleRecord) -> Path | None:
     if record.video is None:
         return None
     path = Path(record.video)
-    if path.is_absolute() or (root / path).exists() or not path.exists():
-        return path if path.is_absolute() else root / path
-    return path
+    if path.is_absolute():
+        return path
+    inside = root / path
+    return inside if inside.exists() or not path.exists() else path
 
 
 __all__ = ["RunData", "load_puzzle", "load_run", "puzzle_file", "video_file"]

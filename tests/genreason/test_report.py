@@ -206,6 +206,15 @@ def test_missing_or_corrupt_summary_is_computed_from_the_samples(tmp_path):
     assert "could not be read" not in build_report(tmp_path).path.read_text()
 
 
+def test_a_missing_first_frame_is_said_on_its_cards(tmp_path):
+    make_run(tmp_path)
+    (tmp_path / "puzzles" / "toy" / "hard" / "000000" / "frame0.png").unlink()
+    data = page_data(build_report(tmp_path).path.read_text())
+    toy = data["puzzles"]["toy/hard/000000"]
+    assert toy["image"] is None and "frame0.png: image not found" in toy["problem"]
+    assert data["puzzles"]["grid/easy/000000"]["image"]  # the other puzzle is unaffected
+
+
 def test_not_a_run_folder(tmp_path, capsys):
     with pytest.raises(BadInput, match="no samples.jsonl"):
         build_report(tmp_path)
