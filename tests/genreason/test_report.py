@@ -360,7 +360,7 @@ def chromium(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
                "--enable-logging=stderr", "--v=0", "--hide-scrollbars", *args, url]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace", timeout=120, check=False)
 
 
 def script_errors(stderr: str) -> list[str]:
