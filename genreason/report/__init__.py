@@ -15,13 +15,14 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from tqdm import tqdm
 
 from genreason.fsutil import atomic_write_text
 from genreason.report.charts import Series, line_chart
@@ -51,21 +52,17 @@ class ReportResult:
     seconds: float
 
 
-def build_report(run: str | Path, out: str | Path | None = None, *, progress: bool = False,
-                 on_sample: Callable[[SampleRecord], None] | None = None) -> ReportResult:
+def build_report(run: str | Path, out: str | Path | None = None, *, progress: bool = False) -> ReportResult:
     """Write a report of a run folder.
 
     Args:
         run: A run folder (``genreason bench``) or a ``genreason score`` output folder.
         out: The HTML file to write [default: ``report.html`` in the run folder].
         progress: Show a progress bar on stderr (when it is a terminal).
-        on_sample: Called after each sample's card is made.
 
     Raises:
         BadInput: ``run`` is not a run folder.
     """
-    from tqdm import tqdm
-
     start = time.perf_counter()
     data = load_run(run)
     out = Path(out) if out is not None else data.root / REPORT_NAME
@@ -77,8 +74,6 @@ def build_report(run: str | Path, out: str | Path | None = None, *, progress: bo
         if record.puzzle_id not in puzzles:
             puzzles[record.puzzle_id] = _puzzle_entry(data, record)
         cards.append(_card(data, record, out))
-        if on_sample:
-            on_sample(record)
     bar.close()
     title = _title(data)
     html = _page(title, data, {"title": title, "page_size": PAGE_SIZE, "puzzles": puzzles, "cards": cards})
