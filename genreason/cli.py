@@ -137,9 +137,11 @@ def _int_list(ctx: click.Context, param: click.Parameter, items: tuple[str, ...]
 @click.option("--num-frames", "num_frames", multiple=True, callback=_int_list, metavar="N[,N...]",
               help="Sweep the video length: one run per value (repeatable or a comma list), "
                    "in <out>/num_frames-<N>/, and sweep.json.")
+@click.option("--no-report", is_flag=True, help="Do not write report.html into the run folder.")
 def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limit: int | None, seed: int,
           out: Path | None, jobs: int | None, quiet: bool, tracker: str, executor: str, ray_address: str | None,
-          ray_actors: int | None, ray_gpus_per_actor: float | None, num_frames: list[int]) -> int:
+          ray_actors: int | None, ray_gpus_per_actor: float | None, num_frames: list[int],
+          no_report: bool) -> int:
     """Sample videos for a suite, verify, summarize.
 
     Generates the suite's puzzles, asks the model for N videos per puzzle
@@ -167,6 +169,8 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
     if summary.samples > 1:
         click.echo(format_best_of(summary))
     click.echo(f"run folder: {out}")
+    if not no_report:
+        _write_report(out, progress=not quiet)
     return 0
 
 
@@ -249,6 +253,19 @@ def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None
     return 0
 
 
+def _write_report(folder: Path, progress: bool, to_stderr: bool = False) -> None:
+    """Write ``report.html`` into a finished run's folder; a failure only warns (the results are already saved)."""
+    from genreason.report import build_report
+
+    try:
+        result = build_report(folder, progress=progress)
+    except Exception as exc:  # whatever breaks the report, the run itself is complete and saved
+        click.echo(f"warning: could not write the report ({type(exc).__name__}: {exc}); "
+                   f"try `genreason report {folder}`", err=True)
+        return
+    click.echo(f"report: {result.path}", err=to_stderr)
+
+
 @cli.command()
 @click.option("--family", "families", multiple=True,
               help="Family to calibrate; repeatable [default: every family that can draw labelled cases].")
@@ -314,8 +331,9 @@ def verify(puzzle_path: Path, video_path: Path, as_json: bool, tracker: str) -> 
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
 @TRACKER_OPTION
+@click.option("--no-report", is_flag=True, help="Do not write report.html into OUT.")
 def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | None, as_json: bool,
-          tracker: str) -> int:
+          tracker: str, no_report: bool) -> int:
     """Judge videos made elsewhere against a folder of puzzles.
 
     Pairs every puzzle with its videos, verifies each, writes samples.jsonl and
@@ -339,6 +357,25 @@ def score(puzzles_dir: Path, videos_dir: Path, out: Path | None, jobs: int | Non
         click.echo(format_best_of(result.summary))
     if not as_json:
         click.echo(f"written: {out / 'samples.jsonl'}, {out / 'summary.json'}")
+    if not no_report:  # with --json, stdout holds only the summary
+        _write_report(out, progress=True, to_stderr=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="HTML file to write [default: RUN/report.html].")
+def report(run: Path, out: Path | None) -> int:
+    """Write a self-contained HTML report of a run folder.
+
+    Summary tables with confidence intervals, pass@k charts, and one card per
+    sample: the first frame with the tracked and the reference path, frames
+    of the video, the verdict and its events. Opens offline in any browser.
+    """
+    from genreason.report import build_report
+
+    result = build_report(run, out, progress=True)
+    click.echo(f"wrote {result.path} ({result.samples} samples, {result.bytes:,} bytes, {result.seconds:.1f} s)")
     return 0
 
 
