@@ -159,7 +159,7 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
                          executor=executor, ray_address=ray_address, ray_actors=ray_actors,
                          ray_gpus_per_actor=ray_gpus_per_actor)
     if num_frames:
-        return _sweep(config, num_frames)
+        return _sweep(config, num_frames, no_report)
     try:
         summary = run_bench(config)
     except KeyboardInterrupt:
@@ -174,7 +174,7 @@ def bench(model: str, model_args: dict[str, str], suite: str, samples: int, limi
     return 0
 
 
-def _sweep(config: BenchConfig, values: list[int]) -> int:
+def _sweep(config: BenchConfig, values: list[int], no_report: bool) -> int:
     from genreason.sweep import format_sweep, run_sweep
 
     try:
@@ -184,6 +184,9 @@ def _sweep(config: BenchConfig, values: list[int]) -> int:
         click.echo("\ninterrupted: rerun the same command to resume", err=True)
         return EXIT_INTERRUPTED
     click.echo(format_sweep(sweep))
+    if not no_report:  # each run's report shows the sweep's curve beside its own tables
+        for point in sweep.points:
+            _write_report(config.out / point.run, progress=not config.quiet)
     click.echo(f"sweep folder: {config.out} (sweep.json)")
     return 0
 

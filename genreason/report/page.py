@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from html import escape
 from numbers import Real
 
+from pydantic import ValidationError
+
 from genreason.metrics import Row, Summary
 from genreason.report.charts import Series, line_chart
 from genreason.store import RunManifest
@@ -103,30 +105,54 @@ def _curve(summary: Summary, field: str) -> list[Series]:
 
 
 def sweep_series(sweep: object) -> list[Series]:
-    """Success against video length from ``sweep.json``: ``points`` of ``num_frames`` and ``success``.
+    """Success against video length from ``sweep.json`` (:class:`genreason.sweep.Sweep`): overall and per family.
 
-    Points may carry a ``family`` (one series each). Anything else gives no series.
+    Anything that does not parse as a sweep gives no series.
     """
-    points = sweep.get("points") if isinstance(sweep, dict) else None
+    from genreason.sweep import Sweep
+
+    try:
+        parsed = Sweep.model_validate(sweep)
+    except ValidationError:
+        return []
     by_name: dict[str, list[tuple[float, float]]] = {}
-    for point in points if isinstance(points, list) else []:
-        if not isinstance(point, dict):
-            continue
-        x, y = point.get("num_frames"), point.get("success")
-        if isinstance(x, Real) and isinstance(y, Real):
-            by_name.setdefault(str(point.get("family") or "all"), []).append((float(x), float(y)))
-    return [Series(name, pts) for name, pts in by_name.items()]
+    for point in parsed.points:
+        by_name.setdefault("all", []).append((point.value, point.overall.success))
+        if len(point.families) > 1:
+            for family, cell in point.families.items():
+                by_name.setdefault(family, []).append((point.value, cell.success))
+    return [Series(name, pts, dashed=name != "all") for name, pts in by_name.items()]
+
+
+def best_of_series(summary: Summary) -> list[Series]:
+    """The overall row's best-of-k: reference agreement of the verifier's pick against the oracle's.
+
+    The verifier pick's success equals pass@k by construction (it ranks every
+    success first), so the informative curves are ``em``/``precision`` of both
+    picks and the oracle pick's success.
+    """
+    row = summary.overall
+    if row is None or len(row.best_of_k) < 2:
+        return []
+    out = []
+    for pick, metrics in row.best_of_k_metrics.items():
+        for name, values in metrics.items():
+            if pick == "verifier" and name == "success":
+                continue
+            out.append(Series(f"{pick} pick: {name}", [(i + 1, float(v)) for i, v in enumerate(values)],
+                              dashed=pick == "oracle"))
+    return out
 
 
 def charts_html(summary: Summary, sweep: object | None) -> str:
     """Every chart the run has data for: pass@k always, best-of-N and the frame sweep where present."""
     charts = [line_chart(_curve(summary, "pass_at_k"), title="pass@k against k", x_label="k",
                          y_label="pass@k", integer_x=True)]
-    best = _curve(summary, "best_of_n")  # rows gain best_of_n when a run selects among N candidates
+    best = best_of_series(summary)
     if any(s.points for s in best):
-        charts.append(line_chart(best, title="best-of-N against N", x_label="N", y_label="success of the pick",
-                                 integer_x=True))
-    if sweep is not None:
+        charts.append(line_chart(best, title="best-of-k: the verifier's pick against the oracle's", x_label="k",
+                                 y_label="mean over puzzles", integer_x=True))
+    if sweep is not None and sweep_series(sweep):
         charts.append(line_chart(sweep_series(sweep), title="success against video length",
                                  x_label="frames", y_label="success", integer_x=True))
     figures = "".join(f'<figure class="plot">{c}</figure>' for c in charts)
@@ -136,4 +162,4 @@ def charts_html(summary: Summary, sweep: object | None) -> str:
     return figures
 
 
-__all__ = ["charts_html", "header_html", "summary_table", "sweep_series"]
+__all__ = ["best_of_series", "charts_html", "header_html", "summary_table", "sweep_series"]

@@ -63,11 +63,14 @@ def load_run(root: str | Path) -> RunData:
     order = {(r.family, r.difficulty): i for i, r in enumerate(summary.difficulties)}
     records.sort(key=lambda r: (order.get((r.family, r.difficulty), len(order)), r.puzzle_id, r.index))
     sweep = None
-    if (root / "sweep.json").exists():
-        try:
-            sweep = read_json(root / "sweep.json", what="sweep file")
-        except BadInput as exc:
-            notes.append(f"sweep.json could not be read: {exc}")
+    # A sweep's runs live in num_frames-<N>/ folders beside the sweep's sweep.json.
+    for path in (root / "sweep.json", root.parent / "sweep.json"):
+        if path.exists():
+            try:
+                sweep = read_json(path, what="sweep file")
+            except BadInput as exc:
+                notes.append(f"{path.name} could not be read: {exc}")
+            break
     return RunData(root=root, records=records, summary=summary, manifest=manifest, sweep=sweep, notes=notes)
 
 

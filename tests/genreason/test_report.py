@@ -288,7 +288,7 @@ def test_a_failing_report_only_warns(tmp_path, capsys, monkeypatch):
 def test_score_writes_a_report_and_keeps_json_stdout_clean(tmp_path, capsys, monkeypatch):
     import genreason.score
 
-    def fake_score(puzzles, videos, out, jobs=1, on_record=None):
+    def fake_score(puzzles, videos, out, jobs=1, on_record=None, tracker="classical"):
         records = make_run(out)
         return genreason.score.ScoreResult(records, summarize(records, 3), {})
 
@@ -332,12 +332,21 @@ def test_nice_ticks():
     assert nice_ticks(3, 3) == [3]
 
 
-def test_sweep_points_become_one_series_per_family():
-    series = sweep_series({"points": [{"num_frames": 33, "success": 0.1, "family": "maze"},
-                                      {"num_frames": 81, "success": 0.4, "family": "maze"},
-                                      {"num_frames": 81, "success": "bad"}, "junk"]})
-    assert [(s.name, list(s.points)) for s in series] == [("maze", [(33.0, 0.1), (81.0, 0.4)])]
+def test_a_sweep_becomes_an_overall_curve_and_one_per_family():
+    from genreason.sweep import Sweep, SweepCell, SweepPoint
+
+    def cell(success: float) -> SweepCell:
+        return SweepCell(success=success, n_samples=2, n_errors=0)
+
+    sweep = Sweep(model=ComponentSpec(name="oracle"), suite="all", samples=1, seed=0, limit=1, points=[
+        SweepPoint(value=value, run=f"num_frames-{value}", overall=cell(ok),
+                   families={"maze": cell(ok), "trapfield": cell(ok / 2)})
+        for value, ok in ((17, 0.5), (33, 1.0))])
+    series = {s.name: list(s.points) for s in sweep_series(sweep.model_dump(mode="json"))}
+    assert series == {"all": [(17, 0.5), (33, 1.0)], "maze": [(17, 0.5), (33, 1.0)],
+                      "trapfield": [(17, 0.25), (33, 0.5)]}
     assert sweep_series(["not", "a", "sweep"]) == []
+    assert sweep_series({"points": [{"num_frames": 33, "success": 0.1}]}) == []
 
 
 def test_sheet_frames_span_the_video_and_include_event_frames():

@@ -78,6 +78,9 @@ def test_command_line_takes_repeated_and_comma_separated_values(tmp_path, capsys
     assert lines[0].split()[:2] == ["num_frames", "success"]
     assert [line.split()[:2] for line in lines[1:4]] == [["5", "0.000"], ["9", "0.000"], ["3", "0.000"]]
     assert "num_frames=9: success 0.000" in stderr and f"sweep folder: {out}" in stdout
+    # Each run's report carries the sweep's curve.
+    report = (out / "num_frames-9" / "report.html").read_text()
+    assert "success against video length" in report
 
 
 @pytest.mark.parametrize(("argv", "message"), [
