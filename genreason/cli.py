@@ -10,8 +10,9 @@ no more than judging one video takes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from typing import TYPE_CHECKING
 
 import click
@@ -25,6 +26,20 @@ if TYPE_CHECKING:  # imported when a command runs, not at start-up
     from genreason.runner import BenchConfig
 
 EXIT_SOLVED, EXIT_NOT_SOLVED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+def EXECUTOR_OPTIONS(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 (used as a decorator)
+    """``--executor`` and the Ray options, shared by ``bench`` and ``refine``."""
+    for option in reversed([
+        click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     help="Where videos are generated: this machine, or actors on a Ray cluster (one per GPU)."),
+        click.option("--ray-address", help="Ray cluster to join [default: $RAY_ADDRESS, else a new local instance]."),
+        click.option("--ray-actors", type=click.IntRange(min=1), help="Generation actors [default: one per GPU]."),
+        click.option("--ray-gpus-per-actor", type=click.FloatRange(min=0),
+                     help="GPUs each actor holds [default: 1 with GPUs, else 0]."),
+    ]):
+        command = option(command)
+    return command
+
 
 TRACKER_OPTION = click.option(
     "--tracker", type=click.Choice(["classical", "cotracker"]), default="classical", show_default=True,
@@ -128,12 +143,7 @@ def _int_list(ctx: click.Context, param: click.Parameter, items: tuple[str, ...]
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-sample error lines.")
 @TRACKER_OPTION
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where videos are generated: this machine, or actors on a Ray cluster (one per GPU).")
-@click.option("--ray-address", help="Ray cluster to join [default: $RAY_ADDRESS, else a new local instance].")
-@click.option("--ray-actors", type=click.IntRange(min=1), help="Generation actors [default: one per GPU].")
-@click.option("--ray-gpus-per-actor", type=click.FloatRange(min=0),
-              help="GPUs each actor holds [default: 1 with GPUs, else 0].")
+@EXECUTOR_OPTIONS
 @click.option("--num-frames", "num_frames", multiple=True, callback=_int_list, metavar="N[,N...]",
               help="Sweep the video length: one run per value (repeatable or a comma list), "
                    "in <out>/num_frames-<N>/, and sweep.json.")
@@ -223,10 +233,12 @@ def _sweep(config: BenchConfig, values: list[int], no_report: bool) -> int:
               help="Run folder [default: results/refine-<suite>-<model>-r<R>-w<W>-<critic>-seed<S>[-limit<K>]].")
 @click.option("--jobs", type=click.IntRange(min=1), help="Verification processes [default: CPU count].")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-candidate error lines.")
+@EXECUTOR_OPTIONS
 def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None, rounds: int, width: int,
            critic: str, rewriter: str, llm_model: str | None, llm_base_url: str | None, llm_frames: int,
            llm_timeout: float, llm_attempts: int, llm_backoff: float, max_words: int, seed: int, reuse_seeds: bool,
-           out: Path | None, jobs: int | None, quiet: bool) -> int:
+           out: Path | None, jobs: int | None, quiet: bool, executor: str, ray_address: str | None,
+           ray_actors: int | None, ray_gpus_per_actor: float | None) -> int:
     """Refine each puzzle's prompt from critiques of its candidates (VideoTPO-style).
 
     Round 0 makes W candidates per puzzle from the plain prompt; each later
@@ -245,7 +257,8 @@ def refine(model: str, model_args: dict[str, str], suite: str, limit: int | None
     config = RefineConfig(model=ComponentSpec(name=model, args=model_args), suite=suite, limit=limit,
                           rounds=rounds, width=width, critic=critic, rewriter=rewriter, llm=llm,
                           llm_frames=llm_frames, max_words=max_words, seed=seed, reuse_seeds=reuse_seeds,
-                          out=out, jobs=jobs, quiet=quiet)
+                          out=out, jobs=jobs, quiet=quiet, executor=executor, ray_address=ray_address,
+                          ray_actors=ray_actors, ray_gpus_per_actor=ray_gpus_per_actor)
     try:
         summary = run_refine(config)
     except KeyboardInterrupt:

@@ -22,23 +22,16 @@ from __future__ import annotations
 import socket
 import tempfile
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genreason.errors import GenreasonError
 from genreason.fsutil import atomic_write_bytes
-from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_sampler
-from genreason.seeding import sample_seed
-from genreason.store import RunFolder
-from genreason.types import ComponentSpec, SampleRequest, Video
-from genreason.video import write_mp4
-
-if TYPE_CHECKING:
-    from genreason.runner import BenchConfig, _Produced
-    from genreason.suites import PuzzleSpec
+from genreason.generation import PathFor, Produced, RayOptions, batches, generate_batch, write_video
+from genreason.plugins import Sampler, Verifier, load_sampler
+from genreason.types import ComponentSpec, SampleRequest, Video, VideoFile
 
 MAX_RESTARTS = 3  # times Ray restarts a dead actor (and retries its batch) before the batch fails
 BATCHES_PER_ACTOR = 2  # in flight per actor: one running, one queued, so no GPU waits for the driver
@@ -55,11 +48,9 @@ class GenerationWorker:
 
     def generate(self, requests: Sequence[SampleRequest]) -> list[tuple[bytes | None, str | None, float, str]]:
         """Per request: (MP4 bytes or None, error or None, generation seconds, node)."""
-        from genreason.runner import _generate
-
         node = _node_name()
         start = time.perf_counter()
-        outcomes = _generate(self.sampler, requests)
+        outcomes = generate_batch(self.sampler, requests)
         per_video = (time.perf_counter() - start) / max(1, len(requests))
         results: list[tuple[bytes | None, str | None, float, str]] = []
         for outcome in outcomes:
@@ -77,14 +68,11 @@ def _node_name() -> str:
     return f"{socket.gethostname()} ({ray.get_runtime_context().get_node_id()[:12]})"
 
 
-def _encode(video: Video) -> tuple[bytes | None, str | None]:
-    """The video as the bytes ``write_mp4`` writes (so a Ray run's files equal a local run's)."""
+def _encode(video: Video | VideoFile) -> tuple[bytes | None, str | None]:
+    """The bytes a local run would write for this video (so a Ray run's files equal a local run's)."""
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = write_mp4(Path(tmp) / "video.mp4", video)
-        except Exception as exc:  # frames the encoder cannot take are the sample's problem
-            return None, f"could not encode the video: {type(exc).__name__}: {exc}"
-        return path.read_bytes(), None
+        path, error = write_video(Path(tmp) / "video.mp4", video)
+        return (path.read_bytes(), None) if path else (None, error)
 
 
 def _call_with_verifiers(verifiers: Mapping[str, Verifier], fn: Callable[..., Any], *args: Any) -> Any:
@@ -121,7 +109,7 @@ class RayVerifyExecutor(Executor):
 class RayGeneration:
     """The generation side of a bench run on Ray: actors, batches in flight, files written by the driver."""
 
-    def __init__(self, config: BenchConfig, sampler: Sampler | None = None) -> None:
+    def __init__(self, model: ComponentSpec, sampler: Sampler | None, options: RayOptions) -> None:
         try:
             import ray
         except ImportError:
@@ -129,42 +117,37 @@ class RayGeneration:
         self._started_ray = not ray.is_initialized()
         if self._started_ray:
             try:
-                ray.init(address=config.ray_address, include_dashboard=False, log_to_driver=False)
+                ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise GenreasonError(f"could not connect to Ray at {config.ray_address or 'a new local instance'}: "
+                raise GenreasonError(f"could not connect to Ray at {options.address or 'a new local instance'}: "
                                      f"{exc}") from None
         gpus = int(ray.cluster_resources().get("GPU", 0))
-        per_actor = config.ray_gpus_per_actor if config.ray_gpus_per_actor is not None else (1.0 if gpus else 0.0)
-        count = config.ray_actors or (max(1, int(gpus // per_actor)) if per_actor else 1)
+        per_actor = options.gpus_per_actor if options.gpus_per_actor is not None else (1.0 if gpus else 0.0)
+        count = options.actors or (max(1, int(gpus // per_actor)) if per_actor else 1)
         actor_class = ray.remote(num_cpus=1, num_gpus=per_actor, max_restarts=MAX_RESTARTS,
                                  max_task_retries=MAX_RESTARTS)(GenerationWorker)
-        self._actors = [actor_class.remote(sampler or config.model) for _ in range(count)]
+        self._actors = [actor_class.remote(sampler or model) for _ in range(count)]
         self.spec, self.max_batch = ray.get(self._actors[0].describe.remote())
 
     def verify_executor(self, jobs: int, verifiers: Mapping[str, Verifier]) -> Executor:
         return RayVerifyExecutor(verifiers)
 
-    def produce(self, todo: Sequence[tuple[PuzzleSpec, list[int]]], families: Mapping[str, PuzzleFamily],
-                folder: RunFolder, base_seed: int) -> Iterator[_Produced]:
-        """Every missing sample, written to the run folder, in the order the cluster finishes them."""
+    def make(self, requests: Iterable[SampleRequest], path_for: PathFor) -> Iterator[Produced]:
+        """Every request's video, written where ``path_for`` says, in the order the cluster finishes them."""
         import ray
         from ray.exceptions import RayError
 
-        batches = self._batches(todo, families, folder, base_seed)
+        work = batches(requests, self.max_batch)
         in_flight: dict[Any, tuple[int, list[SampleRequest]]] = {}
         load = [0] * len(self._actors)
-        pending: deque[list[SampleRequest]] = deque()
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < BATCHES_PER_ACTOR * len(self._actors):
-                if not pending:
-                    batch = next(batches, None)
-                    if batch is None:
-                        exhausted = True
-                        break
-                    pending.append(batch)
+                chunk = next(work, None)
+                if chunk is None:
+                    exhausted = True
+                    break
                 actor = min(range(len(self._actors)), key=load.__getitem__)
-                chunk = pending.popleft()
                 in_flight[self._actors[actor].generate.remote(chunk)] = (actor, chunk)
                 load[actor] += 1
             if not in_flight:
@@ -177,7 +160,7 @@ class RayGeneration:
             except RayError as exc:  # the actor died more often than Ray restarts it
                 reason = f"generation failed on the cluster: {type(exc).__name__}: {str(exc).splitlines()[0]}"
                 results = [(None, reason, 0.0, "")] * len(chunk)
-            yield from self._save(chunk, results, folder)
+            yield from self._save(chunk, results, path_for)
 
     def close(self) -> None:
         import ray
@@ -187,26 +170,14 @@ class RayGeneration:
         if self._started_ray:
             ray.shutdown()
 
-    def _batches(self, todo: Sequence[tuple[PuzzleSpec, list[int]]], families: Mapping[str, PuzzleFamily],
-                 folder: RunFolder, base_seed: int) -> Iterator[list[SampleRequest]]:
-        for spec, missing in todo:  # puzzles are made as work is handed out: memory stays bounded
-            puzzle = spec.generate(families[spec.family])
-            puzzle.save(folder.puzzle_dir(spec.id))
-            requests = [SampleRequest(puzzle=puzzle, prompt=puzzle.prompt, seed=sample_seed(base_seed, i), index=i)
-                        for i in missing]
-            for i in range(0, len(requests), self.max_batch):
-                yield requests[i:i + self.max_batch]
-
     @staticmethod
     def _save(chunk: Sequence[SampleRequest], results: Sequence[tuple[bytes | None, str | None, float, str]],
-              folder: RunFolder) -> Iterator[_Produced]:
-        from genreason.runner import _Produced
-
+              path_for: PathFor) -> Iterator[Produced]:
         for request, (data, error, seconds, node) in zip(chunk, results, strict=True):
-            produced = _Produced(request, error=error, timing={"generate_s": seconds}, node=node or None)
+            produced = Produced(request, error=error, timing={"generate_s": seconds}, node=node or None)
             if data is not None:
                 start = time.perf_counter()
-                path = folder.video_path(request.puzzle.id, request.index)
+                path = path_for(request)
                 atomic_write_bytes(path, data)
                 produced.video = path
                 produced.timing["write_s"] = time.perf_counter() - start

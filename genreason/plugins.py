@@ -131,6 +131,9 @@ def build(group: str, name: str, args: dict[str, Any] | None = None) -> Any:
     if unknown:
         accepted = ", ".join(params) or "none"
         raise GenreasonError(f"{name} does not take argument(s) {', '.join(unknown)}; it accepts: {accepted}")
+    missing = [p for p in _required_params(cls) if p not in args]
+    if missing:
+        raise GenreasonError(f"{name} needs argument(s) {', '.join(missing)} (give each as -a KEY=VALUE)")
     hints = _hints(cls)
     converted = {k: coerce(v, hints.get(k), f"{name} argument {k}") for k, v in args.items()}
     return cls(**converted)
@@ -164,6 +167,12 @@ def _init_params(cls: type) -> list[str]:
     sig = inspect.signature(cls.__init__)
     return [p.name for p in list(sig.parameters.values())[1:]
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _required_params(cls: type) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [p.name for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty]
 
 
 def _hints(cls: type) -> dict[str, Any]:

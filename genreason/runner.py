@@ -12,27 +12,22 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from genreason.executors import VerifyOutcome, verify_executor, verify_task
+from genreason.executors import VerifyOutcome, verify_task
+from genreason.generation import Produced, RayOptions, start_generation
 from genreason.metrics import Summary, summarize
-from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_sampler, load_verifier, tracker_args
+from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_verifier, tracker_args
 from genreason.seeding import sample_seed
 from genreason.store import RunFolder, RunManifest, SuiteRef, digest_ids
 from genreason.suites import PuzzleSpec, Suite, load_families, load_suite
-from genreason.types import ComponentSpec, SampleFailure, SampleRecord, SampleRequest, Video, sample_id
-from genreason.video import write_mp4
-
-if TYPE_CHECKING:
-    from genreason.distributed import RayGeneration
+from genreason.types import ComponentSpec, SampleRecord, SampleRequest, sample_id
 
 
 class BenchConfig(BaseModel):
@@ -78,36 +73,6 @@ def default_out(suite: str, model: str, samples: int, seed: int, limit: int | No
     return Path("results") / name.replace("/", "_")
 
 
-@dataclass
-class _Produced:
-    """A request after generation and writing: the video's path, or why there is none."""
-
-    request: SampleRequest
-    video: Path | None = None
-    error: str | None = None
-    timing: dict[str, float] = field(default_factory=dict)
-    node: str | None = None  # the machine that made the video, on a cluster
-
-
-class _LocalGeneration:
-    """Generation in this process: the sampler is called batch by batch, puzzle by puzzle."""
-
-    def __init__(self, sampler: Sampler) -> None:
-        self.sampler = sampler
-        self.spec = sampler.spec()
-
-    def verify_executor(self, jobs: int, verifiers: Mapping[str, Verifier]) -> Executor:
-        return verify_executor(jobs, verifiers)
-
-    def produce(self, todo: Sequence[tuple[PuzzleSpec, list[int]]], families: Mapping[str, PuzzleFamily],
-                folder: RunFolder, base_seed: int) -> Iterator[_Produced]:
-        for spec, missing in todo:
-            yield from _produce(spec, families[spec.family], missing, self.sampler, folder, base_seed)
-
-    def close(self) -> None:
-        pass
-
-
 def run_bench(
     config: BenchConfig,
     *,
@@ -136,7 +101,9 @@ def run_bench(
     verifier_args = {f.verifier: tracker_args(f.verifier, config.tracker) for f in families.values()}
     verifiers = {name: verifier_for(name, args) if args else verifier_for(name) for name, args in verifier_args.items()}
     folder = RunFolder(config.out)
-    generation = _start_generation(config, sampler)
+    ray = (RayOptions(config.ray_address, config.ray_actors, config.ray_gpus_per_actor)
+           if config.executor == "ray" else None)
+    generation = start_generation(config.model, sampler, ray)
     try:
         records = folder.start(_manifest(config, suite, families, specs, generation.spec, verifier_args))
     except BaseException:
@@ -159,9 +126,10 @@ def run_bench(
 
     jobs = config.jobs or os.cpu_count() or 1
     executor = generation.verify_executor(jobs, verifiers)
-    pending: dict[Future[VerifyOutcome], _Produced] = {}
+    pending: dict[Future[VerifyOutcome], Produced] = {}
     try:
-        for produced in generation.produce(todo, families, folder, config.seed):
+        requests = _requests(todo, families, folder, config.seed)
+        for produced in generation.make(requests, lambda r: folder.video_path(r.puzzle.id, r.index)):
             if produced.video is None:
                 finish(_record(folder, produced))
                 continue
@@ -186,14 +154,6 @@ def run_bench(
     return summary
 
 
-def _start_generation(config: BenchConfig, sampler: Sampler | None) -> _LocalGeneration | RayGeneration:
-    if config.executor == "ray":
-        from genreason.distributed import RayGeneration
-
-        return RayGeneration(config, sampler)
-    return _LocalGeneration(sampler or load_sampler(config.model.name, config.model.args))
-
-
 def _manifest(config: BenchConfig, suite: Suite, families: Mapping[str, PuzzleFamily], specs: Sequence[PuzzleSpec],
               sampler: ComponentSpec, verifier_args: Mapping[str, dict[str, Any]]) -> RunManifest:
     return RunManifest(
@@ -206,59 +166,17 @@ def _manifest(config: BenchConfig, suite: Suite, families: Mapping[str, PuzzleFa
     )
 
 
-def _produce(spec: PuzzleSpec, family: PuzzleFamily, missing: Sequence[int], sampler: Sampler,
-             folder: RunFolder, base_seed: int) -> Iterator[_Produced]:
-    """Generate and save the puzzle, then make and write the missing samples' videos, batch by batch."""
-    puzzle = spec.generate(family)
-    puzzle.save(folder.puzzle_dir(spec.id))
-    requests = [SampleRequest(puzzle=puzzle, prompt=puzzle.prompt, seed=sample_seed(base_seed, i), index=i)
-                for i in missing]
-    size = max(1, sampler.max_batch)
-    for chunk in (requests[i:i + size] for i in range(0, len(requests), size)):
-        start = time.perf_counter()
-        outcomes = _generate(sampler, chunk)
-        per_video = (time.perf_counter() - start) / len(chunk)  # a batch's cost, shared evenly
-        for request, outcome in zip(chunk, outcomes, strict=True):
-            produced = _Produced(request, timing={"generate_s": per_video})
-            if isinstance(outcome, str):
-                produced.error = outcome
-            else:
-                start = time.perf_counter()
-                produced.video, produced.error = _write(folder.video_path(spec.id, request.index), outcome)
-                produced.timing["write_s"] = time.perf_counter() - start
-            yield produced
+def _requests(todo: Sequence[tuple[PuzzleSpec, list[int]]], families: Mapping[str, PuzzleFamily],
+              folder: RunFolder, base_seed: int) -> Iterator[SampleRequest]:
+    """The missing samples' requests, each puzzle generated and saved just before its requests (memory stays flat)."""
+    for spec, missing in todo:
+        puzzle = spec.generate(families[spec.family])
+        puzzle.save(folder.puzzle_dir(spec.id))
+        for i in missing:
+            yield SampleRequest(puzzle=puzzle, prompt=puzzle.prompt, seed=sample_seed(base_seed, i), index=i)
 
 
-def _generate(sampler: Sampler, chunk: Sequence[SampleRequest]) -> list[Video | str]:
-    """One video per request, or an error message for each request the sampler failed on.
-
-    A sampler reports one failed request by yielding a :class:`SampleFailure`.
-    """
-    outcomes: list[Video | str] = []
-    failure = "the sampler returned no video for this request"
-    try:
-        for video in sampler.generate(chunk):
-            if len(outcomes) == len(chunk):
-                break
-            outcomes.append(video if isinstance(video, Video)
-                            else video.reason if isinstance(video, SampleFailure)
-                            else f"the sampler returned a {type(video).__name__}, not a Video")
-    except Exception as exc:  # one failed batch must not end a long run
-        failure = f"sampler {sampler.name!r} failed: {type(exc).__name__}: {exc}"
-    return outcomes + [failure] * (len(chunk) - len(outcomes))
-
-
-def _write(path: Path, video: Video) -> tuple[Path | None, str | None]:
-    try:
-        write_mp4(path, video)
-    except OSError:
-        raise  # the disk, not the sample: stop (a rerun resumes)
-    except Exception as exc:  # frames the encoder cannot take are the sample's problem
-        return None, f"could not encode the video: {type(exc).__name__}: {exc}"
-    return path, None
-
-
-def _collect(pending: dict[Future[VerifyOutcome], _Produced], folder: RunFolder,
+def _collect(pending: dict[Future[VerifyOutcome], Produced], folder: RunFolder,
              finish: Callable[[SampleRecord], None], block: bool) -> None:
     """Record every finished verification (waiting for at least one if ``block``)."""
     if not pending:
@@ -272,7 +190,7 @@ def _collect(pending: dict[Future[VerifyOutcome], _Produced], folder: RunFolder,
         finish(_record(folder, produced, outcome))
 
 
-def _record(folder: RunFolder, produced: _Produced, outcome: VerifyOutcome | None = None) -> SampleRecord:
+def _record(folder: RunFolder, produced: Produced, outcome: VerifyOutcome | None = None) -> SampleRecord:
     request = produced.request
     puzzle = request.puzzle
     return SampleRecord(

@@ -186,6 +186,17 @@ class SampleFailure:
     reason: str
 
 
+@dataclass(frozen=True)
+class VideoFile:
+    """What a sampler yields, in place of a :class:`Video`, for a video file it did not make itself.
+
+    The run folder keeps a byte-for-byte copy and that copy is judged, so a
+    video made elsewhere is verified as it was delivered, not after a re-encode.
+    """
+
+    path: Path
+
+
 class SampleRecord(_Model):
     """One line of ``samples.jsonl``: a video made for a puzzle, and its verdict."""
 
@@ -242,6 +253,6 @@ def validation_problem(exc: ValidationError) -> str:
 
 
 __all__ = [
-    "ComponentSpec", "Event", "Puzzle", "SampleFailure", "SampleRecord", "SampleRequest", "Verdict", "Video",
+    "ComponentSpec", "Event", "Puzzle", "SampleFailure", "SampleRecord", "SampleRequest", "Verdict", "Video", "VideoFile",
     "read_json", "sample_id", "validation_problem",
 ]

@@ -8,8 +8,9 @@ run folder's ``videos/`` uses): ``<id with / as __>__s<index>.mp4``.
 
 A missing or unreadable file is a :class:`SampleFailure` for that sample
 alone: the run goes on and the summary counts it as unsolved. Videos of any
-size and frame rate are passed on as they are; the verifiers map the puzzle
-onto them.
+size and frame rate are passed on as they are (a :class:`VideoFile`: the run
+folder keeps a byte-for-byte copy, judged as delivered, never re-encoded);
+the verifiers map the puzzle onto them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from genreason.errors import BadInput, GenreasonError
-from genreason.types import ComponentSpec, SampleFailure, SampleRequest, Video
+from genreason.types import ComponentSpec, SampleFailure, SampleRequest, VideoFile
 from genreason.video import read_video
 
 #: The default file name: the same as ``genreason.store.video_name`` gives.
@@ -59,7 +60,7 @@ class ExternalSampler:
     """
 
     name = "external"
-    max_batch = 1  # a decoded video can be large (hundreds of frames): hold one at a time
+    max_batch = 16  # files are checked, not decoded: a batch holds no frames
 
     def __init__(self, videos: str = "", pattern: str = DEFAULT_PATTERN) -> None:
         self.videos = videos
@@ -77,7 +78,7 @@ class ExternalSampler:
         """Where the video for ``request`` is expected."""
         return Path(self.videos) / self.pattern.format(**pattern_fields(request))
 
-    def generate(self, requests: Sequence[SampleRequest]) -> Iterator[Video | SampleFailure]:
+    def generate(self, requests: Sequence[SampleRequest]) -> Iterator[VideoFile | SampleFailure]:
         for request in requests:
             path = self.path_for(request)
             if not path.is_file():
@@ -85,9 +86,11 @@ class ExternalSampler:
                                     f"(pattern {self.pattern!r} in {self.videos})")
                 continue
             try:
-                yield read_video(path)
-            except BadInput as exc:  # names the file: corrupt, truncated, an image, ...
+                read_video(path, max_frames=2)  # opens and decodes two frames: a broken file fails here, named
+            except BadInput as exc:  # corrupt, truncated, an image, ...
                 yield SampleFailure(str(exc))
+                continue
+            yield VideoFile(path)
 
     def _check_pattern(self) -> None:
         def bad(problem: str) -> GenreasonError:

@@ -1,11 +1,13 @@
 """The refine loop: generate W candidates per puzzle, verify, critique, rewrite the prompt; repeat.
 
 Round 0 uses each puzzle's own prompt. Rounds go breadth-first (every puzzle's
-round r before any round r+1), so a sampler can batch requests across
-puzzles and an interrupted run has whole rounds behind it. Each candidate is
+round r before any round r+1), so an interrupted run has whole rounds behind
+it. Each candidate is
 journaled in ``samples.jsonl`` as soon as it is verified, each finished round
 in ``rounds.jsonl``; a rerun skips both, so nothing finished is made twice.
-Video making, writing and verifying are the bench runner's own pieces.
+Video making and writing go through the same generation backends as
+``bench`` (:mod:`genreason.generation`: in this process, or on Ray actors), and
+verification through the same executors.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from genreason.executors import VerifyOutcome, verify_executor, verify_task
+from genreason.executors import VerifyOutcome, verify_task
 from genreason.fsutil import atomic_write_text
-from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_sampler, load_verifier
+from genreason.generation import Generation, RayOptions, start_generation
+from genreason.plugins import PuzzleFamily, Sampler, Verifier, load_family, load_verifier
 from genreason.refine.critics import Critic, LLMCritic, RoundContext, VerifierCritic
 from genreason.refine.llm import ChatClient, LLMError, LLMSettings
 from genreason.refine.records import (
@@ -35,10 +38,9 @@ from genreason.refine.records import (
     summarize_refine,
 )
 from genreason.refine.rewriters import MAX_PROMPT_WORDS, LLMRewriter, Rewriter, TemplateRewriter, bound_words
-from genreason.runner import _generate, _write  # the bench's own steps, shared rather than copied
 from genreason.seeding import derive_seed, sample_seed
 from genreason.store import SuiteRef, digest_ids
-from genreason.suites import load_families, load_suite
+from genreason.suites import PuzzleSpec, Suite, load_families, load_suite
 from genreason.types import ComponentSpec, Puzzle, SampleRecord, SampleRequest
 
 
@@ -62,6 +64,7 @@ class RefineConfig(BaseModel):
         out: The run folder; rerunning with the same settings resumes it.
         jobs: Verification processes (default: CPU count); 1 verifies inline.
         quiet: No progress bar and no per-candidate error lines.
+        executor: ``local`` or ``ray``; ``ray_*`` as for ``bench`` (:class:`genreason.runner.BenchConfig`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -81,6 +84,10 @@ class RefineConfig(BaseModel):
     out: Path
     jobs: int | None = Field(default=None, ge=1)
     quiet: bool = False
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    ray_actors: int | None = Field(default=None, ge=1)
+    ray_gpus_per_actor: float | None = Field(default=None, ge=0)
 
 
 def default_refine_out(config_suite: str, model: str, rounds: int, width: int, critic: str, seed: int,
@@ -160,15 +167,25 @@ def _run(config: RefineConfig, sampler: Sampler | None, verifier_for: Callable[[
     suite = load_suite(config.suite)
     families = load_families(suite, family_for)
     specs = suite.puzzles(families, config.limit)
-    sampler = sampler or load_sampler(config.model.name, config.model.args)
     verifiers = {f.verifier: verifier_for(f.verifier) for f in families.values()}
+    ray = (RayOptions(config.ray_address, config.ray_actors, config.ray_gpus_per_actor)
+           if config.executor == "ray" else None)
+    generation = start_generation(config.model, sampler, ray)
+    try:
+        return _run_with(config, generation, verifiers, suite, families, specs, critic, rewriter, log)
+    finally:
+        generation.close()
 
+
+def _run_with(config: RefineConfig, generation: Generation, verifiers: dict[str, Verifier], suite: Suite,
+              families: dict[str, PuzzleFamily], specs: Sequence[PuzzleSpec], critic: Critic, rewriter: Rewriter,
+              log: Callable[[str], None]) -> RefineSummary:
     # 2. The run folder: start it, or resume it with what it already holds.
     folder = RefineFolder(config.out)
     samples, round_records = folder.start_refine(RefineManifest(
         suite=SuiteRef(name=suite.name, version=suite.version, source=suite.source, limit=config.limit,
                        n_puzzles=len(specs), puzzle_ids_sha256=digest_ids(s.id for s in specs)),
-        families={name: f.version for name, f in families.items()}, sampler=sampler.spec(),
+        families={name: f.version for name, f in families.items()}, sampler=generation.spec,
         verifiers={name: ComponentSpec(name=f.verifier) for name, f in families.items()},
         rounds=config.rounds, width=config.width, seed=config.seed, reuse_seeds=config.reuse_seeds,
         max_words=config.max_words, critic=critic.spec(), rewriter=rewriter.spec(),
@@ -180,9 +197,9 @@ def _run(config: RefineConfig, sampler: Sampler | None, verifier_for: Callable[[
         puzzles.append(puzzle)
 
     # 3. The rounds, breadth-first; then the summary.
-    loop = _Loop(config, folder, sampler, critic, rewriter, families, samples, round_records, log)
+    loop = _Loop(config, folder, generation, critic, rewriter, families, samples, round_records, log)
     jobs = config.jobs or os.cpu_count() or 1
-    executor = verify_executor(jobs, verifiers)
+    executor = generation.verify_executor(jobs, verifiers)
     try:
         for round_ in range(config.rounds + 1):
             loop.run_round(puzzles, round_, executor, jobs)
@@ -198,13 +215,13 @@ def _run(config: RefineConfig, sampler: Sampler | None, verifier_for: Callable[[
 class _Loop:
     """The state of a run between rounds: journals, what is done, and verifications in flight."""
 
-    def __init__(self, config: RefineConfig, folder: RefineFolder, sampler: Sampler, critic: Critic,
+    def __init__(self, config: RefineConfig, folder: RefineFolder, generation: Generation, critic: Critic,
                  rewriter: Rewriter, families: dict[str, PuzzleFamily], samples: list[SampleRecord],
                  round_records: list[RoundRecord], log: Callable[[str], None]) -> None:
-        self.config, self.folder, self.sampler = config, folder, sampler
+        self.config, self.folder, self.generation = config, folder, generation
         self.critic, self.rewriter, self.families, self.log = critic, rewriter, families, log
         self.samples, self.round_records = samples, round_records
-        self.pending: dict[Future[VerifyOutcome], tuple[SampleRequest, int, Path, dict[str, float]]] = {}
+        self.pending: dict[Future[VerifyOutcome], tuple[SampleRequest, int, Path, dict[str, float], str | None]] = {}
 
     def run_round(self, puzzles: Sequence[Puzzle], round_: int, executor: Executor, jobs: int) -> None:
         """Make and verify the missing candidates of ``round_`` for every puzzle, then close each puzzle's round."""
@@ -221,31 +238,19 @@ class _Loop:
         progress = tqdm(total=len(requests), unit="video", desc=f"round {round_}", file=sys.stderr,
                         disable=self.config.quiet or not sys.stderr.isatty(), dynamic_ncols=True)
         try:
-            size = max(1, self.sampler.max_batch)
-            for chunk in (requests[i:i + size] for i in range(0, len(requests), size)):
-                start = time.perf_counter()
-                outcomes = _generate(self.sampler, chunk)
-                per_video = (time.perf_counter() - start) / len(chunk)
-                for request, outcome in zip(chunk, outcomes, strict=True):
-                    timing = {"generate_s": per_video}
-                    if isinstance(outcome, str):
-                        self._finish(request, round_, None, outcome, timing, None)
-                        progress.update(1)
-                        continue
-                    path = self.folder.candidate_video(request.puzzle.id, round_, request.index)
-                    start = time.perf_counter()
-                    video, error = _write(path, outcome)
-                    timing["write_s"] = time.perf_counter() - start
-                    if video is None:
-                        self._finish(request, round_, None, error, timing, None)
-                        progress.update(1)
-                        continue
-                    verifier = self.families[request.puzzle.family].verifier
-                    future = executor.submit(verify_task, verifier,
-                                             self.folder.puzzle_dir(request.puzzle.id) / "puzzle.json", video)
-                    self.pending[future] = (request, round_, video, timing)
-                    # Bounded so that an interrupted run has little verified-but-unrecorded work.
-                    progress.update(self._collect(block=len(self.pending) >= 2 * jobs))
+            path_for = lambda r: self.folder.candidate_video(r.puzzle.id, round_, r.index)  # noqa: E731
+            for produced in self.generation.make(requests, path_for):
+                request = produced.request
+                if produced.video is None:
+                    self._finish(request, round_, None, produced.error, produced.timing, None)
+                    progress.update(1)
+                    continue
+                verifier = self.families[request.puzzle.family].verifier
+                future = executor.submit(verify_task, verifier,
+                                         self.folder.puzzle_dir(request.puzzle.id) / "puzzle.json", produced.video)
+                self.pending[future] = (request, round_, produced.video, produced.timing, produced.node)
+                # Bounded so that an interrupted run has little verified-but-unrecorded work.
+                progress.update(self._collect(block=len(self.pending) >= 2 * jobs))
             while self.pending:
                 progress.update(self._collect(block=True))
         except KeyboardInterrupt:
@@ -274,21 +279,21 @@ class _Loop:
             return 0
         done, _ = wait(self.pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in done:
-            request, round_, video, timing = self.pending.pop(future)
+            request, round_, video, timing, node = self.pending.pop(future)
             outcome = future.result()  # a verifier bug propagates: fix it and rerun to resume
             timing["verify_s"] = outcome.seconds
-            self._finish(request, round_, video, outcome.error, timing, outcome)
+            self._finish(request, round_, video, outcome.error, timing, outcome, node)
         return len(done)
 
     def _finish(self, request: SampleRequest, round_: int, video: Path | None, error: str | None,
-                timing: dict[str, float], outcome: VerifyOutcome | None) -> None:
+                timing: dict[str, float], outcome: VerifyOutcome | None, node: str | None = None) -> None:
         puzzle = request.puzzle
         record = SampleRecord(
             sample_id=candidate_id(puzzle.id, round_, request.index), puzzle_id=puzzle.id, family=puzzle.family,
             difficulty=puzzle.difficulty, skin=puzzle.skin, index=request.index, seed=request.seed,
             prompt=request.prompt, video=self.folder.relative(video) if video else None,
             status="error" if error else "ok", error=error, verdict=outcome.verdict if outcome else None,
-            timing=timing, extra={"round": round_},
+            timing=timing, extra={"round": round_, **({"node": node} if node else {})},
         )
         self.folder.journal.append(record)
         self.samples.append(record)

@@ -63,6 +63,21 @@ def test_bench_model_args_must_be_key_value(capsys, tmp_path):
     assert code == 2 and "is not KEY=VALUE" in err and "Traceback" not in err
 
 
+def test_a_missing_required_sampler_argument_is_one_clear_line(capsys, tmp_path, monkeypatch):
+    from genreason import plugins
+
+    class NeedsPath:
+        def __init__(self, model_path: str, fps: float = 16.0) -> None:
+            pass
+
+    real = plugins.load_class
+    monkeypatch.setattr(plugins, "load_class",
+                        lambda group, name: NeedsPath if group == "samplers" else real(group, name))
+    code, _, err = run(capsys, "bench", "--model", "needs-path", "--out", str(tmp_path / "run"))
+    assert code == 2
+    assert_one_line_error(err, "needs-path needs argument(s) model_path", "-a KEY=VALUE")
+
+
 def test_bench_interrupted_says_how_to_resume(capsys, tmp_path, monkeypatch):
     import genreason.runner
 
