@@ -93,3 +93,17 @@ def test_the_core_imports_and_runs_locally_without_ray():
     code = ("import sys; import genreason.cli, genreason.runner, genreason.executors; "
             "assert 'ray' not in sys.modules, 'ray imported by the core'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_refine_on_ray_writes_the_same_candidates_as_locally(tmp_path, cluster):
+    from genreason.refine import RefineConfig, run_refine
+
+    runs = {}
+    for executor in ("local", "ray"):
+        config = RefineConfig(model=ComponentSpec(name="straight-line"), suite="maze-smoke", limit=1, rounds=1,
+                              width=1, out=tmp_path / executor, jobs=1, quiet=True, executor=executor)
+        run_refine(config)
+        runs[executor] = _records(tmp_path / executor)
+    assert len(runs["ray"]) == 6  # 3 puzzles x 2 rounds x 1 candidate
+    assert _stable(runs["ray"]) == _stable(runs["local"])
+    assert all(r["extra"]["node"] and r["extra"]["round"] in (0, 1) for r in runs["ray"])
