@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
@@ -71,6 +72,7 @@ class _Produced:
     video: Path | None = None
     error: str | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # the sampler's Video.meta
 
 
 def run_bench(
@@ -170,6 +172,7 @@ def _produce(spec: PuzzleSpec, family: PuzzleFamily, missing: Sequence[int], sam
             if isinstance(outcome, str):
                 produced.error = outcome
             else:
+                produced.meta = outcome.meta
                 start = time.perf_counter()
                 produced.video, produced.error = _write(folder.video_path(spec.id, request.index), outcome)
                 produced.timing["write_s"] = time.perf_counter() - start
@@ -225,6 +228,7 @@ def _record(folder: RunFolder, produced: _Produced, outcome: VerifyOutcome | Non
         video=folder.relative(produced.video) if produced.video else None,
         status="error" if produced.error else "ok", error=produced.error,
         verdict=outcome.verdict if outcome else None, timing=produced.timing,
+        extra={"sampler": produced.meta} if produced.meta else {},
     )
 
 
