@@ -122,10 +122,11 @@ class DiffusionSampler:
         require_torch(self.name)
         import torch
 
-        self._device = self.device if self.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
+        # The device the pipeline runs on; ``device`` keeps what was asked (e.g. "auto") for the spec.
+        self.torch_device = self.device if self.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
         if self.dtype == "auto":
-            self.dtype = "bfloat16" if self._device.startswith("cuda") else "float32"
-        self._check(self.offload == "none" or self._device.startswith("cuda"),
+            self.dtype = "bfloat16" if self.torch_device.startswith("cuda") else "float32"
+        self._check(self.offload == "none" or self.torch_device.startswith("cuda"),
                     f"offload={self.offload} moves models to and from a GPU; it needs device=cuda")
         self.pipe = self._load()
 
@@ -172,11 +173,11 @@ class DiffusionSampler:
             pipe.vae.enable_tiling()
         self._set_attention(pipe)
         if self.offload == "model":
-            pipe.enable_model_cpu_offload(device=self._device)
+            pipe.enable_model_cpu_offload(device=self.torch_device)
         elif self.offload == "sequential":
-            pipe.enable_sequential_cpu_offload(device=self._device)
+            pipe.enable_sequential_cpu_offload(device=self.torch_device)
         else:
-            pipe.to(self._device)
+            pipe.to(self.torch_device)
         return pipe
 
     def _source(self) -> str:

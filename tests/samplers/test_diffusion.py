@@ -91,6 +91,25 @@ def test_bench_run_with_two_candidates_writes_verified_videos(name, tiny_model, 
     assert manifest.sampler.args["guidance"] > 0 and manifest.sampler.args["fit"] == "letterbox"
 
 
+def test_cli_bench_records_typed_arguments_and_resumes_only_the_same_run(tiny_model, tmp_path, capsys):
+    from genreason.cli import main
+
+    suite = tmp_path / "one-maze.toml"
+    suite.write_text(ONE_MAZE_SUITE)
+    args = tiny_args("ltx-video", tiny_model("ltx-video"))
+    command = ["bench", "--model", "ltx-video", "--suite", str(suite), "--samples", "2", "--out",
+               str(tmp_path / "run"), "--jobs", "1", "--quiet"]
+    command += [f"-a{key}={value}" for key, value in args.items()]
+    assert main(command) == 0
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["sampler"]["args"]["height"] == 32 and manifest["sampler"]["args"]["fps"] == 24.0
+    assert main(command) == 0  # the same command again: resumed, nothing left to make
+    assert len(RunFolder(tmp_path / "run").journal.read()) == 2
+    capsys.readouterr()
+    assert main([*command, "-asteps=3"]) == 2
+    assert "different sampler" in capsys.readouterr().err
+
+
 def test_spec_rebuilds_the_same_sampler_and_defaults_are_resolved(tiny_model):
     args = tiny_args("wan2.2-a14b", tiny_model("wan2.2-a14b"))
     spec = build("samplers", "wan2.2-a14b", args).spec()
