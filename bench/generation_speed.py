@@ -26,6 +26,7 @@ import multiprocessing as mp
 import resource
 import tempfile
 import time
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,13 @@ def _run(mode: str, *args: Any) -> tuple[float, str, list[np.ndarray] | None, st
     queue = ctx.Queue()
     proc = ctx.Process(target=_phase, args=(mode, *args, queue))
     proc.start()
-    result = queue.get(timeout=6 * 3600)
+    while True:  # poll, so that a child that died (its traceback is on stderr) does not hang us
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Empty:
+            if not proc.is_alive():
+                raise SystemExit(f"the {mode} process failed (exit code {proc.exitcode})") from None
     proc.join()
     return result
 

@@ -55,7 +55,10 @@ def require_torch(sampler: str) -> None:
     for module in ("torch", "diffusers", "transformers"):
         try:
             __import__(module)
-        except ImportError:
+        except ImportError as exc:
+            if getattr(exc, "name", None) != module:  # installed, but it fails to import
+                raise GenreasonError(f"the {sampler} sampler could not import {module} ({exc}): "
+                                     f"{INSTALL_HINT}") from None
             raise GenreasonError(f"the {sampler} sampler needs {module}, which is not installed: "
                                  f"{INSTALL_HINT}") from None
 
