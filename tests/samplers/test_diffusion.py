@@ -130,6 +130,13 @@ def test_resize_fit_stretches_and_is_recorded(tiny_model):
                                              "scale": [0.125, 0.0625], "offset": [0, 0]}
 
 
+def test_wan_keeps_its_vae_in_float32_under_bfloat16(tiny_model):
+    sampler = build("samplers", "wan2.2", tiny_args("wan2.2", tiny_model("wan2.2")) | {"dtype": "bfloat16"})
+    assert sampler.pipe.transformer.dtype == torch.bfloat16 and sampler.pipe.vae.dtype == torch.float32
+    (video,) = sampler.generate(requests()[:1])
+    assert video.frames.shape == (5, 32, 32, 3) and video.frames.dtype == np.uint8
+
+
 def test_native_attention_backend_is_accepted(tiny_model):
     sampler = build("samplers", "ltx-video", tiny_args("ltx-video", tiny_model("ltx-video")) | {"attention": "native"})
     (video,) = sampler.generate(requests()[:1])
