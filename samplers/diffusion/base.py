@@ -191,7 +191,10 @@ class DiffusionSampler:
                 raise BadInput(path, "has no model_index.json, so it is not a diffusers pipeline folder",
                                "pass the folder that save_pretrained wrote, or a hub snapshot")
             return str(path)
-        if path.exists() or self.model_path.startswith(("/", ".", "~")) or self.model_path.count("/") != 1:
+        if path.exists():
+            raise BadInput(path, "is a file, not a diffusers pipeline folder",
+                           "pass the folder that holds model_index.json")
+        if self.model_path.startswith(("/", ".", "~")) or self.model_path.count("/") != 1:
             raise BadInput(path, "model folder not found (and it is not a hub id of the form owner/name)",
                            f"pass -a model_path=<folder> or a hub id such as {self.defaults.hub_id}")
         return self.model_path

@@ -170,6 +170,9 @@ def test_model_path_must_be_a_pipeline_folder_or_a_hub_id(tmp_path):
         build("samplers", "ltx-video", {"model_path": str(tmp_path / "missing"), "device": "cpu"})
     with pytest.raises(BadInput, match="no model_index.json"):
         build("samplers", "ltx-video", {"model_path": str(tmp_path), "device": "cpu"})
+    (tmp_path / "weights.bin").write_bytes(b"0")
+    with pytest.raises(BadInput, match="is a file, not a diffusers pipeline folder"):
+        build("samplers", "ltx-video", {"model_path": str(tmp_path / "weights.bin"), "device": "cpu"})
 
 
 def test_hunyuan_prompt_template_must_be_json(tiny_model):
