@@ -33,6 +33,9 @@ from genreason.generation import PathFor, Produced, RayOptions, batches, generat
 from genreason.plugins import Sampler, Verifier, load_sampler
 from genreason.types import ComponentSpec, SampleRequest, Video, VideoFile
 
+#: What an actor returns per request: MP4 bytes or None, error or None, seconds, node, the video's meta.
+Made = tuple[bytes | None, str | None, float, str, dict[str, Any]]
+
 MAX_RESTARTS = 3  # times Ray restarts a dead actor (and retries its batch) before the batch fails
 BATCHES_PER_ACTOR = 2  # in flight per actor: one running, one queued, so no GPU waits for the driver
 
@@ -46,19 +49,19 @@ class GenerationWorker:
     def describe(self) -> tuple[ComponentSpec, int]:
         return self.sampler.spec(), max(1, self.sampler.max_batch)
 
-    def generate(self, requests: Sequence[SampleRequest]) -> list[tuple[bytes | None, str | None, float, str]]:
-        """Per request: (MP4 bytes or None, error or None, generation seconds, node)."""
+    def generate(self, requests: Sequence[SampleRequest]) -> list[Made]:
+        """Per request: (MP4 bytes or None, error or None, generation seconds, node, the video's meta)."""
         node = _node_name()
         start = time.perf_counter()
         outcomes = generate_batch(self.sampler, requests)
         per_video = (time.perf_counter() - start) / max(1, len(requests))
-        results: list[tuple[bytes | None, str | None, float, str]] = []
+        results: list[Made] = []
         for outcome in outcomes:
             if isinstance(outcome, str):
-                results.append((None, outcome, per_video, node))
+                results.append((None, outcome, per_video, node, {}))
             else:
                 data, error = _encode(outcome)
-                results.append((data, error, per_video, node))
+                results.append((data, error, per_video, node, outcome.meta if isinstance(outcome, Video) else {}))
         return results
 
 
@@ -159,7 +162,7 @@ class RayGeneration:
                 results = ray.get(ready[0])
             except RayError as exc:  # the actor died more often than Ray restarts it
                 reason = f"generation failed on the cluster: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-                results = [(None, reason, 0.0, "")] * len(chunk)
+                results = [(None, reason, 0.0, "", {})] * len(chunk)
             yield from self._save(chunk, results, path_for)
 
     def close(self) -> None:
@@ -171,10 +174,9 @@ class RayGeneration:
             ray.shutdown()
 
     @staticmethod
-    def _save(chunk: Sequence[SampleRequest], results: Sequence[tuple[bytes | None, str | None, float, str]],
-              path_for: PathFor) -> Iterator[Produced]:
-        for request, (data, error, seconds, node) in zip(chunk, results, strict=True):
-            produced = Produced(request, error=error, timing={"generate_s": seconds}, node=node or None)
+    def _save(chunk: Sequence[SampleRequest], results: Sequence[Made], path_for: PathFor) -> Iterator[Produced]:
+        for request, (data, error, seconds, node, meta) in zip(chunk, results, strict=True):
+            produced = Produced(request, error=error, timing={"generate_s": seconds}, node=node or None, meta=meta)
             if data is not None:
                 start = time.perf_counter()
                 path = path_for(request)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from genreason.executors import verify_executor
 from genreason.fsutil import temp_path_beside
@@ -36,6 +36,7 @@ class Produced:
     error: str | None = None
     timing: dict[str, float] = field(default_factory=dict)
     node: str | None = None  # the machine that made the video, on a cluster
+    meta: dict[str, Any] = field(default_factory=dict)  # the sampler's Video.meta (e.g. how frame0 was fitted)
 
 
 class Generation(Protocol):
@@ -119,6 +120,7 @@ class LocalGeneration:
                 if isinstance(outcome, str):
                     produced.error = outcome
                 else:
+                    produced.meta = outcome.meta if isinstance(outcome, Video) else {}
                     start = time.perf_counter()
                     produced.video, produced.error = write_video(path_for(request), outcome)
                     produced.timing["write_s"] = time.perf_counter() - start

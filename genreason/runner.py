@@ -154,6 +154,8 @@ def run_bench(
     return summary
 
 
+
+
 def _manifest(config: BenchConfig, suite: Suite, families: Mapping[str, PuzzleFamily], specs: Sequence[PuzzleSpec],
               sampler: ComponentSpec, verifier_args: Mapping[str, dict[str, Any]]) -> RunManifest:
     return RunManifest(
@@ -200,7 +202,8 @@ def _record(folder: RunFolder, produced: Produced, outcome: VerifyOutcome | None
         video=folder.relative(produced.video) if produced.video else None,
         status="error" if produced.error else "ok", error=produced.error,
         verdict=outcome.verdict if outcome else None, timing=produced.timing,
-        extra={"node": produced.node} if produced.node else {},
+        extra={**({"node": produced.node} if produced.node else {}),
+               **({"sampler": produced.meta} if produced.meta else {})},
     )
 
 

@@ -9,7 +9,7 @@ instead of misreading it. Pixels never go into JSON: a puzzle's first frame is
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -97,10 +97,16 @@ class Puzzle(_Model):
 
 @dataclass(frozen=True)
 class Video:
-    """Frames (T x H x W x 3, uint8 RGB) and their rate."""
+    """Frames (T x H x W x 3, uint8 RGB) and their rate.
+
+    ``meta`` is what a sampler wants kept with the sample (JSON-serialisable,
+    e.g. how the first frame was fitted to the model's size); the runner
+    stores it in the sample record's ``extra["sampler"]``.
+    """
 
     frames: np.ndarray
     fps: float
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         f = self.frames
