@@ -107,3 +107,25 @@ def test_refine_on_ray_writes_the_same_candidates_as_locally(tmp_path, cluster):
     assert len(runs["ray"]) == 6  # 3 puzzles x 2 rounds x 1 candidate
     assert _stable(runs["ray"]) == _stable(runs["local"])
     assert all(r["extra"]["node"] and r["extra"]["round"] in (0, 1) for r in runs["ray"])
+
+
+def test_a_tiny_diffusers_model_on_ray_makes_the_same_samples_as_locally(tmp_path, cluster):
+    pytest.importorskip("diffusers")
+    from diffusion_helpers import ONE_MAZE_SUITE
+
+    from samplers.diffusion.tiny import save_tiny, tiny_args
+
+    suite = tmp_path / "one-maze.toml"
+    suite.write_text(ONE_MAZE_SUITE)
+    args = tiny_args("ltx-video", save_tiny("ltx-video", tmp_path / "tiny-ltx"))
+    runs = {}
+    for executor in ("local", "ray"):
+        config = BenchConfig(model=ComponentSpec(name="ltx-video", args=args), suite=str(suite), samples=2,
+                             out=tmp_path / executor, jobs=1, quiet=True, executor=executor)
+        run_bench(config)
+        runs[executor] = _records(tmp_path / executor)
+    assert [r["status"] for r in runs["ray"]] == ["ok", "ok"]
+    assert _stable(runs["ray"]) == _stable(runs["local"])
+    assert runs["ray"][0]["extra"]["sampler"] == runs["local"][0]["extra"]["sampler"]  # the recorded frame fit
+    for record in runs["ray"]:
+        assert (tmp_path / "ray" / record["video"]).read_bytes() == (tmp_path / "local" / record["video"]).read_bytes()
