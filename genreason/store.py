@@ -27,7 +27,7 @@ from genreason.environment import Environment, current_environment
 from genreason.errors import BadInput, RunMismatch
 from genreason.fsutil import append_line, atomic_write_text
 from genreason.metrics import Summary
-from genreason.types import ComponentSpec, SampleRecord, read_json, validation_problem
+from genreason.types import ComponentSpec, SampleRecord, read_versioned, validation_problem
 
 RUN_VERSION = 1
 
@@ -205,16 +205,8 @@ class RunFolder:
                 path.unlink(missing_ok=True)
 
     def read_manifest(self) -> RunManifest:
-        data = read_json(self.manifest_path, what="run manifest")
-        if not isinstance(data, dict) or data.get("format") != "genreason.run":
-            raise BadInput(self.manifest_path, "is not a genreason run manifest", "pass another --out")
-        if data.get("version") != RUN_VERSION:
-            raise BadInput(self.manifest_path, f"run format version {data.get('version')!r} is not supported "
-                           f"(this genreason reads version {RUN_VERSION})", "pass another --out")
-        try:
-            return RunManifest.model_validate(data)
-        except ValidationError as exc:
-            raise BadInput(self.manifest_path, f"malformed run manifest: {validation_problem(exc)}") from None
+        return read_versioned(self.manifest_path, RunManifest, fmt="genreason.run", version=RUN_VERSION,
+                              what="run manifest", fix="pass another --out")
 
     def write_summary(self, summary: Summary) -> None:
         atomic_write_text(self.summary_path, summary.model_dump_json(indent=2) + "\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -249,6 +249,31 @@ def read_json(path: str | Path, what: str = "JSON file") -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(path, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_versioned(path: str | Path, cls: type[ModelT], *, fmt: str, version: int, what: str, fix: str) -> ModelT:
+    """Read a versioned JSON file into ``cls``, refusing another format or version with one clear message.
+
+    Args:
+        path: The file.
+        cls: The pydantic model it holds.
+        fmt: The ``format`` tag it must carry; ``version`` the version this genreason reads.
+        what: What the file is, for messages ("run manifest").
+        fix: What the user can do about a file that is not one (ends each message).
+    """
+    data = read_json(path, what=what)
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise BadInput(path, f"is not a genreason {what}", fix)
+    if data.get("version") != version:
+        raise BadInput(path, f"{what} format version {data.get('version')!r} is not supported "
+                       f"(this genreason reads version {version})", fix)
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(path, f"malformed {what}: {validation_problem(exc)}") from None
 
 
 def validation_problem(exc: ValidationError) -> str:

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from genreason.environment import Environment, current_environment
-from genreason.errors import BadInput, RunMismatch
+from genreason.errors import RunMismatch
 from genreason.fsutil import atomic_write_text
 from genreason.store import Journal, RunFolder, SuiteRef
-from genreason.types import ComponentSpec, SampleRecord, read_json, validation_problem
+from genreason.types import ComponentSpec, SampleRecord, read_versioned
 
 REFINE_VERSION = 1
 ROUND_VERSION = 1
@@ -145,16 +145,8 @@ class RefineFolder(RunFolder):
         return [], []
 
     def read_refine_manifest(self) -> RefineManifest:
-        data = read_json(self.manifest_path, what="refine manifest")
-        if not isinstance(data, dict) or data.get("format") != "genreason.refine":
-            raise BadInput(self.manifest_path, "is not a genreason refine manifest", "pass another --out")
-        if data.get("version") != REFINE_VERSION:
-            raise BadInput(self.manifest_path, f"refine format version {data.get('version')!r} is not supported "
-                           f"(this genreason reads version {REFINE_VERSION})", "pass another --out")
-        try:
-            return RefineManifest.model_validate(data)
-        except ValidationError as exc:
-            raise BadInput(self.manifest_path, f"malformed refine manifest: {validation_problem(exc)}") from None
+        return read_versioned(self.manifest_path, RefineManifest, fmt="genreason.refine", version=REFINE_VERSION,
+                              what="refine manifest", fix="pass another --out")
 
 
 class RoundRow(_Model):

@@ -64,7 +64,7 @@ def test_same_run_resumes_other_settings_mismatch(tmp_path):
 def test_manifest_of_another_version_is_refused(tmp_path):
     folder = RunFolder(tmp_path)
     folder.manifest_path.write_text('{"format": "genreason.run", "version": 99}')
-    with pytest.raises(BadInput, match="run format version 99"):
+    with pytest.raises(BadInput, match="run manifest format version 99"):
         folder.start(make_manifest())
 
 
