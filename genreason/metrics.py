@@ -102,6 +102,17 @@ class Summary(BaseModel):
     families: list[Row] = Field(default_factory=list)
     overall: Row | None = None
 
+    def table_rows(self) -> list[Row]:
+        """Rows in table order: each family's difficulties, then the family (when it has several), then
+        overall (when there are several families; otherwise it repeats the family row)."""
+        rows: list[Row] = []
+        for family_row in self.families:
+            own = [r for r in self.difficulties if r.family == family_row.family]
+            rows += own + ([family_row] if len(own) > 1 else [])
+        if self.overall is not None and len(self.families) > 1:
+            rows.append(self.overall)
+        return rows
+
 
 def summarize(records: Iterable[SampleRecord], samples: int) -> Summary:
     """Aggregate records (any order) into a :class:`Summary`.
@@ -197,12 +208,7 @@ def format_table(summary: Summary) -> str:
     """
     ks = range(1, summary.samples + 1)
     header = ["family", "difficulty", "puzzles", "success", "sr", "em", *[f"pass@{k}" for k in ks]]
-    rows: list[Row] = []
-    for family_row in summary.families:
-        own = [r for r in summary.difficulties if r.family == family_row.family]
-        rows += own + ([family_row] if len(own) > 1 else [])
-    if summary.overall is not None and len(summary.families) > 1:
-        rows.append(summary.overall)
+    rows = summary.table_rows()
     lines = [header] + [_cells(row, len(ks)) for row in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 

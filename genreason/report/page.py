@@ -63,12 +63,7 @@ def summary_table(summary: Summary) -> str:
                if any(m in r.metrics for r in [*summary.difficulties, *summary.families])]
     head = ["family", "difficulty", "puzzles", "samples", "success [95% CI]", *metrics, "errors", "unreadable",
             *[f"pass@{k}" for k in ks]]
-    rows: list[Row] = []
-    for family_row in summary.families:
-        own = [r for r in summary.difficulties if r.family == family_row.family]
-        rows += own + ([family_row] if len(own) > 1 else [])
-    if summary.overall is not None and len(summary.families) > 1:
-        rows.append(summary.overall)
+    rows = summary.table_rows()
     body = []
     for row in rows:
         cells = [f"<td>{escape(row.family or 'all')}</td><td>{escape(row.difficulty or 'all')}</td>",
