@@ -31,7 +31,14 @@ from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.sokoban.layout import SokobanLayout
 from verifiers import canonical, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
-from verifiers.grid_agent import DUPLICATE_AREA, CAMERA_SHIFT, GridAgentVerifier, Sightings, _anchored, _centre
+from verifiers.grid_agent import (
+    CAMERA_SHIFT,
+    DUPLICATE_AREA,
+    GridAgentVerifier,
+    Sightings,
+    _anchored,
+    _centre,
+)
 
 OUTSIDE = (-99, -99)  # a "goal" no tracked object can reach: sokoban judges targets itself
 TARGET_BOX_AREA = 0.3  # a non-player blob on a target this large (relative to a box) is the box there

@@ -23,7 +23,7 @@ class SokobanLayout(GridLayout):
     target_boxes: list[Box]
 
     @model_validator(mode="after")
-    def _pieces(self) -> "SokobanLayout":
+    def _pieces(self) -> SokobanLayout:
         if not self.boxes or len(self.boxes) != len(self.targets):
             raise ValueError(f"a sokoban layout needs as many targets as boxes (at least one), got "
                              f"{len(self.boxes)} boxes and {len(self.targets)} targets")

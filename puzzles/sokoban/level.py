@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def replay(boxes: tuple[Cell, ...], path: list[Cell]) -> list[tuple[Cell, ...]]:
     """The boxes after each step of ``path``: a step onto a box pushes it one cell further the same way."""
     out = [tuple(boxes)]
     current = list(boxes)
-    for a, b in zip(path, path[1:]):
+    for a, b in pairwise(path):
         if b in current:
             d = (b[0] - a[0], b[1] - a[1])
             current[current.index(b)] = add(b, d)
