@@ -63,6 +63,10 @@ SKINS: dict[str, SokobanSkin] = {s.name: s for s in (
                 goal=(255, 60, 160), agent_shape="disc", goal_shape="star", floor_name="dark blue",
                 agent_colour="cyan", goal_colour="pink", wall=(120, 40, 170), wall_name="purple",
                 box=(250, 215, 0), box_shape="diamond", box_colour="yellow"),
+    SokobanSkin("paper", floor=(246, 240, 224), background=(196, 184, 160), agent=(215, 0, 140),
+                goal=(0, 150, 136), agent_shape="triangle", goal_shape="flag", floor_name="cream",
+                agent_colour="magenta", goal_colour="teal", wall=(72, 84, 112), wall_name="slate",
+                box=(200, 110, 40), box_shape="square", box_colour="rust"),
 )}
 
 
