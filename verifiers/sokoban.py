@@ -67,6 +67,12 @@ class SokobanVerifier(GridAgentVerifier):
     version = "1"
     blocked_name = "wall"
 
+    def __init__(self, hysteresis: float = 0.15, wall_tolerance: float = 0.25, max_speed: float = 32.0,
+                 max_lost_seconds: float = 0.2) -> None:
+        """Tolerances as for :class:`GridAgentVerifier`; the player and boxes are followed by colour only
+        (no ``tracker`` choice, so ``--tracker cotracker`` leaves this verifier as it is)."""
+        super().__init__(hysteresis, wall_tolerance, max_speed, max_lost_seconds)
+
     def layout(self, puzzle: Puzzle) -> SokobanLayout:
         try:
             return SokobanLayout.model_validate(puzzle.layout)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from genreason.degrade import DEGRADATIONS
-from genreason.plugins import build, load_family, load_verifier
+from genreason.plugins import build, load_family, load_verifier, tracker_args
 from genreason.types import Puzzle, SampleRequest, Verdict, Video
 from genreason.video import read_video, write_mp4
 from puzzles.sokoban import SokobanFamily
@@ -81,6 +81,7 @@ def kinds(verdict: Verdict) -> set[str]:
 def test_registered_as_the_familys_verifier():
     assert load_family("sokoban").verifier == "sokoban"
     assert isinstance(load_verifier("sokoban"), SokobanVerifier)
+    assert tracker_args("sokoban", "cotracker") == {}  # no tracker choice: a mixed suite's option leaves it be
 
 
 @pytest.mark.parametrize("skin", sorted(FAMILY.skins))
