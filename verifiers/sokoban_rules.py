@@ -14,6 +14,7 @@ line, as for walls, and may not come within :data:`OVERLAP` cells of a box
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from verifiers.gridpath import PathResult
 
 Cell = tuple[int, int]
 Point = tuple[float, float]
+Fail = Callable[[int, str, str], None]  # (frame, kind, message)
 
 PUSH_TOLERANCE = 0.45  # cells: how far the player may be from the spot right behind a box it pushes
 OVERLAP = 0.55  # cells: player and box centres closer than this (in both axes) overlap
@@ -76,7 +78,9 @@ def judge(frames: list[int], player: list[Point | None], boxes: list[list[Point 
     return result
 
 
-def _pushes(frames, player, box_held, box_paths, box_cells, window, result, fail) -> None:
+def _pushes(frames: list[int], player: list[Point | None], box_held: list[list[Point | None]],
+            box_paths: list[PathResult], box_cells: list[list[Cell]], window: int, result: RulesResult,
+            fail: Fail) -> None:
     start = frames[0]
     for k, path in enumerate(box_paths):
         for j in range(1, len(path.cells)):
@@ -104,7 +108,7 @@ def _pushes(frames, player, box_held, box_paths, box_cells, window, result, fail
                      f"(the player is at {where}, not at {(a[0] - d[0], a[1] - d[1])})")
 
 
-def _pusher(player, box, i, d, window) -> bool | Point | None:
+def _pusher(player: list[Point | None], box: list[Point | None], i: int, d: Cell, window: int) -> bool | Point | None:
     """True when the player stands behind the box near frame index ``i``; else the player's nearest
     sighting (None when unseen)."""
     nearest: Point | None = None
@@ -122,7 +126,8 @@ def _pusher(player, box, i, d, window) -> bool | Point | None:
     return nearest
 
 
-def _overlaps(frames, player, boxes, box_held, fail) -> None:
+def _overlaps(frames: list[int], player: list[Point | None], boxes: list[list[Point | None]],
+              box_held: list[list[Point | None]], fail: Fail) -> None:
     last: int | None = None
     inside = [False] * len(box_held)
     for i, p in enumerate(player):
@@ -144,7 +149,8 @@ def _overlaps(frames, player, boxes, box_held, fail) -> None:
             inside[k] = bool(close[-1])
 
 
-def _targets(frames, box_cells, box_paths, targets, result, fail) -> None:
+def _targets(frames: list[int], box_cells: list[list[Cell]], box_paths: list[PathResult], targets: list[Cell],
+             result: RulesResult, fail: Fail) -> None:
     goal = sorted(targets)
     reached: int | None = None
     for i, f in enumerate(frames):

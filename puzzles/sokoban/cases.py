@@ -20,7 +20,7 @@ import numpy as np
 
 from genreason.types import Puzzle
 from puzzles import negatives as ng
-from puzzles.grid import FLOOR, WALL, Cell
+from puzzles.grid import WALL, Cell
 from puzzles.negatives import Case
 from puzzles.skins import goal_sprite
 from puzzles.sokoban import level as lv
@@ -345,4 +345,4 @@ def sokoban_cases(family: SokobanFamily, puzzle: Puzzle, seed: int = 0) -> list[
     return cases
 
 
-__all__ = ["FLOOR", "Stage", "make_stage", "sokoban_cases"]
+__all__ = ["Stage", "make_stage", "sokoban_cases"]
