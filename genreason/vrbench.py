@@ -14,8 +14,11 @@ first frame as ``../images/<same stem>.png``. Its schema (``core/schema/``):
   ``{x, y}`` (the cell centre), ``bbox`` ``{x, y, width, height}`` (top-left
   corner and size; ``center_x``/``center_y`` are derived) and, in grid games,
   ``grid_pos`` ``{row, col}`` (older files: ``{x, y}`` with x the column).
+- sokoban (VR-Bench's ``games/sokoban``): grid codes 0 floor, 1 wall, 2 box,
+  3 target, 4 box on target, 5 player, 6 player on target; ``goal`` is the
+  first target and ``boxes`` lists every box.
 
-:func:`puzzle_from_vrbench_state` turns a maze or trapfield state into a
+:func:`puzzle_from_vrbench_state` turns a maze, trapfield or sokoban state into a
 genreason :class:`~genreason.types.Puzzle` judged by the regular verifiers; the
 other games raise :class:`~genreason.errors.BadInput` (no genreason family yet).
 :func:`load_any_puzzle` reads either format. The mapping is documented in
@@ -32,15 +35,16 @@ from genreason.errors import BadInput
 from genreason.types import Puzzle, read_json
 
 # VR-Bench game_type -> genreason family, and the grid code -> layout character of each.
-FAMILIES = {"maze": "maze", "trapfield": "trapfield"}
+FAMILIES = {"maze": "maze", "trapfield": "trapfield", "sokoban": "sokoban"}
 GRID_CODES = {
     "maze": {0: ".", 1: "#", 2: ".", 3: "."},
     "trapfield": {0: ".", 1: "T", 2: ".", 3: "."},
+    "sokoban": {0: ".", 1: "#", 2: ".", 3: ".", 4: ".", 5: ".", 6: "."},
 }
 PLAYER_CODE, GOAL_CODE = 2, 3
+SOKOBAN_PLAYER, SOKOBAN_BOX, SOKOBAN_TARGET = frozenset({5, 6}), frozenset({2, 4}), frozenset({3, 4, 6})
 BLOCKED = frozenset("#T")
 UNSUPPORTED = {
-    "sokoban": "sokoban (box pushing)",
     "pathfinder": "pathfinder (irregular roads, no grid)",
     "maze3d": "3D maze (no 2D grid)",
     "3d_maze": "3D maze (no 2D grid)",
@@ -122,11 +126,13 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     boxes = entities.get("boxes", [])
     if not isinstance(boxes, list):
         raise BadInput(path, f"field 'entities.boxes' must be a list, got {type(boxes).__name__}")
-    if boxes:
+    if boxes and game != "sokoban":
         raise BadInput(path, f"field 'entities.boxes' lists {len(boxes)} boxes; a VR-Bench {game} has none")
     codes = grid["data"]
-    start = _grid_pos(player, "entities.player", path, _find(codes, PLAYER_CODE))
-    end = _grid_pos(goal, "entities.goal", path, _find(codes, GOAL_CODE))
+    sokoban = game == "sokoban"
+    start = _grid_pos(player, "entities.player", path,
+                      _find(codes, SOKOBAN_PLAYER if sokoban else frozenset({PLAYER_CODE})))
+    end = _grid_pos(goal, "entities.goal", path, _find(codes, SOKOBAN_TARGET if sokoban else frozenset({GOAL_CODE})))
     for name, cell in (("entities.player.grid_pos", start), ("entities.goal.grid_pos", end)):
         r, c = cell
         if not (0 <= r < rows and 0 <= c < cols):
@@ -155,6 +161,11 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
                        f"render.image_width x image_height {width:g}x{height:g}")
 
     skin, difficulty = state_names(path)
+    if sokoban:
+        from genreason.vrbench_sokoban import sokoban_puzzle
+
+        return sokoban_puzzle(data, path, cells, start, end, scale, cell, (player_box, goal_box), image,
+                              f"vrbench/{game}/{skin}/{difficulty}/{path.stem}", difficulty, skin)
     layout = GridLayout(rows=rows, cols=cols, cell_size=cell, origin=(0.0, 0.0), cells=cells,
                         start=start, goal=end,
                         agent_box=tuple(v * scale for v in player_box),  # type: ignore[arg-type]
@@ -211,8 +222,8 @@ def _cells(data: Any, rows: int, cols: int, codes: dict[int, str], path: Path) -
     return cells
 
 
-def _find(data: list[list[int]], code: int) -> tuple[int, int] | None:
-    found = [(r, c) for r, row in enumerate(data) for c, v in enumerate(row) if v == code]
+def _find(data: list[list[int]], codes: frozenset[int]) -> tuple[int, int] | None:
+    found = [(r, c) for r, row in enumerate(data) for c, v in enumerate(row) if v in codes]
     return found[0] if len(found) == 1 else None
 
 

@@ -18,6 +18,7 @@ from genreason.types import Puzzle
 from puzzles.grid import Cell, GridLayout
 from puzzles.grid_agent import GridAgentFamily
 from puzzles.skins import Look
+from puzzles.sokoban.layout import SokobanLayout
 
 
 def make(family: GridAgentFamily, seed: int = 0, difficulty: str = "medium", skin: str = "classic") -> Puzzle:
@@ -31,6 +32,9 @@ def animate(family: GridAgentFamily, puzzle: Puzzle, motion: str, *, seed: int =
 
 
 def layout_of(puzzle: Puzzle) -> GridLayout:
+    """The puzzle's grid layout, as its family's own layout class (sokoban adds boxes and targets)."""
+    if puzzle.family == "sokoban":
+        return SokobanLayout.model_validate(puzzle.layout)
     return GridLayout.model_validate(puzzle.layout)
 
 

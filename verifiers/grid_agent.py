@@ -39,6 +39,17 @@ class Sightings:
     agent_masks: np.ndarray
 
 
+@dataclass(frozen=True)
+class CanonicalView:
+    """A video aligned onto its puzzle and warped into canonical space (steps 1-2)."""
+
+    alignment: canonical.Alignment
+    to_canonical: np.ndarray  # video pixels -> canonical pixels (2 x 3)
+    first: int  # the first video frame that shows the puzzle
+    canon: np.ndarray  # frames ``first``.. in canonical space
+    in_view: np.ndarray  # canonical pixels that show the video itself
+
+
 class GridAgentVerifier:
     """Judges one agent moving on a :class:`GridLayout`. Subclasses say which cells block it."""
 
@@ -86,21 +97,12 @@ class GridAgentVerifier:
         layout = self.layout(puzzle)
         geometry = BoardGeometry(layout.origin, layout.cell_size, layout.rows, layout.cols)
 
-        # 1. Can it be judged at all?
-        alignment = canonical.align(puzzle.frame0(), video.frames)
-        if alignment is None:
-            return self._unreadable("no frame among the first ones shows the puzzle's board "
-                                    "(it may be drawn over, or the video shows something else)")
-        cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
-        if cell_px < MIN_CELL_PIXELS:
-            return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
-
-        # 2. Canonical space.
-        to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
-                                         canonical.invert(alignment.puzzle_to_video))
-        first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size)
-        in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
+        # 1-2. Can it be judged at all? Then canonical space.
+        view = self._canonical_view(puzzle, video, layout, geometry)
+        if isinstance(view, Verdict):
+            return view
+        alignment, to_canonical, first, canon, in_view = (view.alignment, view.to_canonical, view.first,
+                                                          view.canon, view.in_view)
 
         # 3. Appearance from the first good frame; then shake removed against the board's structure.
         blocked = self.blocked(layout)
@@ -157,6 +159,24 @@ class GridAgentVerifier:
                        metrics=metrics, trajectory=trajectory, path=path.cells, events=events)
 
     # -- steps ------------------------------------------------------------------------------
+
+    def _canonical_view(self, puzzle: Puzzle, video: Video, layout: GridLayout,
+                        geometry: BoardGeometry) -> CanonicalView | Verdict:
+        """Steps 1-2: align the puzzle onto the video and warp every frame from the first good one
+        into canonical space; an unreadable verdict when the video cannot be judged."""
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's board "
+                                    "(it may be drawn over, or the video shows something else)")
+        cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if cell_px < MIN_CELL_PIXELS:
+            return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
+        to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
+                                         canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size)
+        in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
+        return CanonicalView(alignment, to_canonical, first, canon, in_view)
 
     def _unreadable(self, reason: str) -> Verdict:
         return Verdict(verifier=self.name, verifier_version=self.version, success=False,

@@ -37,6 +37,7 @@ class PathRules:
 @dataclass
 class PathResult:
     cells: list[Cell] = field(default_factory=list)  # visited cells, consecutive duplicates removed
+    entered: list[int] = field(default_factory=list)  # the video frame at which each of ``cells`` was entered
     events: list[Event] = field(default_factory=list)
     legal: bool = True
     reached_frame: int | None = None  # first frame on the goal (of the final stay)
@@ -82,7 +83,7 @@ def analyse_path(positions: list[Point | None], frames: list[int], duplicated: l
                  blocked: np.ndarray, start: Cell, goal: Cell, rules: PathRules,
                  blocked_name: str = "wall") -> PathResult:
     """Judge a trajectory. ``positions[i]`` is the agent at video frame ``frames[i]`` (None when unseen)."""
-    result = PathResult(cells=[start])
+    result = PathResult(cells=[start], entered=frames[:1])
     penetration = PenetrationField(blocked)
     current = start
     last: tuple[int, Point] | None = None  # (index, position) of the last sighting
@@ -201,3 +202,4 @@ def _enter(result: PathResult, cell: Cell, goal: Cell, frame: int, blocked: np.n
     if cell == goal and previous != goal:
         result.reached_frame = frame
     result.cells.append(cell)
+    result.entered.append(frame)

@@ -1,7 +1,9 @@
-"""What every family where one agent walks a square grid promises (maze, trapfield).
+"""What every family where one agent walks a square grid promises (maze, trapfield, sokoban).
 
-Each test runs for every family in :data:`FAMILIES`; what only one family
-promises (perfect mazes, trap densities, ...) is tested in that family's module.
+Each test runs for every family in :data:`FAMILIES`, or in :data:`WALKERS` where
+it is about the agent walking to the goal (in sokoban the player pushes a box
+there instead); what only one family promises (perfect mazes, trap densities,
+solvable box levels, ...) is tested in that family's module.
 """
 
 from __future__ import annotations
@@ -14,22 +16,31 @@ from genreason.errors import UnknownName
 from genreason.plugins import Animator, NotApplicable, PuzzleFamily, load_family
 from genreason.types import Puzzle
 from puzzles.maze import MazeFamily
+from puzzles.sokoban import SokobanFamily
 from puzzles.trapfield import TrapfieldFamily
 
-FAMILIES = [MazeFamily(), TrapfieldFamily()]
-IDS = [family.name for family in FAMILIES]  # "maze", "trapfield"
-MAZE, TRAPFIELD = FAMILIES
+FAMILIES = [MazeFamily(), TrapfieldFamily(), SokobanFamily()]
+IDS = [family.name for family in FAMILIES]  # "maze", "trapfield", "sokoban"
+MAZE, TRAPFIELD, SOKOBAN = FAMILIES
+WALKERS = [MAZE, TRAPFIELD]  # the agent itself walks to the goal
 DIFFICULTIES = ["easy", "medium", "hard"]
 
 each_family = pytest.mark.parametrize("family", FAMILIES, ids=IDS)
 each_family_skin = pytest.mark.parametrize(
     ("family", "skin"), [pytest.param(f, skin, id=f"{f.name}-{skin}") for f in FAMILIES for skin in f.skins])
+each_walker_skin = pytest.mark.parametrize(
+    ("family", "skin"), [pytest.param(f, skin, id=f"{f.name}-{skin}") for f in WALKERS for skin in f.skins])
 
 
-def per_family(names: str, maze: tuple, trapfield: tuple) -> pytest.MarkDecorator:
-    """Parametrize ``family`` plus the per-family values named in ``names`` (comma-separated)."""
-    return pytest.mark.parametrize(f"family,{names}", [pytest.param(MAZE, *maze, id="maze"),
-                                                       pytest.param(TRAPFIELD, *trapfield, id="trapfield")])
+def per_family(names: str, maze: tuple, trapfield: tuple, sokoban: tuple | None = None) -> pytest.MarkDecorator:
+    """Parametrize ``family`` plus the per-family values named in ``names`` (comma-separated).
+
+    Sokoban takes part when its values are given.
+    """
+    params = [pytest.param(MAZE, *maze, id="maze"), pytest.param(TRAPFIELD, *trapfield, id="trapfield")]
+    if sokoban is not None:
+        params.append(pytest.param(SOKOBAN, *sokoban, id="sokoban"))
+    return pytest.mark.parametrize(f"family,{names}", params)
 
 
 @each_family
@@ -87,7 +98,7 @@ def test_layout_round_trips_through_save_and_load(family, tmp_path):
 
 @pytest.mark.parametrize(("family", "skin", "blocked_words"), [
     pytest.param(f, skin, words, id=f"{f.name}-{skin}")
-    for f, words in ((MAZE, "wall_name"), (TRAPFIELD, "trap_words")) for skin in f.skins])
+    for f, words in ((MAZE, "wall_name"), (TRAPFIELD, "trap_words"), (SOKOBAN, "box_words")) for skin in f.skins])
 def test_prompt_names_what_the_skin_shows(family, skin, blocked_words):
     look = family.look(skin)
     prompt = make(family, 0, skin=skin).prompt
@@ -113,7 +124,7 @@ def test_agent_and_goal_sprites_sit_in_their_cells(family, skin, difficulty):
     assert x0 <= xs.min() and xs.max() < x1 and y0 <= ys.min() and ys.max() < y1
 
 
-@per_family("typo,meant", maze=("clasic", "classic"), trapfield=("lavva", "lava"))
+@per_family("typo,meant", maze=("clasic", "classic"), trapfield=("lavva", "lava"), sokoban=("neo", "neon"))
 def test_unknown_names_are_refused_with_suggestions(family, typo, meant):
     with pytest.raises(UnknownName, match="did you mean 'medium'"):
         family.generate(0, "meduim", "classic", "x")
@@ -123,7 +134,7 @@ def test_unknown_names_are_refused_with_suggestions(family, typo, meant):
 
 # --- motions -------------------------------------------------------------------
 
-@per_family("skin", maze=("forest",), trapfield=("paper",))
+@per_family("skin", maze=("forest",), trapfield=("paper",), sokoban=("warehouse",))
 @pytest.mark.parametrize("motion", ["solution", "straight-line", "random-walk"])
 def test_every_motion_starts_on_frame0_exactly(family, skin, motion, tmp_path):
     puzzle = Puzzle.load(make(family, 11, "hard", skin).save(tmp_path))  # pixels as read back from disk
@@ -132,7 +143,7 @@ def test_every_motion_starts_on_frame0_exactly(family, skin, motion, tmp_path):
     assert np.array_equal(frames[0], puzzle.frame0())
 
 
-@each_family_skin
+@each_walker_skin
 def test_solution_walks_the_path_and_ends_on_the_goal_centre(family, skin):
     puzzle = make(family, 4, "medium", skin)
     layout = layout_of(puzzle)

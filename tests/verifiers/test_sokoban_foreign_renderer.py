@@ -1,0 +1,125 @@
+"""The sokoban verifier on videos drawn by a renderer that is not ours.
+
+Nothing here comes from ``puzzles/``' drawing code: a 640x480 frame, a
+non-integer cell size, a textured floor with grid lines, an anti-aliased
+player disc, two-tone crates (a fill and a dark rim) that turn green once on
+their target, a target drawn as an outlined square, eased motion at 24 fps and
+the final push landing only in the last frame. The layout is written in the
+genreason puzzle format, as another tool exporting to us would write it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from genreason.types import Puzzle, Video
+from genreason.video import read_video, write_mp4
+from puzzles.sokoban.level import make_level, replay
+from verifiers.sokoban import SokobanVerifier
+
+WIDTH, HEIGHT, N = 640, 480, 8
+CELL = HEIGHT / N
+ORIGIN = ((WIDTH - N * CELL) / 2, 0.0)
+SHIFT = 4  # sub-pixel bits for OpenCV drawing
+FLOOR, WALL, PLAYER, TARGET, LINE = (200, 205, 215), (60, 60, 70), (200, 30, 40), (230, 190, 30), (170, 170, 180)
+CRATE, RIM, CRATE_ON_TARGET = (170, 110, 50), (90, 50, 20), (60, 170, 70)
+
+
+def _centre(cell: tuple[float, float]) -> tuple[float, float]:
+    return ORIGIN[0] + (cell[1] + 0.5) * CELL, ORIGIN[1] + (cell[0] + 0.5) * CELL
+
+
+def _board(cells: list[str], target: tuple[int, int]) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    img = np.full((HEIGHT, WIDTH, 3), 15, np.uint8)
+    for r, row in enumerate(cells):
+        for c, ch in enumerate(row):
+            x0, y0 = ORIGIN[0] + c * CELL, ORIGIN[1] + r * CELL
+            cv2.rectangle(img, (round(x0), round(y0)), (round(x0 + CELL) - 1, round(y0 + CELL) - 1),
+                          WALL if ch == "#" else FLOOR, -1)
+    img = np.clip(img.astype(int) + rng.integers(-5, 6, size=(HEIGHT, WIDTH, 1)), 0, 255).astype(np.uint8)
+    for i in range(N + 1):
+        x = round(ORIGIN[0] + i * CELL)
+        cv2.line(img, (x, 0), (x, HEIGHT - 1), LINE, 1)
+        cv2.line(img, (round(ORIGIN[0]), round(i * CELL)), (round(ORIGIN[0] + N * CELL), round(i * CELL)), LINE, 1)
+    tx, ty = _centre(target)
+    half = 0.42 * CELL
+    cv2.rectangle(img, (round(tx - half), round(ty - half)), (round(tx + half), round(ty + half)), TARGET, 4)
+    return img
+
+
+def _frame(board: np.ndarray, player: tuple[float, float], box: tuple[float, float], on_target: bool) -> np.ndarray:
+    img = board.copy()
+    half = 0.36 * CELL
+    x, y = box
+    cv2.rectangle(img, (round(x - half), round(y - half)), (round(x + half), round(y + half)), RIM, -1)
+    inner = half - 4
+    cv2.rectangle(img, (round(x - inner), round(y - inner)), (round(x + inner), round(y + inner)),
+                  CRATE_ON_TARGET if on_target else CRATE, -1)
+    px, py = player
+    cv2.circle(img, (round(px * (1 << SHIFT)), round(py * (1 << SHIFT))), round(0.3 * CELL * (1 << SHIFT)),
+               PLAYER, -1, cv2.LINE_AA, SHIFT)
+    return img
+
+
+def _scene(seed: int) -> tuple[Puzzle, np.ndarray, list[tuple[int, int]]]:
+    level = make_level(N, 5, 3, seed)
+    board = _board(level.cells, level.targets[0])
+
+    def box(cell, k):
+        return [*(v - k * CELL for v in _centre(cell)), *(v + k * CELL for v in _centre(cell))]
+
+    puzzle = Puzzle(
+        id=f"foreign/{seed}", family="sokoban", family_version="1", difficulty="medium", skin="foreign",
+        seed=seed, prompt="Push the crate onto the yellow square.", width=WIDTH, height=HEIGHT,
+        layout={"rows": N, "cols": N, "cell_size": CELL, "origin": list(ORIGIN), "cells": level.cells,
+                "start": list(level.player), "goal": list(level.targets[0]),
+                "agent_box": box(level.player, 0.3), "goal_box": box(level.targets[0], 0.42),
+                "boxes": [list(level.boxes[0])], "targets": [list(level.targets[0])],
+                "box_boxes": [box(level.boxes[0], 0.36)], "target_boxes": [box(level.targets[0], 0.42)]},
+        solution={"path": [list(c) for c in level.path],
+                  "pushes": [{"step": p.step, "box": list(p.box), "to": list(p.to)} for p in level.pushes]},
+    )
+    puzzle.image = _frame(board, _centre(level.player), _centre(level.boxes[0]), False)
+    return puzzle, board, level.path
+
+
+def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_path, hold: int = 0) -> Video:
+    """Eased motion between keyframes (cells, possibly fractional), 5 frames a step, ``hold`` frames of rest."""
+    target = tuple(puzzle.layout["targets"][0])
+    frames = []
+    for (p0, b0), (p1, b1) in zip(zip(players, boxes), zip(players[1:], boxes[1:])):
+        for k in range(5):
+            s = 0.5 - 0.5 * np.cos(np.pi * k / 5)
+            p = tuple(a + (b - a) * s for a, b in zip(p0, p1))
+            b = tuple(a + (c - a) * s for a, c in zip(b0, b1))
+            frames.append(_frame(board, _centre(p), _centre(b), tuple(np.floor(b).astype(int)) == target and s == 0))
+    p, b = players[-1], boxes[-1]
+    frames += [_frame(board, _centre(p), _centre(b), tuple(int(v) for v in np.floor(b)) == target)] * (1 + hold)
+    return read_video(write_mp4(tmp_path / "foreign.mp4", Video(np.stack(frames), 24.0), crf=28))
+
+
+@pytest.mark.parametrize(("seed", "arrival"), [(0, "last-frame"), (1, "held-recoloured")])
+def test_foreign_solution_is_accepted(seed, arrival, tmp_path):
+    puzzle, board, path = _scene(seed)
+    boxes = [b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)]
+    if arrival == "last-frame":  # the last push lands only in the last frame, a fifth of a cell short
+        d = np.subtract(boxes[-1], boxes[-2]) * 0.2
+        boxes[-1] = tuple(np.subtract(boxes[-1], d))
+        path = [*path[:-1], tuple(np.subtract(path[-1], d))]
+    hold = 0 if arrival == "last-frame" else 12  # else the crate rests on the target, drawn green
+    verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, path, boxes, tmp_path, hold))
+    assert verdict.status == "ok", verdict.reason
+    assert verdict.success, [e.message for e in verdict.events]
+    assert verdict.metrics["pushes"] == len(puzzle.solution["pushes"])
+
+
+def test_foreign_box_sliding_alone_is_rejected(tmp_path):
+    puzzle, board, path = _scene(0)
+    route = list(dict.fromkeys(b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)))
+    players = [tuple(puzzle.layout["start"])] * len(route)
+    verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, players, route, tmp_path))
+    assert verdict.status == "ok", verdict.reason
+    assert not verdict.success and "box_not_pushed" in {e.kind for e in verdict.events}
