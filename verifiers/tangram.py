@@ -31,7 +31,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from verifiers import canonical
-from verifiers.tangram_segment import Observation, Palette, Unmixed, learn_palette, lookup, observe, unmix
+from verifiers.tangram_fit import rigid_fit
+from verifiers.tangram_segment import (
+    Observation,
+    Palette,
+    Unmixed,
+    learn_palette,
+    lookup,
+    observe,
+    unmix,
+)
 
 CANVAS = 256  # canonical pixels a side for a 512 px puzzle (scaled for other sizes)
 MIN_PIECE_PIXELS = 40.0  # a tan smaller than this in canonical pixels cannot be judged
@@ -58,40 +67,68 @@ class TangramLayout(BaseModel):
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Bounds on a tan's look relative to the first frame (ratios of canonical-pixel measurements)."""
+    """Bounds on a tan's look relative to the first frame (canonical-pixel measurements).
 
-    area: tuple[float, float]
+    A tan's area may change by ``area`` of itself or by a band ``band`` pixels
+    wide along its outline, whichever is more (edges are where renderers,
+    blur and compression disagree, and a small tan is mostly edge).
+    """
+
+    area: float
+    band: float
     split: float  # a second part larger than this share of the tan is a split
     shape_i1: float  # relative change of the first moment invariant
     shape_ecc: float  # absolute change of the eccentricity sqrt(I2) / I1
 
+    def slack(self, perimeter: float, area: float) -> float:
+        return max(self.area, self.band * perimeter / area)
 
-DURING = Tolerances(area=(0.78, 1.28), split=0.15, shape_i1=0.12, shape_ecc=0.1)
-AT_END = Tolerances(area=(0.85, 1.18), split=0.08, shape_i1=0.1, shape_ecc=0.08)
+
+DURING = Tolerances(area=0.2, band=1.0, split=0.15, shape_i1=0.12, shape_ecc=0.1)
+AT_END = Tolerances(area=0.1, band=0.5, split=0.08, shape_i1=0.1, shape_ecc=0.08)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A tan as the first frame shows it, and its outline's length (canonical pixels)."""
+
+    obs: Observation
+    perimeter: float
+    fit: float  # how well the tan's own outline fits it in the first frame (renderers differ at edges)
+
+    @property
+    def area(self) -> float:
+        return self.obs.area
 
 
 def _ecc(shape: tuple[float, float]) -> float:
     return math.sqrt(max(shape[1], 0.0)) / shape[0] if shape[0] > 0 else 0.0
 
 
-def problem(obs: Observation, ref: Observation, tol: Tolerances) -> tuple[str, str] | None:
+def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str] | None:
     """What is wrong with a tan seen as ``obs`` (kind, description), or None when it looks as in ``ref``."""
     r = obs.area / ref.area
+    slack = tol.slack(ref.perimeter, ref.area)
     if r < 0.25:
         return "vanished", f"is gone (area {r:.2f} of the first frame)"
     if obs.second >= 0.5 * ref.area and obs.main >= 0.5 * ref.area:
         return "duplicated", f"appears twice (a second part of {obs.second / ref.area:.2f} of its area)"
     if obs.second >= tol.split * ref.area:
         return "split", f"split into parts ({obs.main / ref.area:.2f} and {obs.second / ref.area:.2f} of its area)"
-    if r > tol.area[1]:
+    if r > 1 + slack:
         return "grew", f"grew (area {r:.2f} of the first frame)"
-    if r < tol.area[0]:
+    if r < 1 - slack:
         return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"
-    di1 = abs(obs.shape[0] / ref.shape[0] - 1)
-    de = abs(_ecc(obs.shape) - _ecc(ref.shape))
+    di1 = abs(obs.shape[0] / ref.obs.shape[0] - 1)
+    de = abs(_ecc(obs.shape) - _ecc(ref.obs.shape))
     if di1 > tol.shape_i1 or de > tol.shape_ecc:
         return "deformed", f"changed shape (moment change {di1:.2f}, elongation change {de:.2f})"
     return None
+
+
+def _perimeter(polygon: list[tuple[float, float]]) -> float:
+    pts = np.asarray(polygon, np.float64)
+    return float(np.linalg.norm(pts - np.roll(pts, 1, axis=0), axis=1).sum())
 
 
 class TangramVerifier:
@@ -101,13 +138,15 @@ class TangramVerifier:
     version = "1"
 
     def __init__(self, max_uncovered: float = 0.05, max_outside: float = 0.05, min_inside: float = 0.9,
-                 max_glitch_seconds: float = 0.75, max_speed: float = 4.0) -> None:
+                 min_fit: float = 0.85, max_glitch_seconds: float = 0.75, max_speed: float = 4.0) -> None:
         """Thresholds.
 
         Args:
             max_uncovered: share of the silhouette that may still show (fill or background) at the end.
             max_outside: share of the tans' area that may lie outside the silhouette at the end.
             min_inside: share of each tan that must lie inside the silhouette at the end.
+            min_fit: soft IoU each tan must reach at the end with its own outline, turned
+                and mirrored at will (:func:`verifiers.tangram_fit.rigid_fit`).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
             max_speed: frame widths a second beyond which a tan's move between two
@@ -116,6 +155,7 @@ class TangramVerifier:
         self.max_uncovered = max_uncovered
         self.max_outside = max_outside
         self.min_inside = min_inside
+        self.min_fit = min_fit
         self.max_glitch_seconds = max_glitch_seconds
         self.max_speed = max_speed
 
@@ -165,9 +205,14 @@ class TangramVerifier:
         if isinstance(palette, str):
             return self._unreadable(palette)
         obs, last = self._observe(canon, palette)
-        refs = obs[0]
+        polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
+        mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
+        first_mix = unmix(canon[0], lookup(palette), palette.n_pieces)
+        refs = [Reference(o, s * _perimeter(p.polygon),
+                          0.0 if o.centroid is None else rigid_fit(first_mix.shares(i), o.centroid, polygons[i], mirrors[i]))
+                for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
-            if ref.area < 0.5 * mask.sum() or ref.second > 0.2 * ref.area:
+            if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
                 return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")
 
         # 4. Every tan over time.
@@ -180,7 +225,8 @@ class TangramVerifier:
         ok &= self._judge_speed(obs, refs, names, first, video.fps, size, events)
 
         # 5. The last frame.
-        final = self._judge_end(last, palette, obs[-1], refs, soft_silhouette, names, video.num_frames - 1, events)
+        final = self._judge_end(last, palette, obs[-1], refs, polygons, mirrors, soft_silhouette, names,
+                                video.num_frames - 1, events)
         success = ok and final["solved"]
 
         # 6. Metrics and verdict.
@@ -190,7 +236,8 @@ class TangramVerifier:
             "uncovered": round(final["uncovered"], 4),
             "outside": round(final["outside"], 4),
             "pieces_placed": float(final["placed"]),
-            "shape_preservation": round(float(np.mean(normal)), 4),
+            "shape_preservation": round(final["fit"], 4),
+            "normal_fraction": round(float(np.mean(normal)), 4),
             "pieces": float(len(layout.pieces)),
         }
         return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
@@ -209,7 +256,7 @@ class TangramVerifier:
         return out, mix
 
     @staticmethod
-    def _judge_pieces(obs: list[list[Observation]], refs: list[Observation], names: list[str], first: int,
+    def _judge_pieces(obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
                       glitch: int, events: list[Event]) -> bool:
         """A tan that looks wrong for ``glitch`` frames or more in a row is a violation."""
         ok = True
@@ -231,7 +278,7 @@ class TangramVerifier:
                 run = []
         return ok
 
-    def _judge_speed(self, obs: list[list[Observation]], refs: list[Observation], names: list[str], first: int,
+    def _judge_speed(self, obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
                      fps: float, size: tuple[int, int], events: list[Event]) -> bool:
         ok = True
         limit = self.max_speed * max(size) / fps  # canonical pixels a frame
@@ -251,8 +298,9 @@ class TangramVerifier:
                 last = (t, o.centroid)
         return ok
 
-    def _judge_end(self, mix: Unmixed, palette: Palette, obs: list[Observation], refs: list[Observation],
-                   silhouette: np.ndarray, names: list[str], frame: int, events: list[Event]) -> dict:
+    def _judge_end(self, mix: Unmixed, palette: Palette, obs: list[Observation], refs: list[Reference],
+                   polygons: list[np.ndarray], mirrors: list[bool], silhouette: np.ndarray, names: list[str],
+                   frame: int, events: list[Event]) -> dict:
         """The last frame: tans whole and unhidden, the silhouette covered, nothing sticking out.
 
         ``silhouette`` is fractional (the share of each canonical pixel inside
@@ -260,8 +308,13 @@ class TangramVerifier:
         by any renderer count as neither background nor tan.
         """
         solved = True
+        fits = []
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
+            fit = 0.0 if o.centroid is None else rigid_fit(mix.shares(i), o.centroid, polygons[i], mirrors[i])
+            fits.append(fit)
+            if found is None and fit < min(self.min_fit, r.fit - 0.05):
+                found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
             if found is not None:
                 solved = False
                 events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",
@@ -298,7 +351,8 @@ class TangramVerifier:
                 f"frame {frame}: the tans do not fill the silhouette ({uncovered:.1%} of it uncovered, "
                 f"{outside:.1%} of the tans outside it; at most {self.max_uncovered:.0%} and "
                 f"{self.max_outside:.0%} allowed)")))
-        return {"solved": solved, "iou": iou, "uncovered": uncovered, "outside": outside, "placed": placed}
+        return {"solved": solved, "iou": iou, "uncovered": uncovered, "outside": outside, "placed": placed,
+                "fit": min(fits)}
 
     @staticmethod
     def _trajectory(obs: list[list[Observation]], s: float, first: int,

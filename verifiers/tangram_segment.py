@@ -72,6 +72,7 @@ class Unmixed:
     second: np.ndarray  # H x W int16
     share: np.ndarray  # H x W float32
     alt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # the best mix without ``first`` (a lookup table's)
+    body: np.ndarray | None = None  # H x W uint8: the tan whose body each pixel is part of, 255 for none
 
     def shares(self, k: int) -> np.ndarray:
         """H x W float32: how much of each pixel belongs to class ``k``."""
@@ -142,24 +143,25 @@ def lookup(palette: Palette) -> Unmixed:
 def unmix(frame: np.ndarray, table: Unmixed, n_pieces: int) -> Unmixed:
     """Every pixel of ``frame`` (H x W x 3 uint8) unmixed through a :func:`lookup` table.
 
-    The edge between two tans can look like a third tan's colour (red against
-    yellow makes orange): pixels of a tan's colour that are no part of its body
-    (gone after opening) take the table's best mix without that colour instead.
+    A tan's *body* is where its colour owns the pixel and survives an opening
+    by a 3 x 3 square (one pass for all tans: a pixel survives when some 3 x 3
+    window around it is all one tan's). The edge between two tans can look like
+    a third tan's colour (red against yellow makes orange): pixels of a tan's
+    colour outside every body take the table's best mix without that colour.
     """
     q = (frame >> (8 - BITS)).astype(np.int32)
     index = (q[..., 0] << (2 * BITS)) | (q[..., 1] << BITS) | q[..., 2]
     first, second, share = table.first[index], table.second[index], table.share[index]
-    assert table.alt is not None
-    a1, a2, ash = (t[index] for t in table.alt)
-    for k in range(n_pieces):
-        own = (first == k) & (share >= 0.5)
-        if not own.any():
-            continue
-        thin = own & ~cv2.morphologyEx(own.astype(np.uint8), cv2.MORPH_OPEN, KERNEL).astype(bool) & (a1 >= 0)
-        first = np.where(thin, a1, first)
-        second = np.where(thin, a2, second)
-        share = np.where(thin, ash, share)
-    return Unmixed(first, second, share)
+    own = (first >= 0) & (first < n_pieces) & (share >= 0.5)
+    labels = np.where(own, first, 255).astype(np.uint8)
+    uniform = cv2.erode(labels, KERNEL) == cv2.dilate(labels, KERNEL)
+    body = own & cv2.dilate((uniform & own).astype(np.uint8), KERNEL).astype(bool)
+    thin = own & ~body
+    if thin.any() and table.alt is not None:
+        a1, a2, ash = (t[index[thin]] for t in table.alt)
+        first, second, share = first.copy(), second.copy(), share.copy()
+        first[thin], second[thin], share[thin] = a1, a2, ash
+    return Unmixed(first, second, share, body=np.where(body, labels, 255).astype(np.uint8))
 
 
 def unmix_pixels(p: np.ndarray, palette: Palette, exclude: np.ndarray | None = None,
@@ -199,23 +201,26 @@ def unmix_pixels(p: np.ndarray, palette: Palette, exclude: np.ndarray | None = N
 
 
 def observe(mix: Unmixed, i: int) -> Observation:
-    """The numbers of tan ``i`` in one unmixed frame."""
-    body = cv2.morphologyEx(((mix.first == i) & (mix.share >= 0.5)).astype(np.uint8), cv2.MORPH_OPEN, KERNEL)
-    n, comp, stats, cents = cv2.connectedComponentsWithStats(body, connectivity=8)
-    if n <= 1:
+    """The numbers of tan ``i`` in one unmixed frame (worked out in the box around its body)."""
+    assert mix.body is not None
+    body = (mix.body == i).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(body)
+    if w == 0 or h == 0:
         return Observation(0.0, 0.0, 0.0, None, (0.0, 0.0))
+    pad = 4
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(body.shape[1], x + w + pad), min(body.shape[0], y + h + pad)
+    crop = body[y0:y1, x0:x1]
+    _, comp, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     order = np.argsort(-areas)
     k = int(order[0]) + 1
     second = float(areas[order[1]]) if len(order) > 1 else 0.0
-    shares = mix.shares(i)
-    near = cv2.dilate(body, NEAR).astype(bool)
-    area = float(shares[near].sum())
-    x, y, w, h = stats[k, :4]
-    x0, y0 = max(0, x - 3), max(0, y - 3)
-    x1, y1 = min(body.shape[1], x + w + 3), min(body.shape[0], y + h + 3)
-    own = cv2.dilate((comp[y0:y1, x0:x1] == k).astype(np.uint8), NEAR).astype(bool)
-    m = cv2.moments(np.where(own, shares[y0:y1, x0:x1], 0.0).astype(np.float32))
+    f, sec, sh = mix.first[y0:y1, x0:x1], mix.second[y0:y1, x0:x1], mix.share[y0:y1, x0:x1]
+    shares = np.where(f == i, sh, 0.0) + np.where(sec == i, 1.0 - sh, 0.0)
+    area = float(shares[cv2.dilate(crop, NEAR).astype(bool)].sum())
+    own = cv2.dilate((comp == k).astype(np.uint8), NEAR).astype(bool)
+    m = cv2.moments(np.where(own, shares, 0.0).astype(np.float32))
     if m["m00"] <= 0:
         return Observation(area, float(areas[order[0]]), second, None, (0.0, 0.0))
     a = m["m00"]
@@ -223,10 +228,3 @@ def observe(mix: Unmixed, i: int) -> Observation:
     shape = (float(n20 + n02), float((n20 - n02) ** 2 + 4 * n11 ** 2))
     return Observation(area, float(areas[order[0]]), second,
                        (float(m["m10"] / a + x0), float(m["m01"] / a + y0)), shape)
-
-
-def body_mask(mix: Unmixed, i: int) -> np.ndarray:
-    """Boolean mask of tan ``i``: pixels it owns at least half of, near its opened body."""
-    body = cv2.morphologyEx(((mix.first == i) & (mix.share >= 0.5)).astype(np.uint8), cv2.MORPH_OPEN, KERNEL)
-    near = cv2.dilate(body, NEAR).astype(bool)
-    return near & (mix.shares(i) >= 0.5)

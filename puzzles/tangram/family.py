@@ -22,8 +22,14 @@ from genreason.errors import UnknownName
 from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
 from puzzles.tangram import layout as geometry
-from puzzles.tangram.draw import SKINS, TangramSkin, draw_background, draw_frame, get_skin
-from puzzles.tangram.pieces import AREAS, KIND, TANS, Pose, polygon_area
+from puzzles.tangram.draw import (
+    SKINS,
+    TangramSkin,
+    draw_background,
+    draw_frame,
+    get_skin,
+)
+from puzzles.tangram.pieces import AREAS, KIND, TANS, Pose
 from puzzles.tangram.scene import NAMES, Move, play, render, scene_of, solution_moves
 
 MOTIONS = ("solution", "random-walk")
@@ -160,7 +166,7 @@ def wander(scene, seed: int) -> list[Move]:
     for name in scene.order:
         others = [Pose(p.x, p.y, p.angle, p.flip).polygon(KIND[n], scene.unit * geometry.SPACING)
                   for n, p in state.items() if n != name]
-        spot = geometry._scatter(rng, [name], scene.targets, keep_out, others)  # noqa: SLF001
+        spot = geometry.scatter(rng, [name], scene.targets, keep_out, others)
         if spot is None:
             continue
         moves.append((name, state[name], spot[name]))
@@ -170,4 +176,4 @@ def wander(scene, seed: int) -> list[Move]:
     return moves
 
 
-__all__ = ["TangramFamily", "polygon_area"]
+__all__ = ["TangramFamily", "prompt_for", "wander"]

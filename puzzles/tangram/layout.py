@@ -88,7 +88,7 @@ def _turn_ok(kind: str, start: float, target: float) -> bool:
     return min(d, period - d) >= MIN_TURN - 1e-9
 
 
-def _scatter(rng: np.random.Generator, names: list[str], targets: dict[str, Pose], keep_out: np.ndarray,
+def scatter(rng: np.random.Generator, names: list[str], targets: dict[str, Pose], keep_out: np.ndarray,
              fixed: list[np.ndarray]) -> dict[str, Pose] | None:
     """Start poses for ``names``: in the frame, outside ``keep_out`` (a box polygon), apart from each other."""
     out: dict[str, Pose] = {}
@@ -138,7 +138,7 @@ def build(seed: int, difficulty: str) -> Plan:
         order = tuple(n for n in (names[i] for i in rng.permutation(len(names))) if n not in placed)
         all_pts = np.concatenate(list(polys.values()))
         keep_out = box(all_pts.min(axis=0) - KEEP_OUT, all_pts.max(axis=0) + KEEP_OUT)
-        starts = _scatter(rng, list(order), targets, keep_out, [])
+        starts = scatter(rng, list(order), targets, keep_out, [])
         if starts is None:
             continue
         starts.update({n: targets[n] for n in placed})
