@@ -138,15 +138,18 @@ class TangramVerifier:
     version = "1"
 
     def __init__(self, max_uncovered: float = 0.05, max_outside: float = 0.05, min_inside: float = 0.9,
-                 min_fit: float = 0.85, max_glitch_seconds: float = 0.75, max_speed: float = 4.0) -> None:
+                 min_fit: float = 0.85, fit_margin: float = 0.12, max_glitch_seconds: float = 0.75,
+                 max_speed: float = 4.0) -> None:
         """Thresholds.
 
         Args:
             max_uncovered: share of the silhouette that may still show (fill or background) at the end.
             max_outside: share of the tans' area that may lie outside the silhouette at the end.
             min_inside: share of each tan that must lie inside the silhouette at the end.
-            min_fit: soft IoU each tan must reach at the end with its own outline, turned
-                and mirrored at will (:func:`verifiers.tangram_fit.rigid_fit`).
+            min_fit, fit_margin: at the end each tan's own outline, turned (and mirrored)
+                at will, must fit it with a soft IoU of ``min_fit``, or at most ``fit_margin``
+                below how well it fits the tan in the first frame (a renderer's edges, blur
+                and small size lower both alike; :func:`verifiers.tangram_fit.rigid_fit`).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
             max_speed: frame widths a second beyond which a tan's move between two
@@ -156,6 +159,7 @@ class TangramVerifier:
         self.max_outside = max_outside
         self.min_inside = min_inside
         self.min_fit = min_fit
+        self.fit_margin = fit_margin
         self.max_glitch_seconds = max_glitch_seconds
         self.max_speed = max_speed
 
@@ -241,7 +245,7 @@ class TangramVerifier:
             "pieces": float(len(layout.pieces)),
         }
         return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
-                       trajectory=self._trajectory(obs, s, first, video.num_frames), events=events)
+                       trajectory=self._trajectory(obs, refs, s, first, video.num_frames), events=events)
 
     # --- steps ---------------------------------------------------------------------------------
 
@@ -313,7 +317,7 @@ class TangramVerifier:
             found = problem(o, r, AT_END)
             fit = 0.0 if o.centroid is None else rigid_fit(mix.shares(i), o.centroid, polygons[i], mirrors[i])
             fits.append(fit)
-            if found is None and fit < min(self.min_fit, r.fit - 0.05):
+            if found is None and fit < min(self.min_fit, r.fit - self.fit_margin):
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
             if found is not None:
                 solved = False
@@ -355,15 +359,24 @@ class TangramVerifier:
                 "fit": min(fits)}
 
     @staticmethod
-    def _trajectory(obs: list[list[Observation]], s: float, first: int,
+    def _trajectory(obs: list[list[Observation]], refs: list[Reference], s: float, first: int,
                     total: int) -> list[tuple[float, float] | None]:
-        """Per frame, the centroid of the tan whose motion ended last, in ``frame0.png`` pixels."""
+        """Per frame, the centroid of the tan whose move ended last, in ``frame0.png`` pixels.
+
+        A tan counts as moving while its centroid is farther from where it ends
+        than a quarter of its size; a tan that barely moved overall (a placed
+        one, partly hidden by another for a while) does not count.
+        """
         def moved_until(i: int) -> int:
             end = obs[-1][i].centroid
-            if end is None:
+            begin = obs[0][i].centroid
+            if end is None or begin is None:
+                return -1
+            size = math.sqrt(refs[i].area)
+            if math.dist(begin, end) < 0.5 * size:
                 return -1
             far = [t for t, row in enumerate(obs) if row[i].centroid is None
-                   or math.dist(row[i].centroid, end) > 1.5]
+                   or math.dist(row[i].centroid, end) > 0.25 * size]
             return max(far, default=-1)
 
         last = max(range(len(obs[0])), key=lambda i: (moved_until(i), -i))
