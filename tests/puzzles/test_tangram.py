@@ -8,12 +8,25 @@ import numpy as np
 import pytest
 
 from genreason.errors import UnknownName
-from genreason.plugins import Animator, Calibratable, NotApplicable, PuzzleFamily, load_family
+from genreason.plugins import (
+    Animator,
+    Calibratable,
+    NotApplicable,
+    PuzzleFamily,
+    load_family,
+)
 from puzzles.tangram import TangramFamily
 from puzzles.tangram import layout as geometry
 from puzzles.tangram.assemble import shrink
 from puzzles.tangram.draw import SKINS
-from puzzles.tangram.pieces import AREAS, KIND, TANS, fill_mask, overlap_area, polygon_area
+from puzzles.tangram.pieces import (
+    AREAS,
+    KIND,
+    TANS,
+    fill_mask,
+    overlap_area,
+    polygon_area,
+)
 from puzzles.tangram.scene import scene_of
 
 FAMILY = TangramFamily()

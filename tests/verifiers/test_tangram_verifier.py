@@ -209,3 +209,33 @@ def test_a_layout_that_is_not_a_tangram_is_bad_input():
     p.image = puzzle().image
     with pytest.raises(BadInput):
         VERIFIER.verify(p, Video(frames=np.repeat(p.image[None], 3, axis=0), fps=16.0))
+
+
+# --- through the command line ----------------------------------------------------------------
+
+TINY_SUITE = """\
+name = "tangram-tiny"
+version = "1"
+seed = 0
+
+[[entries]]
+family = "tangram"
+difficulties = ["easy"]
+count = 1
+"""
+
+
+@pytest.mark.parametrize("model, solved", [("oracle", 1), ("static", 0)])
+def test_bench_scores_the_oracle_one_and_the_static_video_zero(tmp_path, capsys, model, solved):
+    from genreason.cli import main
+    from genreason.store import RunFolder
+
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY_SUITE)
+    args = ["-a", "frames_per_step=3"] if model == "oracle" else ["-a", "num_frames=12"]
+    assert main(["bench", "--model", model, *args, "--suite", str(suite), "--out", str(tmp_path / "run"),
+                 "--jobs", "1", "--quiet"]) == 0
+    records = RunFolder(tmp_path / "run").journal.read()
+    assert len(records) == 1 and records[0].verdict is not None
+    assert records[0].verdict.verifier == "tangram" and int(records[0].success) == solved
+    assert "tangram" in capsys.readouterr().out
