@@ -34,14 +34,15 @@ from puzzles.tangram.scene import (
 )
 
 FPS = 16.0
-FRAMES_PER_MOVE = 10
-HOLD = 8
 STATIC_FRAMES = 41
 GONE_FRAMES = 24  # 1.5 s at 16 fps: twice the verifier's allowance for a tan out of sight
 
 
-def _play(sc: Scene, moves: list[Move], start: State | None = None, hold: int = HOLD) -> list[tuple[State, str | None]]:
-    return play(start or sc.starts, moves, frames_per_move=FRAMES_PER_MOVE, hold_frames=hold)
+def _play(sc: Scene, moves: list[Move], start: State | None = None,
+          hold: int | None = None) -> list[tuple[State, str | None]]:
+    """The states of ``moves`` at the scene's pace (:attr:`Scene.frames_per_move`, :attr:`Scene.hold`)."""
+    return play(start or sc.starts, moves, frames_per_move=sc.frames_per_move,
+                hold_frames=sc.hold if hold is None else hold)
 
 
 def oracle(sc: Scene) -> np.ndarray:
@@ -59,10 +60,10 @@ def _last(sc: Scene) -> str:
 def _distorted(sc: Scene, name: str, transform) -> np.ndarray:
     """The reference, with the last tan's polygon distorted progressively during its move (``transform(poly, k)``)."""
     states = _play(sc, solution_moves(sc))
-    start = len(states) - HOLD - FRAMES_PER_MOVE - 1
+    start = len(states) - sc.hold - sc.frames_per_move - 1
     frames = []
     for t, (state, on_top) in enumerate(states):
-        k = min(1.0, max(0.0, (t - start) / FRAMES_PER_MOVE))
+        k = min(1.0, max(0.0, (t - start) / sc.frames_per_move))
         shapes = {name: [transform(sc.polygon(name, state[name]), k)]} if k > 0 else None
         frames.append(sc.draw(state, on_top, shapes=shapes))
     return np.stack(frames)
@@ -94,8 +95,8 @@ def split(sc: Scene) -> np.ndarray:
     mid = (poly[1] + poly[2]) / 2
     halves = [np.array([poly[0], poly[1], mid]), np.array([poly[0], mid, poly[2]])]
     frames = [sc.draw(s, top) for s, top in states]
-    for t in range(1, 2 * HOLD + 1):
-        k = min(1.0, t / HOLD)
+    for t in range(1, 2 * sc.hold + 1):
+        k = min(1.0, t / sc.hold)
         moved = []
         for half in halves:
             away = half.mean(axis=0) - mid
@@ -156,7 +157,7 @@ def vanish_end(sc: Scene) -> np.ndarray:
     states = _play(sc, moves[:-1], hold=0)
     frames = [sc.draw(s, top) for s, top in states]
     gone = {n: p for n, p in states[-1][0].items() if n != name}
-    frames += [sc.draw(gone)] * (FRAMES_PER_MOVE + HOLD)
+    frames += [sc.draw(gone)] * (sc.frames_per_move + sc.hold)
     return np.stack(frames)
 
 
@@ -165,7 +166,7 @@ def appears(sc: Scene) -> np.ndarray:
     moves = solution_moves(sc)
     name = moves[0][0]
     copy = [([sc.polygon(name, sc.starts[name])], sc.colours[name])]
-    frames = [sc.draw(s, top, extra=copy if t > FRAMES_PER_MOVE else None)
+    frames = [sc.draw(s, top, extra=copy if t > sc.frames_per_move else None)
               for t, (s, top) in enumerate(_play(sc, moves))]
     return np.stack(frames)
 
@@ -175,7 +176,7 @@ def teleport(sc: Scene) -> np.ndarray | None:
     moves = solution_moves(sc)
     i = max(range(len(moves)), key=lambda k: math.dist((moves[k][1].x, moves[k][1].y), (moves[k][2].x, moves[k][2].y)))
     name, a, b = moves[i]
-    if math.dist((a.x, a.y), (b.x, b.y)) < 0.3 * geometry.FRAME:
+    if math.dist((a.x, a.y), (b.x, b.y)) < 0.4 * geometry.FRAME:  # 6.4 frame widths a second at 16 fps
         return None
     before = _play(sc, moves[:i], hold=0)
     state = dict(before[-1][0])

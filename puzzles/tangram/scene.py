@@ -39,6 +39,8 @@ class Scene:
         targets: tan name -> pose in the reference solution.
         order: the tans the reference moves, in order.
         background: the frame without tans.
+        frames_per_move: the pace of the videos drawn from it (frames per tan moved).
+        hold: frames of rest at the end of those videos.
     """
 
     puzzle: Puzzle
@@ -49,6 +51,8 @@ class Scene:
     targets: State
     order: tuple[str, ...]
     background: np.ndarray
+    frames_per_move: int = 10
+    hold: int = 8
 
     def polygon(self, name: str, pose: Pose) -> np.ndarray:
         return pose.polygon(KIND[name], self.unit)
