@@ -1,0 +1,249 @@
+"""The tangram verifier on real H.264 videos: legal solutions pass however degraded, near-misses fail.
+
+Positives are the reference solution (the oracle sampler, or the same moves in
+reverse order, where tans slide over tans already placed), under every preset
+of :data:`genreason.degrade.DEGRADATIONS`, and the same layout drawn by a
+renderer that is not ours. Negatives are the near-misses of
+:mod:`puzzles.tangram.cases` (what ``genreason calibrate`` draws) and must
+fail with the event that names what went wrong.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from genreason.degrade import DEGRADATIONS
+from genreason.errors import BadInput
+from genreason.plugins import build, load_verifier
+from genreason.types import Puzzle, SampleRequest, Verdict, Video
+from genreason.video import read_video, write_mp4
+from puzzles.tangram import TangramFamily, cases
+from puzzles.tangram.layout import angle_delta
+from puzzles.tangram.pieces import Pose
+from puzzles.tangram.scene import Scene, scene_of, solution_moves
+
+FAMILY = TangramFamily()
+VERIFIER = load_verifier("tangram")
+
+
+@cache
+def puzzle(difficulty: str = "easy", skin: str = "classic", seed: int = 1) -> Puzzle:
+    return FAMILY.generate(seed, difficulty, skin, f"tangram/{difficulty}/{seed:06d}")
+
+
+@cache
+def scene(difficulty: str = "easy", skin: str = "classic", seed: int = 1) -> Scene:
+    """The scene at a brisk pace: 8 frames a tan, 4 of rest (short videos keep the tests fast)."""
+    return replace(scene_of(puzzle(difficulty, skin, seed)), frames_per_move=8, hold=4)
+
+
+def encode(video: Video) -> Video:
+    """A real H.264 round trip, as a verifier sees a file."""
+    with tempfile.TemporaryDirectory() as folder:
+        return read_video(write_mp4(Path(folder) / "v.mp4", video, preset="veryfast"))
+
+
+def verify(p: Puzzle, frames: np.ndarray | Video, degradation: str | None = None) -> Verdict:
+    video = frames if isinstance(frames, Video) else Video(frames=frames, fps=cases.FPS)
+    if degradation is not None:
+        video = DEGRADATIONS[degradation](video)
+    return VERIFIER.verify(p, encode(video))
+
+
+def explain(v: Verdict) -> str:
+    return f"{v.status} {v.reason or ''} {v.metrics} " + "; ".join(e.message for e in v.events)
+
+
+def oracle_video(p: Puzzle) -> Video:
+    sampler = build("samplers", "oracle", {"frames_per_step": 3, "hold_frames": 4})
+    return next(iter(sampler.generate([SampleRequest(p, p.prompt, seed=0)])))
+
+
+@pytest.mark.parametrize("difficulty, skin", [("easy", "classic"), ("medium", "paper"), ("hard", "night"),
+                                              ("hard", "paper")])
+def test_the_oracle_passes_on_every_difficulty_and_skin(difficulty, skin):
+    p = puzzle(difficulty, skin, seed=2)
+    video = oracle_video(p)
+    verdict = verify(p, video)
+    assert verdict.success, explain(verdict)
+    assert verdict.metrics["pieces_placed"] == 7 and verdict.metrics["final_iou"] > 0.95
+    assert verdict.metrics["uncovered"] < 0.03 and verdict.metrics["outside"] < 0.03
+    assert len(verdict.trajectory) == len(video.frames)
+    last = scene(difficulty, skin, 2).order[-1]
+    target = scene(difficulty, skin, 2).targets[last]
+    assert np.hypot(verdict.trajectory[-1][0] - target.x, verdict.trajectory[-1][1] - target.y) < 4
+
+
+def test_tans_sliding_over_placed_tans_are_forgiven():
+    sc = scene("medium", "night", 3)
+    verdict = verify(sc.puzzle, cases.reversed_oracle(sc))
+    assert verdict.success, explain(verdict)
+
+
+def test_the_static_video_scores_nothing():
+    p = puzzle("medium", "classic", 3)
+    verdict = verify(p, cases.static(scene("medium", "classic", 3)))
+    assert not verdict.success and verdict.status == "ok"
+    assert verdict.metrics["pieces_placed"] == 2  # only the tans that started in place
+    assert {"silhouette_not_filled", "outside_silhouette"} <= {e.kind for e in verdict.events}
+
+
+NEGATIVES = {
+    "piece-grows": (cases.grows, {"piece_grew", "end_piece_grew"}),
+    "piece-sheared": (cases.sheared, {"piece_deformed", "end_piece_deformed"}),
+    "piece-splits": (cases.split, {"piece_split", "end_piece_split"}),
+    "pieces-overlap": (cases.overlaps, {"end_piece_shrank", "end_piece_vanished", "end_piece_deformed"}),
+    "piece-outside": (cases.outside, {"outside_silhouette"}),
+    "piece-left-out": (cases.left_out, {"outside_silhouette"}),
+    "piece-vanishes-mid": (cases.vanish_mid, {"piece_vanished"}),
+    "piece-vanishes-at-end": (cases.vanish_end, {"end_piece_vanished"}),
+    "piece-appears": (cases.appears, {"piece_duplicated", "end_piece_duplicated"}),
+    "teleport": (cases.teleport, {"teleport"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEGATIVES))
+def test_near_misses_are_rejected_for_what_they_do(name):
+    build_case, expected = NEGATIVES[name]
+    sc = scene("easy", "paper", 6 if name == "teleport" else 4)  # seed 6 has a move long enough to jump
+    frames = build_case(sc)
+    assert frames is not None
+    verdict = verify(sc.puzzle, frames)
+    assert not verdict.success and verdict.status == "ok", explain(verdict)
+    assert expected & {e.kind for e in verdict.events}, explain(verdict)
+    assert all(e.message.startswith(f"frame {e.frame}:") for e in verdict.events)
+
+
+@cache
+def easy_oracle() -> np.ndarray:
+    return cases.oracle(scene("easy", "night", 5))
+
+
+@pytest.mark.parametrize("degradation", sorted(DEGRADATIONS))
+def test_the_oracle_survives_every_degradation(degradation):
+    verdict = verify(puzzle("easy", "night", 5), easy_oracle(), degradation)
+    assert verdict.success, explain(verdict)
+
+
+# Each negative under a few degradations, in turn (the full matrix is `genreason calibrate`'s).
+DEGRADED_NEGATIVES = [("piece-grows", "resize-480x832"), ("piece-sheared", "h264-low"),
+                      ("piece-splits", "blur"), ("pieces-overlap", "letterbox-832x480"),
+                      ("piece-outside", "shake"), ("piece-vanishes-mid", "garbage-start"),
+                      ("piece-appears", "color-shift"), ("piece-vanishes-at-end", "fps-drop")]
+
+
+@pytest.mark.parametrize("name, degradation", DEGRADED_NEGATIVES)
+def test_near_misses_stay_rejected_when_degraded(name, degradation):
+    build_case, _ = NEGATIVES[name]
+    sc = scene("easy", "classic", 6)
+    verdict = verify(sc.puzzle, build_case(sc), degradation)
+    assert not verdict.success, explain(verdict)
+
+
+def test_camera_moves_are_rejected():
+    sc = scene("easy", "paper", 4)
+    ref = cases.oracle(sc)
+    for frames in (cases.camera(ref, shift=(2 * sc.unit, 0.7 * sc.unit)), cases.camera(ref, zoom=1.2)):
+        verdict = verify(sc.puzzle, frames)
+        assert not verdict.success, explain(verdict)
+
+
+# --- another renderer -------------------------------------------------------------------------
+
+def foreign(sc: Scene, *, grow: float = 1.0) -> Video:
+    """The reference moves drawn by other code: 640 x 480 letterboxed, OpenCV's own anti-aliasing
+    (or none), a thicker outline, colours off by up to 12 levels, linear motion at 24 fps."""
+    rng = np.random.default_rng(3)
+    colours = {n: tuple(int(np.clip(v + rng.integers(-12, 13), 0, 255)) for v in c) for n, c in sc.colours.items()}
+    k, ox = 480 / 512, 80  # puzzle pixels -> video pixels
+
+    def pts(poly: np.ndarray) -> np.ndarray:
+        return np.round((poly * k + (ox, 0)) * 16).astype(np.int32)
+
+    base = np.full((480, 640, 3), (250, 248, 236), np.uint8)
+    sil = [pts(np.asarray(p)) for p in sc.puzzle.layout["silhouette"]]
+    cv2.fillPoly(base, sil, (205, 203, 198), cv2.LINE_AA, shift=4)
+    cv2.polylines(base, sil, True, (30, 30, 30), 4, cv2.LINE_AA, shift=4)
+    moves = solution_moves(sc)
+    state = dict(sc.starts)
+    frames = []
+
+    def draw(on_top: str | None = None, line: int = cv2.LINE_AA) -> np.ndarray:
+        img = base.copy()
+        for name in [n for n in state if n != on_top] + ([on_top] if on_top else []):
+            poly = sc.polygon(name, state[name])
+            if grow != 1.0 and name == moves[-1][0] and on_top is None and state[name] == moves[-1][2]:
+                c = poly.mean(axis=0)
+                poly = c + (poly - c) * grow
+            cv2.fillPoly(img, [pts(poly)], colours[name], line, shift=4)
+        return img
+
+    frames.append(draw())
+    for name, a, b in moves:
+        for t in range(1, 7):
+            s = t / 6
+            turn = angle_delta(a.angle, b.angle)
+            state[name] = Pose(a.x + (b.x - a.x) * s, a.y + (b.y - a.y) * s, a.angle + turn * s, b.flip)
+            frames.append(draw(name if s < 1 else None, cv2.LINE_8 if t % 2 else cv2.LINE_AA))
+    frames += [draw()] * 5
+    return Video(frames=np.stack(frames), fps=24.0)
+
+
+def test_another_renderer_of_the_same_layout_is_judged_alike():
+    sc = scene("medium", "classic", 8)
+    verdict = VERIFIER.verify(sc.puzzle, encode(foreign(sc)))
+    assert verdict.success, explain(verdict)
+    cheat = VERIFIER.verify(sc.puzzle, encode(foreign(sc, grow=1.3)))
+    assert not cheat.success, explain(cheat)
+
+
+# --- what cannot be judged --------------------------------------------------------------------
+
+def test_a_video_of_something_else_is_unreadable():
+    noise = np.random.default_rng(0).integers(0, 256, size=(12, 256, 256, 3), dtype=np.uint8)
+    verdict = VERIFIER.verify(puzzle(), Video(frames=noise, fps=16.0))
+    assert verdict.status == "unreadable" and not verdict.success and verdict.reason
+
+
+def test_a_layout_that_is_not_a_tangram_is_bad_input():
+    p = puzzle().model_copy(update={"layout": {"rows": 3}})
+    p.image = puzzle().image
+    with pytest.raises(BadInput):
+        VERIFIER.verify(p, Video(frames=np.repeat(p.image[None], 3, axis=0), fps=16.0))
+
+
+# --- through the command line ----------------------------------------------------------------
+
+TINY_SUITE = """\
+name = "tangram-tiny"
+version = "1"
+seed = 0
+
+[[entries]]
+family = "tangram"
+difficulties = ["easy"]
+count = 1
+"""
+
+
+@pytest.mark.parametrize("model, solved", [("oracle", 1), ("static", 0)])
+def test_bench_scores_the_oracle_one_and_the_static_video_zero(tmp_path, capsys, model, solved):
+    from genreason.cli import main
+    from genreason.store import RunFolder
+
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY_SUITE)
+    args = ["-a", "frames_per_step=3"] if model == "oracle" else ["-a", "num_frames=12"]
+    assert main(["bench", "--model", model, *args, "--suite", str(suite), "--out", str(tmp_path / "run"),
+                 "--jobs", "1", "--quiet"]) == 0
+    records = RunFolder(tmp_path / "run").journal.read()
+    assert len(records) == 1 and records[0].verdict is not None
+    assert records[0].verdict.verifier == "tangram" and int(records[0].success) == solved
+    assert "tangram" in capsys.readouterr().out

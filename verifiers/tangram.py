@@ -1,0 +1,391 @@
+"""Judge a tangram video: every tan moved rigidly, none lost, split, stretched or added,
+and at the end the tans fill the silhouette without overlapping or sticking out.
+
+Steps, top to bottom in :meth:`TangramVerifier.verify`:
+1. read the layout and align the puzzle's first frame onto the video
+   (:func:`verifiers.canonical.align`: stretched, letterboxed or cropped,
+   garbage frames at the start skipped);
+2. warp every frame into a canonical raster of :data:`CANVAS` pixels a side;
+3. learn the colours of the tans, the background and the silhouette from the
+   video's own first frame, and find every tan by colour in every frame
+   (:mod:`verifiers.tangram_segment`);
+4. judge each tan over time: its visible area and shape must stay those of
+   the first frame; a departure shorter than ``max_glitch_seconds`` is
+   forgiven (a tan passing over another hides part of it for a moment), a
+   longer one is a violation; a jump faster than ``max_speed`` is a teleport;
+5. judge the last frame: every tan whole and unhidden, the union of the tans
+   covering the silhouette (IoU after the best shift of a few pixels, which
+   absorbs camera shake) and every tan inside it;
+6. metrics, events and the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from verifiers import canonical
+from verifiers.tangram_fit import rigid_fit
+from verifiers.tangram_segment import (
+    Observation,
+    Palette,
+    Unmixed,
+    learn_palette,
+    lookup,
+    observe,
+    unmix,
+)
+
+CANVAS = 256  # canonical pixels a side for a 512 px puzzle (scaled for other sizes)
+MIN_PIECE_PIXELS = 40.0  # a tan smaller than this in canonical pixels cannot be judged
+SHIFT_SEARCH = 3  # canonical pixels of shift tried when matching the final union to the silhouette
+
+
+class _Piece(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    kind: str
+    colour_name: str
+    polygon: list[tuple[float, float]]
+
+
+class TangramLayout(BaseModel):
+    """What the verifier reads from a tangram puzzle's ``layout``."""
+
+    model_config = ConfigDict(extra="ignore")
+    width: int
+    height: int
+    silhouette: list[list[tuple[float, float]]]
+    pieces: list[_Piece]
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Bounds on a tan's look relative to the first frame (canonical-pixel measurements).
+
+    A tan's area may change by ``area`` of itself or by a band ``band`` pixels
+    wide along its outline, whichever is more (edges are where renderers,
+    blur and compression disagree, and a small tan is mostly edge).
+    """
+
+    area: float
+    band: float
+    split: float  # a second part larger than this share of the tan is a split
+    shape_i1: float  # relative change of the first moment invariant
+    shape_ecc: float  # absolute change of the eccentricity sqrt(I2) / I1
+
+    def slack(self, perimeter: float, area: float) -> float:
+        return max(self.area, self.band * perimeter / area)
+
+
+DURING = Tolerances(area=0.2, band=1.0, split=0.15, shape_i1=0.12, shape_ecc=0.1)
+AT_END = Tolerances(area=0.1, band=0.5, split=0.08, shape_i1=0.1, shape_ecc=0.08)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A tan as the first frame shows it, and its outline's length (canonical pixels)."""
+
+    obs: Observation
+    perimeter: float
+    fit: float  # how well the tan's own outline fits it in the first frame (renderers differ at edges)
+
+    @property
+    def area(self) -> float:
+        return self.obs.area
+
+
+def _ecc(shape: tuple[float, float]) -> float:
+    return math.sqrt(max(shape[1], 0.0)) / shape[0] if shape[0] > 0 else 0.0
+
+
+def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str] | None:
+    """What is wrong with a tan seen as ``obs`` (kind, description), or None when it looks as in ``ref``."""
+    r = obs.area / ref.area
+    slack = tol.slack(ref.perimeter, ref.area)
+    if r < 0.25:
+        return "vanished", f"is gone (area {r:.2f} of the first frame)"
+    if obs.second >= 0.5 * ref.area and obs.main >= 0.5 * ref.area:
+        return "duplicated", f"appears twice (a second part of {obs.second / ref.area:.2f} of its area)"
+    if obs.second >= tol.split * ref.area:
+        return "split", f"split into parts ({obs.main / ref.area:.2f} and {obs.second / ref.area:.2f} of its area)"
+    if r > 1 + slack:
+        return "grew", f"grew (area {r:.2f} of the first frame)"
+    if r < 1 - slack:
+        return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"
+    di1 = abs(obs.shape[0] / ref.obs.shape[0] - 1)
+    de = abs(_ecc(obs.shape) - _ecc(ref.obs.shape))
+    if di1 > tol.shape_i1 or de > tol.shape_ecc:
+        return "deformed", f"changed shape (moment change {di1:.2f}, elongation change {de:.2f})"
+    return None
+
+
+def _perimeter(polygon: list[tuple[float, float]]) -> float:
+    pts = np.asarray(polygon, np.float64)
+    return float(np.linalg.norm(pts - np.roll(pts, 1, axis=0), axis=1).sum())
+
+
+class TangramVerifier:
+    """Strict judge of a tangram video: rigid tans only, silhouette filled and held at the end."""
+
+    name = "tangram"
+    version = "1"
+
+    def __init__(self, max_uncovered: float = 0.05, max_outside: float = 0.05, min_inside: float = 0.9,
+                 min_fit: float = 0.85, fit_margin: float = 0.12, max_glitch_seconds: float = 0.75,
+                 max_speed: float = 4.0) -> None:
+        """Thresholds.
+
+        Args:
+            max_uncovered: share of the silhouette that may still show (fill or background) at the end.
+            max_outside: share of the tans' area that may lie outside the silhouette at the end.
+            min_inside: share of each tan that must lie inside the silhouette at the end.
+            min_fit, fit_margin: at the end each tan's own outline, turned (and mirrored)
+                at will, must fit it with a soft IoU of ``min_fit``, or at most ``fit_margin``
+                below how well it fits the tan in the first frame (a renderer's edges, blur
+                and small size lower both alike; :func:`verifiers.tangram_fit.rigid_fit`).
+            max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
+                another passing over it) before it counts as changed (never less than 2 frames).
+            max_speed: frame widths a second beyond which a tan's move between two
+                sightings is a teleport.
+        """
+        self.max_uncovered = max_uncovered
+        self.max_outside = max_outside
+        self.min_inside = min_inside
+        self.min_fit = min_fit
+        self.fit_margin = fit_margin
+        self.max_glitch_seconds = max_glitch_seconds
+        self.max_speed = max_speed
+
+    def layout(self, puzzle: Puzzle) -> TangramLayout:
+        try:
+            layout = TangramLayout.model_validate(puzzle.layout)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a tangram layout: {exc.errors()[0]['msg']}") from None
+        if not layout.pieces or not layout.silhouette:
+            raise BadInput(puzzle.id, "tangram layout has no pieces or no silhouette")
+        return layout
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self.layout(puzzle)
+        names = [f"the {p.colour_name} {p.kind}" for p in layout.pieces]
+
+        # 1. Alignment.
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle "
+                                    "(it may be drawn over, or the video shows something else)")
+
+        # 2. Canonical space: the puzzle scaled to CANVAS pixels on its longer side.
+        s = CANVAS / max(layout.width, layout.height)
+        size = (round(layout.width * s), round(layout.height * s))
+        scale = np.array([[s, 0, 0], [0, s, 0]], np.float64)
+        to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, size)
+
+        # 3. Colours from the first good frame, tans in every frame.
+        def raster(polys: list[list[tuple[float, float]]], k: int = 1) -> np.ndarray:
+            mask = np.zeros((size[1] * k, size[0] * k), np.uint8)
+            for poly in polys:
+                # +0.5: pixel centres of the canonical raster sit at half-integers of the puzzle's scale
+                pts = np.round((np.asarray(poly, np.float64) * s * k + (k - 1) / 2) * 16).astype(np.int32)
+                cv2.fillPoly(mask, [pts], 1, cv2.LINE_8, shift=4)
+            return mask.astype(bool)
+
+        silhouette = raster(layout.silhouette)
+        soft_silhouette = cv2.resize(raster(layout.silhouette, 4).astype(np.float32), size,
+                                     interpolation=cv2.INTER_AREA)
+        drawn = [raster([p.polygon]) for p in layout.pieces]
+        if min(m.sum() for m in drawn) < MIN_PIECE_PIXELS:
+            return self._unreadable("the tans are too small in this puzzle to judge")
+        palette = learn_palette(canon[0], drawn, silhouette)
+        if isinstance(palette, str):
+            return self._unreadable(palette)
+        obs, last = self._observe(canon, palette)
+        polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
+        mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
+        first_mix = unmix(canon[0], lookup(palette), palette.n_pieces)
+        refs = [Reference(o, s * _perimeter(p.polygon),
+                          0.0 if o.centroid is None else rigid_fit(first_mix.shares(i), o.centroid, polygons[i], mirrors[i]))
+                for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
+        for i, (ref, mask) in enumerate(zip(refs, drawn)):
+            if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
+                return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")
+
+        # 4. Every tan over time.
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+        glitch = max(2, round(self.max_glitch_seconds * video.fps))
+        ok = self._judge_pieces(obs, refs, names, first, glitch, events)
+        ok &= self._judge_speed(obs, refs, names, first, video.fps, size, events)
+
+        # 5. The last frame.
+        final = self._judge_end(last, palette, obs[-1], refs, polygons, mirrors, soft_silhouette, names,
+                                video.num_frames - 1, events)
+        success = ok and final["solved"]
+
+        # 6. Metrics and verdict.
+        normal = [problem(o, r, DURING) is None for row in obs for o, r in zip(row, refs)]
+        metrics = {
+            "final_iou": round(final["iou"], 4),
+            "uncovered": round(final["uncovered"], 4),
+            "outside": round(final["outside"], 4),
+            "pieces_placed": float(final["placed"]),
+            "shape_preservation": round(final["fit"], 4),
+            "normal_fraction": round(float(np.mean(normal)), 4),
+            "pieces": float(len(layout.pieces)),
+        }
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
+                       trajectory=self._trajectory(obs, refs, s, first, video.num_frames), events=events)
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _observe(canon: np.ndarray, palette: Palette) -> tuple[list[list[Observation]], Unmixed]:
+        """Every tan in every frame, and the last frame unmixed."""
+        out = []
+        table = lookup(palette)
+        for frame in canon:
+            mix = unmix(frame, table, palette.n_pieces)
+            out.append([observe(mix, i) for i in range(palette.n_pieces)])
+        return out, mix
+
+    @staticmethod
+    def _judge_pieces(obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
+                      glitch: int, events: list[Event]) -> bool:
+        """A tan that looks wrong for ``glitch`` frames or more in a row is a violation."""
+        ok = True
+        for i in range(len(refs)):
+            run: list[tuple[int, tuple[str, str]]] = []
+            for t, row in enumerate([*obs, None]):
+                found = None if row is None else problem(row[i], refs[i], DURING)
+                if found is not None:
+                    run.append((t, found))
+                    continue
+                if len(run) >= glitch:
+                    ok = False
+                    kinds = [k for _, (k, _) in run]
+                    kind = max(set(kinds), key=lambda k: (kinds.count(k), k))
+                    t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
+                    frame = t0 + first
+                    events.append(Event(frame=frame, kind=f"piece_{kind}",
+                                        message=f"frame {frame}: {names[i]} {what}, for {len(run)} frames"))
+                run = []
+        return ok
+
+    def _judge_speed(self, obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
+                     fps: float, size: tuple[int, int], events: list[Event]) -> bool:
+        ok = True
+        limit = self.max_speed * max(size) / fps  # canonical pixels a frame
+        for i in range(len(refs)):
+            last: tuple[int, tuple[float, float]] | None = None
+            for t, row in enumerate(obs):
+                o = row[i]
+                if o.centroid is None or problem(o, refs[i], DURING) is not None:
+                    continue
+                if last is not None:
+                    dist = math.dist(o.centroid, last[1])
+                    if dist > limit * (t - last[0]) and dist > 0.08 * max(size):
+                        ok = False
+                        events.append(Event(frame=t + first, kind="teleport", message=(
+                            f"frame {t + first}: {names[i]} jumped {dist / max(size):.2f} of the frame's width "
+                            f"in {t - last[0]} frame(s)")))
+                last = (t, o.centroid)
+        return ok
+
+    def _judge_end(self, mix: Unmixed, palette: Palette, obs: list[Observation], refs: list[Reference],
+                   polygons: list[np.ndarray], mirrors: list[bool], silhouette: np.ndarray, names: list[str],
+                   frame: int, events: list[Event]) -> dict:
+        """The last frame: tans whole and unhidden, the silhouette covered, nothing sticking out.
+
+        ``silhouette`` is fractional (the share of each canonical pixel inside
+        it). Coverage is measured on shares, so outlines and edge lines drawn
+        by any renderer count as neither background nor tan.
+        """
+        solved = True
+        fits = []
+        for i, (o, r) in enumerate(zip(obs, refs)):
+            found = problem(o, r, AT_END)
+            fit = 0.0 if o.centroid is None else rigid_fit(mix.shares(i), o.centroid, polygons[i], mirrors[i])
+            fits.append(fit)
+            if found is None and fit < min(self.min_fit, r.fit - self.fit_margin):
+                found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
+            if found is not None:
+                solved = False
+                events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",
+                                    message=f"frame {frame}: at the end {names[i]} {found[1]}"))
+        n = palette.n_pieces
+        empty = sum(mix.shares(k) for k in palette.empty)  # background or fill showing
+        pieces = [mix.shares(i) for i in range(n)]
+        total = np.minimum(sum(pieces), 1.0)
+        best = None
+        for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
+            for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
+                sil = np.roll(silhouette, (dy, dx), axis=(0, 1))
+                area = float(sil.sum())
+                shown = float((sil * empty).sum())
+                # A tan's anti-aliased edge may reach a pixel past the outline in another renderer.
+                out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
+                iou = (area - shown) / (area + out)
+                if best is None or iou > best[0]:
+                    best = (iou, shown / area, out / max(1.0, float(total.sum())), sil)
+        iou, uncovered, outside, sil = best
+        grown = cv2.dilate(sil, np.ones((5, 5), np.uint8))
+        placed = 0
+        for i, share in enumerate(pieces):
+            inside = float((share * grown).sum()) / max(1e-6, float(share.sum()))
+            if inside < self.min_inside:
+                solved = False
+                events.append(Event(frame=frame, kind="outside_silhouette", message=(
+                    f"frame {frame}: {names[i]} ends outside the silhouette ({inside:.2f} of it inside)")))
+            elif problem(obs[i], refs[i], AT_END) is None:
+                placed += 1
+        if uncovered > self.max_uncovered or outside > self.max_outside:
+            solved = False
+            events.append(Event(frame=frame, kind="silhouette_not_filled", message=(
+                f"frame {frame}: the tans do not fill the silhouette ({uncovered:.1%} of it uncovered, "
+                f"{outside:.1%} of the tans outside it; at most {self.max_uncovered:.0%} and "
+                f"{self.max_outside:.0%} allowed)")))
+        return {"solved": solved, "iou": iou, "uncovered": uncovered, "outside": outside, "placed": placed,
+                "fit": min(fits)}
+
+    @staticmethod
+    def _trajectory(obs: list[list[Observation]], refs: list[Reference], s: float, first: int,
+                    total: int) -> list[tuple[float, float] | None]:
+        """Per frame, the centroid of the tan whose move ended last, in ``frame0.png`` pixels.
+
+        A tan counts as moving while its centroid is farther from where it ends
+        than a quarter of its size; a tan that barely moved overall (a placed
+        one, partly hidden by another for a while) does not count.
+        """
+        def moved_until(i: int) -> int:
+            end = obs[-1][i].centroid
+            begin = obs[0][i].centroid
+            if end is None or begin is None:
+                return -1
+            size = math.sqrt(refs[i].area)
+            if math.dist(begin, end) < 0.5 * size:
+                return -1
+            far = [t for t, row in enumerate(obs) if row[i].centroid is None
+                   or math.dist(row[i].centroid, end) > 0.25 * size]
+            return max(far, default=-1)
+
+        last = max(range(len(obs[0])), key=lambda i: (moved_until(i), -i))
+        out: list[tuple[float, float] | None] = [None] * first
+        for row in obs:
+            c = row[last].centroid
+            out.append(None if c is None else (round(c[0] / s, 2), round(c[1] / s, 2)))
+        return out + [None] * (total - len(out))
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False, status="unreadable",
+                       reason=reason)
