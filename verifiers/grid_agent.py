@@ -13,6 +13,7 @@ Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 from collections import deque
 from dataclasses import dataclass
 
@@ -87,11 +88,15 @@ class GridAgentVerifier:
         """rows x cols boolean: cells the agent may not enter."""
         return layout.wall_mask()
 
+    #: The layout model this verifier reads, and what it is called in messages.
+    layout_model: ClassVar[type[GridLayout]] = GridLayout
+    layout_name: ClassVar[str] = "grid"
+
     def layout(self, puzzle: Puzzle) -> GridLayout:
         try:
-            return GridLayout.model_validate(puzzle.layout)
+            return self.layout_model.model_validate(puzzle.layout)
         except ValidationError as exc:
-            raise BadInput(puzzle.id, f"layout is not a grid layout: {exc.errors()[0]['msg']}") from None
+            raise BadInput(puzzle.id, f"layout is not a {self.layout_name} layout: {exc.errors()[0]['msg']}") from None
 
     def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
         layout = self.layout(puzzle)

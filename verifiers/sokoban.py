@@ -21,12 +21,11 @@ moving object. Steps, top to bottom in :meth:`SokobanVerifier.verify`:
 from __future__ import annotations
 
 import math
+from typing import cast
 from dataclasses import dataclass, replace
 
 import numpy as np
-from pydantic import ValidationError
 
-from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.sokoban.layout import SokobanLayout
 from verifiers import canonical, gridpath, sokoban_rules, tracking
@@ -73,11 +72,11 @@ class SokobanVerifier(GridAgentVerifier):
         (no ``tracker`` choice, so ``--tracker cotracker`` leaves this verifier as it is)."""
         super().__init__(hysteresis, wall_tolerance, max_speed, max_lost_seconds)
 
+    layout_model = SokobanLayout
+    layout_name = "sokoban"
+
     def layout(self, puzzle: Puzzle) -> SokobanLayout:
-        try:
-            return SokobanLayout.model_validate(puzzle.layout)
-        except ValidationError as exc:
-            raise BadInput(puzzle.id, f"layout is not a sokoban layout: {exc.errors()[0]['msg']}") from None
+        return cast(SokobanLayout, super().layout(puzzle))
 
     def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
         layout = self.layout(puzzle)
