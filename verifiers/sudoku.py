@@ -1,0 +1,225 @@
+"""The sudoku verifier: read every cell of every frame and judge the writing.
+
+Steps, top to bottom in :meth:`SudokuVerifier.verify`:
+1. align the puzzle's first frame onto the video (stretched, letterboxed or
+   cropped, refined by ECC; leading garbage frames skipped), as the grid
+   verifiers do (:mod:`verifiers.canonical`);
+2. warp every frame into a canonical raster of ``CELL`` pixels per cell, in
+   chunks (a long video never sits in memory twice);
+3. measure each frame's shift against the first from the grid lines only
+   (phase correlation); small shake is undone, a shift beyond
+   ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere;
+4. read the first frame, check it shows the given digits, and teach the
+   reader those glyphs (its own font, as degraded as the rest of the video);
+5. read every cell of every frame (a cell is read again only when its pixels
+   changed since its last read);
+6. apply the rules (:mod:`verifiers.sudoku_rules`) and assemble the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.sudoku.render import SudokuLayout
+from verifiers import canonical, sudoku_rules
+from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads
+
+CELL = 40  # canonical pixels per cell
+MARGIN = CELL // 2  # canonical pixels around the grid
+MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a digit
+MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
+CHUNK = 32  # frames warped at a time
+CHANGE = 14.0  # block-mean change (levels) that makes a cell worth reading again
+UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first frame beyond which we give up
+
+
+@dataclass(frozen=True)
+class _Raster:
+    """Where cells lie in the canonical raster."""
+
+    n: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        side = self.n * CELL + 2 * MARGIN
+        return side, side
+
+    def cells(self, frame: np.ndarray) -> np.ndarray:
+        """Interiors of every cell (n*n x S x S x 3), row-major."""
+        k = round(CELL * INSET)
+        grid = frame[MARGIN:MARGIN + self.n * CELL, MARGIN:MARGIN + self.n * CELL]
+        blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)
+        return np.ascontiguousarray(blocks[:, :, k:CELL - k, k:CELL - k]).reshape(self.n * self.n, CELL - 2 * k,
+                                                                                   CELL - 2 * k, 3)
+
+    def signatures(self, frame: np.ndarray) -> np.ndarray:
+        """Every cell as 8 x 8 block means (n*n x 192 float32): cheap, and steady under pixel noise."""
+        side = self.n * CELL
+        small = cv2.resize(frame[MARGIN:MARGIN + side, MARGIN:MARGIN + side], (self.n * 8, self.n * 8),
+                           interpolation=cv2.INTER_AREA)
+        return small.reshape(self.n, 8, self.n, 8, 3).transpose(0, 2, 1, 3, 4).reshape(self.n * self.n, -1).astype(
+            np.float32)
+
+
+class SudokuVerifier:
+    """Judges a video of a sudoku being filled in (see the module docstring and :mod:`verifiers.sudoku_rules`)."""
+
+    name = "sudoku"
+    version = "1"
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self._layout(puzzle)
+        raster = _Raster(layout.size)
+
+        # 1. Alignment.
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's grid "
+                                    "(it may be drawn over, or the video shows something else)")
+        cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if cell_px < MIN_CELL_PIXELS:
+            return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
+        s = CELL / layout.cell_size
+        puzzle_to_canonical = np.array([[s, 0.0, MARGIN - layout.origin[0] * s],
+                                        [0.0, s, MARGIN - layout.origin[1] * s]])
+        to_canonical = canonical.compose(puzzle_to_canonical, canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+
+        # 2-5. Canonical frames, shifts, reads.
+        reader = DigitReader(layout.size)
+        paper = 0.0
+        half = (raster.size[0] // 2, raster.size[1] // 2)
+        window = cv2.createHanningWindow(half, cv2.CV_32F)
+        reads = np.empty((video.num_frames - first, layout.size, layout.size), dtype=np.int64)
+        moved_at: int | None = None
+        shifts: list[tuple[float, float]] = []
+        reference = None
+        last_blocks = None
+        last_values = None
+        unsure = 0
+        for start in range(first, video.num_frames, CHUNK):
+            chunk = canonical.warp_frames(video.frames[start:start + CHUNK], to_canonical, raster.size)
+            for i, frame in enumerate(chunk):
+                t = start + i - first
+                # Lines and digits as they differ from the paper, at half resolution (four times
+                # cheaper, still precise to a fraction of a pixel). Written digits add to it, but
+                # only the grid and the given digits are in every frame, so the peak follows them.
+                gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), half, interpolation=cv2.INTER_AREA)
+                paper = float(np.median(gray)) if reference is None else paper
+                structure = np.abs(gray.astype(np.float32) - paper)
+                if reference is None:
+                    reference = structure
+                else:
+                    (dx, dy), _ = cv2.phaseCorrelate(reference.copy(), structure, window)  # it windows its inputs in place
+                    dx, dy = 2 * dx, 2 * dy
+                    shifts.append((dx, dy))
+                    if math.hypot(dx, dy) > MAX_SHIFT * CELL:
+                        moved_at = first + t if moved_at is None else moved_at
+                    elif math.hypot(dx, dy) > 0.3:
+                        m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
+                        frame = cv2.warpAffine(frame, m, raster.size, flags=cv2.INTER_LINEAR,
+                                               borderMode=cv2.BORDER_REPLICATE)
+                patches = raster.cells(frame)
+                blocks = raster.signatures(frame)
+                if last_values is None:
+                    reader, values, problem = self._first_frame(reader, patches, layout, first, events)
+                    if problem:
+                        return self._unreadable(problem)
+                else:
+                    values = last_values.copy()
+                    todo = np.nonzero(np.abs(blocks - last_blocks).max(axis=1) > CHANGE)[0]
+                    if len(todo):
+                        values[todo] = reader.read(patches[todo]).values
+                    blocks = _merge(last_blocks, blocks, todo)
+                last_blocks, last_values = blocks, values
+                unsure += int((values == UNSURE).sum())
+                reads[t] = values.reshape(layout.size, layout.size)
+
+        # 6. Rules and verdict.
+        if moved_at is not None:
+            events.append(Event(frame=moved_at, kind="grid_moved", message=(
+                f"frame {moved_at}: the grid moved by more than {MAX_SHIFT} cell (shifted, zoomed or redrawn)")))
+        solution = puzzle.solution.get("grid")
+        judged = sudoku_rules.judge(reads, layout.clues, solution, layout.box, video.fps, first)
+        events.extend(judged.events)
+        events.sort(key=lambda e: e.frame)
+        metrics = self._metrics(layout, judged, solution, unsure / max(1, reads.size))
+        failing = {"board_mismatch", "grid_moved", "clue_changed", "clue_obscured", "digit_changed",
+                   "digit_erased", "incomplete", "repeated_digit", "wrong_digit"}
+        success = not any(e.kind in failing for e in events)
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
+                       events=events)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _layout(puzzle: Puzzle) -> SudokuLayout:
+        try:
+            return SudokuLayout.model_validate(puzzle.layout)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a sudoku layout: {exc.errors()[0]['msg']}") from None
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False,
+                       status="unreadable", reason=reason)
+
+    @staticmethod
+    def _first_frame(reader: DigitReader, patches: np.ndarray, layout: SudokuLayout, first: int,
+                     events: list[Event]) -> tuple[DigitReader, np.ndarray, str | None]:
+        """Read the first frame, check it against the layout, and teach the reader the given digits."""
+        clues = np.array([layout.clue((r, c)) for r in range(layout.size) for c in range(layout.size)])
+        base: Reads = reader.read(patches)
+        given = clues > 0
+        # A clue read as another digit, or as empty, may not teach the reader; an unsure one may.
+        teach = given & ((base.values == clues) | (base.values == UNSURE))
+        if (given & ~teach).sum() > UNREADABLE_CLUES * given.sum():
+            return reader, base.values, (f"the given digits cannot be read in the first frame "
+                                         f"({int((given & ~teach).sum())} of {int(given.sum())} misread)")
+        adapted = reader.with_examples(patches[teach], clues[teach])
+        values = adapted.read(patches).values
+        for index in np.nonzero((given & (values != clues) & (values != UNSURE))
+                                | (~given & (values != EMPTY) & (values != UNSURE)))[0]:
+            r, c = divmod(int(index), layout.size)
+            expected = f"the clue {clues[index]}" if clues[index] else "empty"
+            seen = "empty" if values[index] == EMPTY else f"a {values[index]}"
+            events.append(Event(frame=first, kind="board_mismatch", message=(
+                f"frame {first}: row {r + 1}, column {c + 1} should be {expected} but shows {seen}")))
+        return adapted, values, None
+
+    @staticmethod
+    def _metrics(layout: SudokuLayout, judged: sudoku_rules.Judgement, solution: list[str] | None,
+                 unsure_rate: float) -> dict[str, float]:
+        final = judged.final
+        assert final is not None
+        empty = layout.empty_cells
+        filled = sum(1 for r, c in empty if final[r, c] > 0)
+        metrics = {
+            "clue_changes": float(judged.clue_changes),
+            "constraint_violations": float(judged.constraint_violations),
+            "digits_changed": float(judged.digits_changed),
+            "digits_erased": float(judged.digits_erased),
+            "cells_filled": round(filled / max(1, len(empty)), 4),
+            "unsure_reads": round(unsure_rate, 4),
+        }
+        if solution is not None:
+            right = sum(1 for r, c in empty if final[r, c] == int(solution[r][c]))
+            metrics["cell_accuracy"] = round(right / max(1, len(empty)), 4)
+        return metrics
+
+
+def _merge(last: np.ndarray, now: np.ndarray, todo: np.ndarray) -> np.ndarray:
+    """Signatures of the last read: updated only for the cells read again."""
+    out = last.copy()
+    out[todo] = now[todo]
+    return out
