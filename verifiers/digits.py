@@ -17,7 +17,9 @@ is read in four steps, the same for templates and for video cells:
    keeping its aspect, in a 24 x 24 square.
 4. **Features and match**: oriented-gradient histograms over a 4 x 4 grid
    plus 8 x 8 zoned ink, compared by cosine similarity with every template;
-   the best class wins unless it is too unlike any template
+   the best class wins unless it is a non-digit template (letters, 0, a
+   blob, a box, a ring, a bar: :data:`OTHER_SYMBOLS` and :func:`shape_cells`),
+   too unlike any template
    (:data:`MIN_SIMILARITY`) or too close to the runner-up (:data:`MIN_MARGIN`),
    in which case the read is ``UNSURE``.
 
@@ -56,6 +58,8 @@ TEMPLATE_FONTS: tuple[Font, ...] = (
     Font("complex", 0.02), Font("plain", 0.03),
 )
 """The fonts templates are rendered in by default."""
+OTHER_SYMBOLS = "0AXO#+?%&HKMNW"  # drawn in the Pillow and OpenCV fonts: glyphs that are no digit 1-9
+OTHER = 99  # the label of every non-digit template
 TEMPLATE_FRACTIONS = (0.55, 0.68)  # digit height over cell side
 TEMPLATE_BLURS = (0.0, 1.0, 2.0)  # Gaussian sigma in pixels of a 40 px cell
 
@@ -149,7 +153,24 @@ def features(glyph_batch: np.ndarray) -> np.ndarray:
     return out / (np.linalg.norm(out, axis=1, keepdims=True) + 1e-6)
 
 
-def rendered_cell(digit: int, font: Font, side: int, fraction: float, blur: float = 0.0) -> np.ndarray:
+def shape_cells(side: int) -> list[np.ndarray]:
+    """Cells with marks that are no digit: a blob, a box, a ring, bars, a cross, a scribble."""
+    cells = []
+    c, r = side // 2, side // 4
+    for draw in (lambda im: cv2.circle(im, (c, c), r, 0, -1), lambda im: cv2.circle(im, (c, c), r, 0, 3),
+                 lambda im: cv2.rectangle(im, (c - r, c - r), (c + r, c + r), 0, 3),
+                 lambda im: cv2.rectangle(im, (c - r, c - r), (c + r, c + r), 0, -1),
+                 lambda im: cv2.line(im, (c - r, c), (c + r, c), 0, 3),
+                 lambda im: cv2.line(im, (c - r, c - r), (c + r, c + r), 0, 3),
+                 lambda im: cv2.polylines(im, [np.array([[c - r, c], [c - r // 2, c - r], [c, c + r],
+                                                         [c + r // 2, c - r], [c + r, c]])], False, 0, 3)):
+        image = np.full((side, side), 255, dtype=np.uint8)
+        draw(image)
+        cells.append(np.repeat(image[..., None], 3, axis=2))
+    return cells
+
+
+def rendered_cell(digit: int | str, font: Font, side: int, fraction: float, blur: float = 0.0) -> np.ndarray:
     """A ``side`` px cell (dark digit on white, uint8 RGB) as :mod:`puzzles.sudoku.fonts` draws it."""
     mask = digit_mask(str(digit), font, side, fraction)
     if blur:
@@ -191,14 +212,15 @@ class DigitReader:
         if len(todo) == 0:
             return Reads(values, similarity)
         sims = features(glyph_batch[todo]) @ self._features.T
-        per_class = np.full((len(todo), self.digits + 1), -1.0, dtype=np.float32)
+        per_class = np.full((len(todo), self.digits + 2), -1.0, dtype=np.float32)
         for d in range(1, self.digits + 1):
             per_class[:, d] = sims[:, self._labels == d].max(axis=1)
+        per_class[:, -1] = sims[:, self._labels == OTHER].max(axis=1)
         order = np.argsort(-per_class, axis=1)
         best, second = order[:, 0], order[:, 1]
         top = per_class[np.arange(len(todo)), best]
         runner = per_class[np.arange(len(todo)), second]
-        sure = (top >= MIN_SIMILARITY) & (top - runner >= MIN_MARGIN)
+        sure = (top >= MIN_SIMILARITY) & (top - runner >= MIN_MARGIN) & (best <= self.digits)
         values[todo] = np.where(sure, best, UNSURE)
         similarity[todo] = top
         return Reads(values, similarity)
@@ -214,6 +236,15 @@ def _templates(digits: int, fonts: tuple[Font, ...]) -> tuple[np.ndarray, np.nda
                 for blur in TEMPLATE_BLURS:
                     cells.append(interior(rendered_cell(d, font, side, fraction, blur)))
                     labels.append(d)
+    for font in fonts:
+        if font.face == "pen":
+            continue
+        for symbol in OTHER_SYMBOLS:
+            cells.append(interior(rendered_cell(symbol, font, side, TEMPLATE_FRACTIONS[1])))
+            labels.append(OTHER)
+    for cell in shape_cells(side):
+        cells.append(interior(cell))
+        labels.append(OTHER)
     glyph_batch, empty = glyphs(np.stack(cells))
     if empty.any():
         raise AssertionError("a template digit was read as empty")

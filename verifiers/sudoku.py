@@ -31,12 +31,12 @@ from puzzles.sudoku.render import SudokuLayout
 from verifiers import canonical, sudoku_rules
 from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads
 
-CELL = 40  # canonical pixels per cell
+CELL = 32  # canonical pixels per cell
 MARGIN = CELL // 2  # canonical pixels around the grid
 MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a digit
 MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
 CHUNK = 32  # frames warped at a time
-CHANGE = 14.0  # block-mean change (levels) that makes a cell worth reading again
+CHANGE = 28.0  # block-mean change (levels) that makes a cell worth reading again
 UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first frame beyond which we give up
 
 

@@ -51,15 +51,16 @@ def schedule(count: int, *, frames_per_step: int, hold_frames: int,
     """
     if frames_per_step < 1 or hold_frames < 0:
         raise ValueError(f"need frames_per_step >= 1 and hold_frames >= 0, got {frames_per_step}, {hold_frames}")
-    fade = min(MAX_FADE, frames_per_step)
+    fade = MAX_FADE  # digits may fade in while the next ones start
     if num_frames is None:
-        return [1 + k * frames_per_step for k in range(count)], fade, 1 + count * frames_per_step + hold_frames
+        last = 1 + (count - 1) * frames_per_step + fade - 1  # the frame the last digit is complete
+        return [1 + k * frames_per_step for k in range(count)], fade, max(last, count * frames_per_step) + 1 + hold_frames
     natural = count * frames_per_step + hold_frames
     rest = min(num_frames - 2, max(MIN_REST, math.floor(hold_frames * (num_frames - 1) / max(natural, 1))))
     writing = num_frames - 1 - rest  # frames 1..writing hold the writing
     if writing < 1:
         raise ValueError(f"num_frames must be at least {MIN_REST + 2} to write the digits, got {num_frames}")
-    fade = max(1, min(fade, writing // max(count, 1)))
+    fade = max(1, min(fade, writing))
     last_start = 1 + writing - fade
     starts = [1 + math.floor(k * (last_start - 1) / max(count - 1, 1)) for k in range(count)]
     return starts, fade, num_frames

@@ -36,7 +36,7 @@ from puzzles.sudoku.render import Cell, Skin, SudokuLayout
 FPS = 16.0
 HOLD = 8
 FRAMES_PER_STEP = {4: 3}  # frames per digit by grid side; others get DEFAULT_FRAMES_PER_STEP
-DEFAULT_FRAMES_PER_STEP = 2
+DEFAULT_FRAMES_PER_STEP = 1
 GAP_SECONDS = 0.5  # how long an erased digit stays away before it is rewritten
 SHIFT_CELLS = 0.4
 
