@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from puzzles.sudoku.fonts import Font
-from puzzles.sudoku.render import RGB, Cell, Skin, SudokuLayout, empty_board, paint_digit
+from puzzles.sudoku.render import (
+    RGB,
+    Cell,
+    Skin,
+    SudokuLayout,
+    empty_board,
+    paint_digit,
+)
 
 MAX_FADE = 3  # frames over which a digit draws in (alpha 1/3, 2/3, 1)
 MIN_REST = 4  # frames the finished grid is held at the least when the length is imposed

@@ -20,7 +20,14 @@ from genreason.types import Puzzle
 from puzzles.sudoku import animate
 from puzzles.sudoku.grid import generate
 from puzzles.sudoku.negatives import Case, calibration_cases
-from puzzles.sudoku.render import FRAME_SIZE, SKINS, SudokuLayout, first_frame, get_skin, make_layout
+from puzzles.sudoku.render import (
+    FRAME_SIZE,
+    SKINS,
+    SudokuLayout,
+    first_frame,
+    get_skin,
+    make_layout,
+)
 
 DIFFICULTIES = {"easy": (4, 7), "medium": (9, 40), "hard": (9, 28)}  # name -> (side, givens)
 MOTIONS = ("solution", "random-walk")

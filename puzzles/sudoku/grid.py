@@ -140,7 +140,7 @@ def _search(cells: list[list[int]], box: tuple[int, int], limit: int, found: lis
             if cells[r][c]:
                 continue
             options = full & ~(rows[r] | cols[c] | boxes[box_index[(r, c)]])
-            count = bin(options).count("1")
+            count = options.bit_count()
             if count < best_count:
                 best, best_options, best_count = (r, c), options, count
                 if count <= 1:

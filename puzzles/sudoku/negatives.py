@@ -99,7 +99,7 @@ def calibration_cases(puzzle: Puzzle, layout: SudokuLayout, skin: Skin, seed: in
     return cases
 
 
-def _pick(options: list, rng: np.random.Generator):  # noqa: ANN202 - any element type
+def _pick(options: list, rng: np.random.Generator):
     return options[int(rng.integers(len(options)))] if options else None
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import pytest
 
 from genreason.errors import UnknownName
-from genreason.plugins import Animator, Calibratable, NotApplicable, PuzzleFamily, load_family
+from genreason.plugins import (
+    Animator,
+    Calibratable,
+    NotApplicable,
+    PuzzleFamily,
+    load_family,
+)
 from genreason.types import Puzzle
 from puzzles.sudoku import SudokuFamily
 from puzzles.sudoku.grid import count_solutions, generate, is_valid_complete, solve
@@ -146,7 +153,7 @@ def test_the_solution_motion_writes_one_digit_at_a_time():
     assert np.array_equal(frames[0], p.frame0())
     filled = [sum(ink(f, layout.cell_box(cell)) > 0.05 for cell in empty) for f in frames]
     assert filled[0] == 0 and filled[-1] == len(empty)
-    assert all(0 <= b - a <= 1 for a, b in zip(filled, filled[1:]))  # never two new digits in one frame
+    assert all(0 <= b - a <= 1 for a, b in pairwise(filled))  # never two new digits in one frame
     assert np.array_equal(frames[-5], frames[-1])  # held at the end
 
 

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from puzzles.sudoku.fonts import Font
-from verifiers.digits import EMPTY, TEMPLATE_FONTS, UNSURE, DigitReader, interior, rendered_cell
+from verifiers.digits import (
+    EMPTY,
+    TEMPLATE_FONTS,
+    UNSURE,
+    DigitReader,
+    interior,
+    rendered_cell,
+)
 
 SIDE = 32  # the verifier's canonical cell
 
