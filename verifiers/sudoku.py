@@ -6,9 +6,11 @@ Steps, top to bottom in :meth:`SudokuVerifier.verify`:
    verifiers do (:mod:`verifiers.canonical`);
 2. warp every frame into a canonical raster of ``CELL`` pixels per cell, in
    chunks (a long video never sits in memory twice);
-3. measure each frame's shift against the first from the grid lines only
-   (phase correlation); small shake is undone, a shift beyond
-   ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere;
+3. measure each frame's shift against the first (phase correlation of the
+   ink: grid lines, given digits); small shake is undone, a shift beyond
+   ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere; the ink
+   along the grid lines falling below a third of its first value means the lines
+   were erased;
 4. read the first frame, check it shows the given digits, and teach the
    reader those glyphs (its own font, as degraded as the rest of the video);
 5. read every cell of every frame (a cell is read again only when its pixels
@@ -37,6 +39,7 @@ MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a 
 MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
 CHUNK = 32  # frames warped at a time
 CHANGE = 28.0  # block-mean change (levels) that makes a cell worth reading again
+FADED_LINES = 0.35  # grid-line ink, relative to the first frame, below which the lines were erased
 UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first frame beyond which we give up
 
 
@@ -58,6 +61,18 @@ class _Raster:
         blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)
         return np.ascontiguousarray(blocks[:, :, k:CELL - k, k:CELL - k]).reshape(self.n * self.n, CELL - 2 * k,
                                                                                    CELL - 2 * k, 3)
+
+    def line_mask(self, size: tuple[int, int]) -> np.ndarray:
+        """Pixels of a ``size`` rescaling of the raster near a cell edge: where lines are, never a digit."""
+        w, h = self.size
+        mask = np.zeros((h, w), dtype=np.float32)
+        band = round(CELL * INSET) - 1
+        lo, hi = MARGIN - band, MARGIN + self.n * CELL + band
+        for k in range(self.n + 1):
+            p = MARGIN + k * CELL
+            mask[lo:hi, p - band:p + band] = 1
+            mask[p - band:p + band, lo:hi] = 1
+        return cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 0.5
 
     def signatures(self, frame: np.ndarray) -> np.ndarray:
         """Every cell as 8 x 8 block means (n*n x 192 float32): cheap, and steady under pixel noise."""
@@ -103,7 +118,8 @@ class SudokuVerifier:
         window = cv2.createHanningWindow(half, cv2.CV_32F)
         reads = np.empty((video.num_frames - first, layout.size, layout.size), dtype=np.int64)
         moved_at: int | None = None
-        shifts: list[tuple[float, float]] = []
+        lines = raster.line_mask(half)
+        line_ink = np.zeros(len(reads), dtype=np.float32)
         reference = None
         last_blocks = None
         last_values = None
@@ -118,18 +134,20 @@ class SudokuVerifier:
                 gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), half, interpolation=cv2.INTER_AREA)
                 paper = float(np.median(gray)) if reference is None else paper
                 structure = np.abs(gray.astype(np.float32) - paper)
+                line_ink[t] = float(structure[lines].mean())
                 if reference is None:
                     reference = structure
                 else:
                     (dx, dy), _ = cv2.phaseCorrelate(reference.copy(), structure, window)  # it windows its inputs in place
                     dx, dy = 2 * dx, 2 * dy
-                    shifts.append((dx, dy))
                     if math.hypot(dx, dy) > MAX_SHIFT * CELL:
                         moved_at = first + t if moved_at is None else moved_at
                     elif math.hypot(dx, dy) > 0.3:
                         m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
                         frame = cv2.warpAffine(frame, m, raster.size, flags=cv2.INTER_LINEAR,
                                                borderMode=cv2.BORDER_REPLICATE)
+                        gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), half, interpolation=cv2.INTER_AREA)
+                        line_ink[t] = float(np.abs(gray[lines].astype(np.float32) - paper).mean())
                 patches = raster.cells(frame)
                 blocks = raster.signatures(frame)
                 if last_values is None:
@@ -150,12 +168,16 @@ class SudokuVerifier:
         if moved_at is not None:
             events.append(Event(frame=moved_at, kind="grid_moved", message=(
                 f"frame {moved_at}: the grid moved by more than {MAX_SHIFT} cell (shifted, zoomed or redrawn)")))
+        faded = _first_run(line_ink < FADED_LINES * line_ink[0], sudoku_rules.stable_frames(video.fps))
+        if faded is not None:
+            events.append(Event(frame=first + faded, kind="grid_changed", message=(
+                f"frame {first + faded}: the grid lines faded or were erased")))
         solution = puzzle.solution.get("grid")
         judged = sudoku_rules.judge(reads, layout.clues, solution, layout.box, video.fps, first)
         events.extend(judged.events)
         events.sort(key=lambda e: e.frame)
         metrics = self._metrics(layout, judged, solution, unsure / max(1, reads.size))
-        failing = {"board_mismatch", "grid_moved", "clue_changed", "clue_obscured", "digit_changed",
+        failing = {"board_mismatch", "grid_moved", "grid_changed", "clue_changed", "clue_obscured", "digit_changed",
                    "digit_erased", "incomplete", "repeated_digit", "wrong_digit"}
         success = not any(e.kind in failing for e in events)
         return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
@@ -216,6 +238,16 @@ class SudokuVerifier:
             right = sum(1 for r, c in empty if final[r, c] == int(solution[r][c]))
             metrics["cell_accuracy"] = round(right / max(1, len(empty)), 4)
         return metrics
+
+
+def _first_run(flags: np.ndarray, length: int) -> int | None:
+    """Index where ``flags`` first holds for ``length`` consecutive entries, or None."""
+    run = 0
+    for i, flag in enumerate(flags):
+        run = run + 1 if flag else 0
+        if run == length:
+            return i - length + 1
+    return None
 
 
 def _merge(last: np.ndarray, now: np.ndarray, todo: np.ndarray) -> np.ndarray:

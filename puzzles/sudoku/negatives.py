@@ -14,7 +14,8 @@ with strokes added, removed or changed, drawn by the family's renderer:
 - ``digit-erased``: a written digit later wiped and never rewritten;
 - ``digit-rewritten``: a written digit wiped for half a second, then written again (the end is correct);
 - ``cell-left-empty``: one empty cell never written;
-- ``grid-shifted``: half-way through, the whole board moves by 0.4 cell.
+- ``grid-shifted``: half-way through, the whole board moves by 0.4 cell;
+- ``grid-erased``: half-way through, the grid lines vanish (the digits stay right).
 
 A case that cannot be built on a puzzle (no two empty cells of one row with
 different digits, say) is left out rather than faked.
@@ -96,6 +97,9 @@ def calibration_cases(puzzle: Puzzle, layout: SudokuLayout, skin: Skin, seed: in
         if edited is not None:
             cases.append(Case(name, animate.render(layout, skin, edited, total), FPS, legal=False))
     cases.append(Case("grid-shifted", _shifted(cases[0].frames, layout.cell_size * SHIFT_CELLS), FPS, legal=False))
+    erased = animate.render(layout, replace(skin, thin=0, thick=0), strokes, total)
+    half = total // 2
+    cases.append(Case("grid-erased", np.concatenate([cases[0].frames[:half], erased[half:]]), FPS, legal=False))
     return cases
 
 

@@ -179,7 +179,7 @@ def test_calibration_cases_label_only_the_oracle_legal():
     assert names[0] == "oracle" and len(set(names)) == len(names)
     assert {"static", "clue-overwritten", "clue-erased", "wrong-digit", "swap-in-row", "swap-in-column",
             "swap-in-box", "digit-changed", "digit-corrected", "digit-erased", "digit-rewritten",
-            "cell-left-empty", "grid-shifted"} <= set(names)
+            "cell-left-empty", "grid-shifted", "grid-erased"} <= set(names)
     assert [c.name for c in cases if c.legal] == ["oracle"]
     oracle = cases[0].frames
     for case in cases[1:]:
