@@ -83,6 +83,67 @@ class _Raster:
             np.float32)
 
 
+class _Steadiness:
+    """Each canonical frame against the first: its shift (small shake undone) and the ink along the grid lines.
+
+    The ink is how far pixels differ from the paper, at half resolution (four
+    times cheaper, still precise to a fraction of a pixel). Written digits add
+    to it, but only the grid and the given digits are in every frame, so the
+    phase-correlation peak follows them.
+    """
+
+    def __init__(self, raster: _Raster) -> None:
+        self.raster = raster
+        self.half = (raster.size[0] // 2, raster.size[1] // 2)
+        self.window = cv2.createHanningWindow(self.half, cv2.CV_32F)
+        self.lines = raster.line_mask(self.half)
+        self.paper = 0.0
+        self.reference: np.ndarray | None = None
+
+    def _ink(self, frame: np.ndarray) -> np.ndarray:
+        gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), self.half, interpolation=cv2.INTER_AREA)
+        if self.reference is None:
+            self.paper = float(np.median(gray))
+        return np.abs(gray.astype(np.float32) - self.paper)
+
+    def measure(self, frame: np.ndarray) -> tuple[np.ndarray, bool, float]:
+        """(the frame with small shake undone, whether the grid moved, the ink along its lines)."""
+        ink = self._ink(frame)
+        if self.reference is None:
+            self.reference = ink
+            return frame, False, float(ink[self.lines].mean())
+        (dx, dy), _ = cv2.phaseCorrelate(self.reference.copy(), ink, self.window)  # it windows its inputs in place
+        dx, dy = 2 * dx, 2 * dy
+        if math.hypot(dx, dy) > MAX_SHIFT * CELL:
+            return frame, True, float(ink[self.lines].mean())
+        if math.hypot(dx, dy) > 0.3:
+            m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
+            frame = cv2.warpAffine(frame, m, self.raster.size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+            ink = self._ink(frame)
+        return frame, False, float(ink[self.lines].mean())
+
+
+class _CellReads:
+    """Reads every cell of each frame, but only the cells whose pixels changed since their last read."""
+
+    def __init__(self, raster: _Raster, reader: DigitReader, frame: np.ndarray, values: np.ndarray) -> None:
+        self.raster = raster
+        self.reader = reader
+        self.signatures = raster.signatures(frame)
+        self.values = values
+
+    def read(self, frame: np.ndarray) -> np.ndarray:
+        now = self.raster.signatures(frame)
+        todo = np.nonzero(np.abs(now - self.signatures).max(axis=1) > CHANGE)[0]
+        if len(todo):
+            self.values = self.values.copy()
+            self.values[todo] = self.reader.read(self.raster.cells(frame)[todo]).values
+            self.signatures = self.signatures.copy()
+            self.signatures[todo] = now[todo]
+        return self.values
+
+
 class SudokuVerifier:
     """Judges a video of a sudoku being filled in (see the module docstring and :mod:`verifiers.sudoku_rules`)."""
 
@@ -111,58 +172,26 @@ class SudokuVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
 
-        # 2-5. Canonical frames, shifts, reads.
-        reader = DigitReader(9)  # every digit, also on a 4 x 4 grid: a 7 written there must read as a 7
-        paper = 0.0
-        half = (raster.size[0] // 2, raster.size[1] // 2)
-        window = cv2.createHanningWindow(half, cv2.CV_32F)
+        # 2-5. Canonical frames, their shift and grid lines, the reads of every cell.
+        steady = _Steadiness(raster)
+        cells: _CellReads | None = None
         reads = np.empty((video.num_frames - first, layout.size, layout.size), dtype=np.int64)
-        moved_at: int | None = None
-        lines = raster.line_mask(half)
         line_ink = np.zeros(len(reads), dtype=np.float32)
-        reference = None
-        last_blocks = None
-        last_values = None
-        unsure = 0
+        moved_at: int | None = None
         for start in range(first, video.num_frames, CHUNK):
             chunk = canonical.warp_frames(video.frames[start:start + CHUNK], to_canonical, raster.size)
             for i, frame in enumerate(chunk):
                 t = start + i - first
-                # Lines and digits as they differ from the paper, at half resolution (four times
-                # cheaper, still precise to a fraction of a pixel). Written digits add to it, but
-                # only the grid and the given digits are in every frame, so the peak follows them.
-                gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), half, interpolation=cv2.INTER_AREA)
-                paper = float(np.median(gray)) if reference is None else paper
-                structure = np.abs(gray.astype(np.float32) - paper)
-                line_ink[t] = float(structure[lines].mean())
-                if reference is None:
-                    reference = structure
-                else:
-                    (dx, dy), _ = cv2.phaseCorrelate(reference.copy(), structure, window)  # it windows its inputs in place
-                    dx, dy = 2 * dx, 2 * dy
-                    if math.hypot(dx, dy) > MAX_SHIFT * CELL:
-                        moved_at = first + t if moved_at is None else moved_at
-                    elif math.hypot(dx, dy) > 0.3:
-                        m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
-                        frame = cv2.warpAffine(frame, m, raster.size, flags=cv2.INTER_LINEAR,
-                                               borderMode=cv2.BORDER_REPLICATE)
-                        gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), half, interpolation=cv2.INTER_AREA)
-                        line_ink[t] = float(np.abs(gray[lines].astype(np.float32) - paper).mean())
-                patches = raster.cells(frame)
-                blocks = raster.signatures(frame)
-                if last_values is None:
-                    reader, values, problem = self._first_frame(reader, patches, layout, first, events)
+                frame, moved, line_ink[t] = steady.measure(frame)
+                if moved and moved_at is None:
+                    moved_at = first + t
+                if cells is None:
+                    patches = raster.cells(frame)
+                    reader, values, problem = self._first_frame(DigitReader(9), patches, layout, first, events)
                     if problem:
                         return self._unreadable(problem)
-                else:
-                    values = last_values.copy()
-                    todo = np.nonzero(np.abs(blocks - last_blocks).max(axis=1) > CHANGE)[0]
-                    if len(todo):
-                        values[todo] = reader.read(patches[todo]).values
-                    blocks = _merge(last_blocks, blocks, todo)
-                last_blocks, last_values = blocks, values
-                unsure += int((values == UNSURE).sum())
-                reads[t] = values.reshape(layout.size, layout.size)
+                    cells = _CellReads(raster, reader, frame, values)
+                reads[t] = cells.read(frame).reshape(layout.size, layout.size)
 
         # 6. Rules and verdict.
         if moved_at is not None:
@@ -176,7 +205,7 @@ class SudokuVerifier:
         judged = sudoku_rules.judge(reads, layout.clues, solution, layout.box, video.fps, first)
         events.extend(judged.events)
         events.sort(key=lambda e: e.frame)
-        metrics = self._metrics(layout, judged, solution, unsure / max(1, reads.size))
+        metrics = self._metrics(layout, judged, solution, float((reads == UNSURE).mean()))
         failing = {"board_mismatch", "grid_moved", "grid_changed", "clue_changed", "clue_obscured", "digit_changed",
                    "digit_erased", "incomplete", "repeated_digit", "wrong_digit"}
         success = not any(e.kind in failing for e in events)
@@ -248,10 +277,3 @@ def _first_run(flags: np.ndarray, length: int) -> int | None:
         if run == length:
             return i - length + 1
     return None
-
-
-def _merge(last: np.ndarray, now: np.ndarray, todo: np.ndarray) -> np.ndarray:
-    """Signatures of the last read: updated only for the cells read again."""
-    out = last.copy()
-    out[todo] = now[todo]
-    return out
