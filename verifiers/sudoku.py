@@ -63,12 +63,16 @@ class _Raster:
                                                                                    CELL - 2 * k, 3)
 
     def line_mask(self, size: tuple[int, int]) -> np.ndarray:
-        """Pixels of a ``size`` rescaling of the raster near a cell edge: where lines are, never a digit."""
+        """Pixels of a ``size`` rescaling of the raster near an inner cell edge: where lines are, never a digit.
+
+        The outline is left out: beyond it lie the frame's margin and, in a
+        letterboxed video, its black bars, which no erased line would change.
+        """
         w, h = self.size
         mask = np.zeros((h, w), dtype=np.float32)
         band = round(CELL * INSET) - 1
-        lo, hi = MARGIN - band, MARGIN + self.n * CELL + band
-        for k in range(self.n + 1):
+        lo, hi = MARGIN, MARGIN + self.n * CELL
+        for k in range(1, self.n):
             p = MARGIN + k * CELL
             mask[lo:hi, p - band:p + band] = 1
             mask[p - band:p + band, lo:hi] = 1
