@@ -1,0 +1,203 @@
+"""The sudoku verifier on real H.264 videos: the oracle passes, every way of cheating fails, also degraded.
+
+Videos come from the built-in samplers (through the plugin registry) or from
+the family's own calibration cases, and pass through an MP4 round trip before
+judging, as a model's video would.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genreason.degrade import DEGRADATIONS
+from genreason.plugins import build, load_verifier
+from genreason.types import Puzzle, SampleRequest, Verdict, Video
+from genreason.video import read_video, write_mp4
+from puzzles.sudoku import SudokuFamily
+from verifiers import sudoku_rules
+from verifiers.digits import EMPTY, UNSURE
+from verifiers.sudoku import SudokuVerifier
+
+FAMILY = SudokuFamily()
+FPS = 16.0
+NUM_FRAMES = 48
+
+EXPECTED = {  # case -> the event kind that must be among the verdict's events
+    "static": "incomplete", "clue-overwritten": "clue_changed", "clue-erased": "clue_changed",
+    "wrong-digit": "repeated_digit", "swap-in-row": "repeated_digit", "swap-in-column": "repeated_digit",
+    "swap-in-box": "repeated_digit", "digit-changed": "digit_changed", "digit-corrected": "digit_changed",
+    "digit-erased": "digit_erased", "digit-rewritten": "digit_erased", "cell-left-empty": "incomplete",
+    "grid-shifted": "grid_moved", "grid-erased": "grid_changed",
+}
+
+
+@cache
+def puzzle(difficulty: str = "easy", skin: str = "classic", seed: int = 0) -> Puzzle:
+    return FAMILY.generate(seed, difficulty, skin, f"sudoku/{difficulty}/{seed:06d}")
+
+
+@cache
+def cases(difficulty: str, skin: str, seed: int) -> dict:
+    return {c.name: c for c in FAMILY.calibration_cases(puzzle(difficulty, skin, seed), seed=0)}
+
+
+def judge(p: Puzzle, video: Video, folder: Path) -> Verdict:
+    """Judge ``video`` as it reads back from an H.264 MP4."""
+    return SudokuVerifier().verify(p, read_video(write_mp4(folder / "video.mp4", video, preset="veryfast")))
+
+
+def sample(p: Puzzle, sampler: str) -> Video:
+    (video,) = build("samplers", sampler, {"fps": FPS, "num_frames": NUM_FRAMES}).generate(
+        [SampleRequest(puzzle=p, prompt=p.prompt, seed=0)])
+    return video
+
+
+def kinds(verdict: Verdict) -> set[str]:
+    return {e.kind for e in verdict.events}
+
+
+def test_registered_as_the_familys_verifier():
+    assert FAMILY.verifier == "sudoku" and isinstance(load_verifier("sudoku"), SudokuVerifier)
+
+
+@pytest.mark.parametrize("skin", FAMILY.skins)
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_oracle_is_accepted(difficulty, skin, tmp_path):
+    verdict = judge(puzzle(difficulty, skin, 1), sample(puzzle(difficulty, skin, 1), "oracle"), tmp_path)
+    assert verdict.status == "ok", verdict.reason
+    assert verdict.success, [e.message for e in verdict.events]
+    assert verdict.metrics["cell_accuracy"] == 1.0 and verdict.metrics["cells_filled"] == 1.0
+    assert verdict.metrics["clue_changes"] == 0 and verdict.metrics["constraint_violations"] == 0
+
+
+@pytest.mark.parametrize(("difficulty", "skin"), [("easy", "newsprint"), ("hard", "classic")])
+def test_static_video_scores_zero(difficulty, skin, tmp_path):
+    verdict = judge(puzzle(difficulty, skin), sample(puzzle(difficulty, skin), "static"), tmp_path)
+    assert verdict.status == "ok" and not verdict.success
+    assert kinds(verdict) == {"incomplete"} and verdict.metrics["cell_accuracy"] == 0.0
+
+
+def test_random_digits_are_rejected(tmp_path):
+    p = puzzle("easy", "chalkboard", 2)
+    verdict = judge(p, sample(p, "random-walk"), tmp_path)
+    assert verdict.status == "ok" and not verdict.success
+    assert verdict.metrics["cell_accuracy"] < 1.0 and "wrong_digit" in kinds(verdict)
+
+
+@pytest.mark.parametrize(("difficulty", "skin", "seed", "names"), [
+    ("easy", "classic", 3, sorted(EXPECTED)),
+    ("medium", "chalkboard", 4, ["clue-overwritten", "swap-in-box", "digit-rewritten", "grid-erased"]),
+])
+def test_hard_negatives_are_rejected_for_their_reason(difficulty, skin, seed, names, tmp_path):
+    drawn = cases(difficulty, skin, seed)
+    assert drawn["oracle"].legal and set(EXPECTED) <= set(drawn)
+    for name in names:
+        verdict = judge(puzzle(difficulty, skin, seed), Video(drawn[name].frames, drawn[name].fps), tmp_path)
+        assert verdict.status == "ok" and not verdict.success, name
+        assert EXPECTED[name] in kinds(verdict), (name, [e.message for e in verdict.events])
+
+
+def test_events_name_the_frame_the_cell_and_the_digits(tmp_path):
+    drawn = cases("easy", "classic", 3)
+    p = puzzle("easy", "classic", 3)
+    verdict = judge(p, Video(drawn["clue-overwritten"].frames, FPS), tmp_path)
+    (event,) = [e for e in verdict.events if e.kind == "clue_changed"]
+    found = re.fullmatch(r"frame (\d+): the clue (\d) at row (\d), column (\d) was overwritten with (\d)", event.message)
+    assert found, event.message
+    frame, clue, r, c, new = (int(x) for x in found.groups())
+    assert frame == event.frame and p.layout["clues"][r - 1][c - 1] == str(clue) != str(new)
+    assert verdict.metrics["clue_changes"] == 1
+    verdict = judge(p, Video(drawn["digit-changed"].frames, FPS), tmp_path)
+    (event,) = [e for e in verdict.events if e.kind == "digit_changed"]
+    assert " written at row " in event.message and " was changed to " in event.message
+    assert verdict.metrics["digits_changed"] == 1
+
+
+@pytest.mark.parametrize("degradation", sorted(DEGRADATIONS))
+def test_the_oracle_passes_every_degradation(degradation, tmp_path):
+    drawn = cases("easy", "newsprint", 5)
+    verdict = judge(puzzle("easy", "newsprint", 5), DEGRADATIONS[degradation](Video(drawn["oracle"].frames, FPS)),
+                    tmp_path)
+    assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
+
+
+@pytest.mark.parametrize(("degradation", "name"), [
+    ("h264-low", "digit-corrected"), ("resize-480x832", "clue-overwritten"), ("letterbox-832x480", "swap-in-row"),
+    ("fps-drop", "digit-rewritten"), ("blur", "digit-changed"), ("noise", "wrong-digit"),
+    ("shake", "cell-left-empty"), ("garbage-start", "clue-erased"), ("gamma-1.4", "digit-erased"),
+])
+def test_negatives_stay_rejected_when_degraded(degradation, name, tmp_path):
+    drawn = cases("easy", "newsprint", 5)
+    verdict = judge(puzzle("easy", "newsprint", 5), DEGRADATIONS[degradation](Video(drawn[name].frames, FPS)),
+                    tmp_path)
+    assert verdict.status == "ok" and not verdict.success
+    assert EXPECTED[name] in kinds(verdict), [e.message for e in verdict.events]
+
+
+@pytest.mark.parametrize("degradation", ["h264-low", "resize-480x832", "blur", "shake"])
+def test_a_nine_by_nine_oracle_survives_the_harshest_presets(degradation, tmp_path):
+    p = puzzle("hard", "newsprint", 6)
+    verdict = judge(p, DEGRADATIONS[degradation](sample(p, "oracle")), tmp_path)
+    assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
+
+
+def test_a_video_of_something_else_is_unreadable(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, size=(20, 256, 256, 3), dtype=np.uint8)
+    verdict = judge(puzzle(), Video(noise, FPS), tmp_path)
+    assert verdict.status == "unreadable" and not verdict.success and "grid" in verdict.reason
+
+
+def test_a_tiny_video_is_unreadable(tmp_path):
+    frames = sample(puzzle("easy", "classic"), "oracle").frames
+    small = np.stack([f[::16, ::16] for f in frames])  # 32 px: a cell is 7.5 px wide
+    verdict = judge(puzzle("easy", "classic"), Video(np.ascontiguousarray(small), FPS), tmp_path)
+    assert verdict.status == "unreadable"
+
+
+# --- the stability rules, on hand-made reads ---------------------------------------------
+
+CLUES, SOLUTION, BOX = ["1.", "21"], ["12", "21"], (1, 2)  # a 2 x 2 grid: (0, 1) is the one cell to write
+
+
+def reads(written: list[int], clue: list[int] | None = None) -> np.ndarray:
+    """T x 2 x 2 reads: the clue cell (0, 0) reads ``clue`` (else 1 throughout), cell (0, 1) reads ``written``."""
+    t = len(written)
+    out = np.empty((t, 2, 2), dtype=np.int64)
+    out[:, 0, 0] = clue if clue is not None else [1] * t
+    out[:, 0, 1] = written
+    out[:, 1] = [2, 1]
+    return out
+
+
+def test_a_digit_may_draw_in_and_flicker_but_must_hold():
+    u = UNSURE
+    judged = sudoku_rules.judge(reads([0, 0, u, u, 2, 2, 7, 2, 2, 2, 2, 2]), CLUES, SOLUTION, BOX, fps=16.0, first=0)
+    assert judged.events == [] and judged.final.tolist() == [[1, 2], [2, 1]]
+
+
+def test_a_change_that_holds_is_caught():
+    judged = sudoku_rules.judge(reads([0, 0, 2, 2, 2, 2, 1, 1, 1, 2, 2, 2]), CLUES, SOLUTION, BOX, fps=16.0, first=5)
+    assert [e.kind for e in judged.events] == ["digit_changed", "digit_changed"]  # to 1, then back to 2
+    assert judged.events[0].frame == 11 and judged.digits_changed == 1
+
+
+def test_a_clue_covered_for_a_second_is_caught():
+    judged = sudoku_rules.judge(reads([0] * 4 + [2] * 20, [1] * 4 + [UNSURE] * 16 + [1] * 4), CLUES, SOLUTION, BOX,
+                                fps=16.0, first=0)
+    assert [e.kind for e in judged.events] == ["clue_obscured"] and judged.clue_changes == 1
+
+
+def test_the_final_grid_must_hold_to_the_end():
+    judged = sudoku_rules.judge(reads([EMPTY] * 9 + [2]), CLUES, SOLUTION, BOX, fps=16.0, first=0)
+    assert [e.kind for e in judged.events] == ["incomplete"]
+
+
+def test_a_repeat_is_counted_per_unit():
+    judged = sudoku_rules.judge(reads([0, 0, 1, 1, 1, 1]), CLUES, SOLUTION, BOX, fps=16.0, first=0)
+    assert {e.kind for e in judged.events} == {"repeated_digit", "wrong_digit"}
+    assert judged.constraint_violations == 3  # row 1, column 2 and box 1 (a box is a row here)

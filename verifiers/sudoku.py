@@ -1,0 +1,283 @@
+"""The sudoku verifier: read every cell of every frame and judge the writing.
+
+Steps, top to bottom in :meth:`SudokuVerifier.verify`:
+1. align the puzzle's first frame onto the video (stretched, letterboxed or
+   cropped, refined by ECC; leading garbage frames skipped), as the grid
+   verifiers do (:mod:`verifiers.canonical`);
+2. warp every frame into a canonical raster of ``CELL`` pixels per cell, in
+   chunks (a long video never sits in memory twice);
+3. measure each frame's shift against the first (phase correlation of the
+   ink: grid lines, given digits); small shake is undone, a shift beyond
+   ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere; the ink
+   along the grid lines falling below a third of its first value means the lines
+   were erased;
+4. read the first frame, check it shows the given digits, and teach the
+   reader those glyphs (its own font, as degraded as the rest of the video);
+5. read every cell of every frame (a cell is read again only when its pixels
+   changed since its last read);
+6. apply the rules (:mod:`verifiers.sudoku_rules`) and assemble the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.sudoku.render import SudokuLayout
+from verifiers import canonical, sudoku_rules
+from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads
+
+CELL = 32  # canonical pixels per cell
+MARGIN = CELL // 2  # canonical pixels around the grid
+MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a digit
+MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
+CHUNK = 32  # frames warped at a time
+CHANGE = 28.0  # block-mean change (levels) that makes a cell worth reading again
+FADED_LINES = 0.35  # grid-line ink, relative to the first frame, below which the lines were erased
+UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first frame beyond which we give up
+
+
+@dataclass(frozen=True)
+class _Raster:
+    """Where cells lie in the canonical raster."""
+
+    n: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        side = self.n * CELL + 2 * MARGIN
+        return side, side
+
+    def cells(self, frame: np.ndarray) -> np.ndarray:
+        """Interiors of every cell (n*n x S x S x 3), row-major."""
+        k = round(CELL * INSET)
+        grid = frame[MARGIN:MARGIN + self.n * CELL, MARGIN:MARGIN + self.n * CELL]
+        blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)
+        return np.ascontiguousarray(blocks[:, :, k:CELL - k, k:CELL - k]).reshape(self.n * self.n, CELL - 2 * k,
+                                                                                   CELL - 2 * k, 3)
+
+    def line_mask(self, size: tuple[int, int]) -> np.ndarray:
+        """Pixels of a ``size`` rescaling of the raster near an inner cell edge: where lines are, never a digit.
+
+        The outline is left out: beyond it lie the frame's margin and, in a
+        letterboxed video, its black bars, which no erased line would change.
+        """
+        w, h = self.size
+        mask = np.zeros((h, w), dtype=np.float32)
+        band = round(CELL * INSET) - 1
+        lo, hi = MARGIN, MARGIN + self.n * CELL
+        for k in range(1, self.n):
+            p = MARGIN + k * CELL
+            mask[lo:hi, p - band:p + band] = 1
+            mask[p - band:p + band, lo:hi] = 1
+        return cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 0.5
+
+    def signatures(self, frame: np.ndarray) -> np.ndarray:
+        """Every cell as 8 x 8 block means (n*n x 192 float32): cheap, and steady under pixel noise."""
+        side = self.n * CELL
+        small = cv2.resize(frame[MARGIN:MARGIN + side, MARGIN:MARGIN + side], (self.n * 8, self.n * 8),
+                           interpolation=cv2.INTER_AREA)
+        return small.reshape(self.n, 8, self.n, 8, 3).transpose(0, 2, 1, 3, 4).reshape(self.n * self.n, -1).astype(
+            np.float32)
+
+
+class _Steadiness:
+    """Each canonical frame against the first: its shift (small shake undone) and the ink along the grid lines.
+
+    The ink is how far pixels differ from the paper, at half resolution (four
+    times cheaper, still precise to a fraction of a pixel). Written digits add
+    to it, but only the grid and the given digits are in every frame, so the
+    phase-correlation peak follows them.
+    """
+
+    def __init__(self, raster: _Raster) -> None:
+        self.raster = raster
+        self.half = (raster.size[0] // 2, raster.size[1] // 2)
+        self.window = cv2.createHanningWindow(self.half, cv2.CV_32F)
+        self.lines = raster.line_mask(self.half)
+        self.paper = 0.0
+        self.reference: np.ndarray | None = None
+
+    def _ink(self, frame: np.ndarray) -> np.ndarray:
+        gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), self.half, interpolation=cv2.INTER_AREA)
+        if self.reference is None:
+            self.paper = float(np.median(gray))
+        return np.abs(gray.astype(np.float32) - self.paper)
+
+    def measure(self, frame: np.ndarray) -> tuple[np.ndarray, bool, float]:
+        """(the frame with small shake undone, whether the grid moved, the ink along its lines)."""
+        ink = self._ink(frame)
+        if self.reference is None:
+            self.reference = ink
+            return frame, False, float(ink[self.lines].mean())
+        (dx, dy), _ = cv2.phaseCorrelate(self.reference.copy(), ink, self.window)  # it windows its inputs in place
+        dx, dy = 2 * dx, 2 * dy
+        if math.hypot(dx, dy) > MAX_SHIFT * CELL:
+            return frame, True, float(ink[self.lines].mean())
+        if math.hypot(dx, dy) > 0.3:
+            m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
+            frame = cv2.warpAffine(frame, m, self.raster.size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+            ink = self._ink(frame)
+        return frame, False, float(ink[self.lines].mean())
+
+
+class _CellReads:
+    """Reads every cell of each frame, but only the cells whose pixels changed since their last read."""
+
+    def __init__(self, raster: _Raster, reader: DigitReader, frame: np.ndarray, values: np.ndarray) -> None:
+        self.raster = raster
+        self.reader = reader
+        self.signatures = raster.signatures(frame)
+        self.values = values
+
+    def read(self, frame: np.ndarray) -> np.ndarray:
+        now = self.raster.signatures(frame)
+        todo = np.nonzero(np.abs(now - self.signatures).max(axis=1) > CHANGE)[0]
+        if len(todo):
+            self.values = self.values.copy()
+            self.values[todo] = self.reader.read(self.raster.cells(frame)[todo]).values
+            self.signatures = self.signatures.copy()
+            self.signatures[todo] = now[todo]
+        return self.values
+
+
+class SudokuVerifier:
+    """Judges a video of a sudoku being filled in (see the module docstring and :mod:`verifiers.sudoku_rules`)."""
+
+    name = "sudoku"
+    version = "1"
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self._layout(puzzle)
+        raster = _Raster(layout.size)
+
+        # 1. Alignment.
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's grid "
+                                    "(it may be drawn over, or the video shows something else)")
+        cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if cell_px < MIN_CELL_PIXELS:
+            return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
+        s = CELL / layout.cell_size
+        puzzle_to_canonical = np.array([[s, 0.0, MARGIN - layout.origin[0] * s],
+                                        [0.0, s, MARGIN - layout.origin[1] * s]])
+        to_canonical = canonical.compose(puzzle_to_canonical, canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+
+        # 2-5. Canonical frames, their shift and grid lines, the reads of every cell.
+        steady = _Steadiness(raster)
+        cells: _CellReads | None = None
+        reads = np.empty((video.num_frames - first, layout.size, layout.size), dtype=np.int64)
+        line_ink = np.zeros(len(reads), dtype=np.float32)
+        moved_at: int | None = None
+        for start in range(first, video.num_frames, CHUNK):
+            chunk = canonical.warp_frames(video.frames[start:start + CHUNK], to_canonical, raster.size)
+            for i, frame in enumerate(chunk):
+                t = start + i - first
+                frame, moved, line_ink[t] = steady.measure(frame)
+                if moved and moved_at is None:
+                    moved_at = first + t
+                if cells is None:
+                    patches = raster.cells(frame)
+                    reader, values, problem = self._first_frame(DigitReader(9), patches, layout, first, events)
+                    if problem:
+                        return self._unreadable(problem)
+                    cells = _CellReads(raster, reader, frame, values)
+                reads[t] = cells.read(frame).reshape(layout.size, layout.size)
+
+        # 6. Rules and verdict.
+        if moved_at is not None:
+            events.append(Event(frame=moved_at, kind="grid_moved", message=(
+                f"frame {moved_at}: the grid moved by more than {MAX_SHIFT} cell (shifted, zoomed or redrawn)")))
+        faded = _first_run(line_ink < FADED_LINES * line_ink[0], sudoku_rules.stable_frames(video.fps))
+        if faded is not None:
+            events.append(Event(frame=first + faded, kind="grid_changed", message=(
+                f"frame {first + faded}: the grid lines faded or were erased")))
+        solution = puzzle.solution.get("grid")
+        judged = sudoku_rules.judge(reads, layout.clues, solution, layout.box, video.fps, first)
+        events.extend(judged.events)
+        events.sort(key=lambda e: e.frame)
+        metrics = self._metrics(layout, judged, solution, float((reads == UNSURE).mean()))
+        failing = {"board_mismatch", "grid_moved", "grid_changed", "clue_changed", "clue_obscured", "digit_changed",
+                   "digit_erased", "incomplete", "repeated_digit", "wrong_digit"}
+        success = not any(e.kind in failing for e in events)
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
+                       events=events)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _layout(puzzle: Puzzle) -> SudokuLayout:
+        try:
+            return SudokuLayout.model_validate(puzzle.layout)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a sudoku layout: {exc.errors()[0]['msg']}") from None
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False,
+                       status="unreadable", reason=reason)
+
+    @staticmethod
+    def _first_frame(reader: DigitReader, patches: np.ndarray, layout: SudokuLayout, first: int,
+                     events: list[Event]) -> tuple[DigitReader, np.ndarray, str | None]:
+        """Read the first frame, check it against the layout, and teach the reader the given digits."""
+        clues = np.array([layout.clue((r, c)) for r in range(layout.size) for c in range(layout.size)])
+        base: Reads = reader.read(patches)
+        given = clues > 0
+        # A clue read as another digit, or as empty, may not teach the reader; an unsure one may.
+        teach = given & ((base.values == clues) | (base.values == UNSURE))
+        if (given & ~teach).sum() > UNREADABLE_CLUES * given.sum():
+            return reader, base.values, (f"the given digits cannot be read in the first frame "
+                                         f"({int((given & ~teach).sum())} of {int(given.sum())} misread)")
+        adapted = reader.with_examples(patches[teach], clues[teach])
+        values = adapted.read(patches).values
+        for index in np.nonzero((given & (values != clues) & (values != UNSURE))
+                                | (~given & (values != EMPTY) & (values != UNSURE)))[0]:
+            r, c = divmod(int(index), layout.size)
+            expected = f"the clue {clues[index]}" if clues[index] else "empty"
+            seen = "empty" if values[index] == EMPTY else f"a {values[index]}"
+            events.append(Event(frame=first, kind="board_mismatch", message=(
+                f"frame {first}: row {r + 1}, column {c + 1} should be {expected} but shows {seen}")))
+        return adapted, values, None
+
+    @staticmethod
+    def _metrics(layout: SudokuLayout, judged: sudoku_rules.Judgement, solution: list[str] | None,
+                 unsure_rate: float) -> dict[str, float]:
+        final = judged.final
+        assert final is not None
+        empty = layout.empty_cells
+        filled = sum(1 for r, c in empty if final[r, c] > 0)
+        metrics = {
+            "clue_changes": float(judged.clue_changes),
+            "constraint_violations": float(judged.constraint_violations),
+            "digits_changed": float(judged.digits_changed),
+            "digits_erased": float(judged.digits_erased),
+            "cells_filled": round(filled / max(1, len(empty)), 4),
+            "unsure_reads": round(unsure_rate, 4),
+        }
+        if solution is not None:
+            right = sum(1 for r, c in empty if final[r, c] == int(solution[r][c]))
+            metrics["cell_accuracy"] = round(right / max(1, len(empty)), 4)
+        return metrics
+
+
+def _first_run(flags: np.ndarray, length: int) -> int | None:
+    """Index where ``flags`` first holds for ``length`` consecutive entries, or None."""
+    run = 0
+    for i, flag in enumerate(flags):
+        run = run + 1 if flag else 0
+        if run == length:
+            return i - length + 1
+    return None
