@@ -14,9 +14,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from genreason.plugins import NotApplicable
+from genreason.types import Puzzle
 from puzzles.skins import Sprite
 
 MIN_FRAMES = 3  # a start frame, at least one frame of motion, at least one frame of hold
+
+
+def require_own(family: str, puzzle: Puzzle, action: str = "animate") -> None:
+    """Raise :class:`NotApplicable` unless ``puzzle`` belongs to ``family`` (``action``: what was asked)."""
+    if puzzle.family != family:
+        raise NotApplicable(f"the {family} family cannot {action} a {puzzle.family!r} puzzle ({puzzle.id})")
+
+
+def require_motion(family: str, motion: str, motions: Sequence[str]) -> None:
+    """Raise :class:`NotApplicable` unless ``motion`` is one of the family's ``motions``."""
+    if motion not in motions:
+        raise NotApplicable(f"the {family} family has no motion {motion!r}; it knows {', '.join(motions)}")
 
 
 def timeline(waypoints: Sequence[tuple[float, float]], *, step_px: float, frames_per_step: int,

@@ -13,9 +13,8 @@ from typing import ClassVar, Generic, TypeVar
 import networkx as nx
 import numpy as np
 
-from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
-from puzzles.animate import glide
+from puzzles.animate import glide, require_motion, require_own
 from puzzles.grid import WALL, Cell, GridLayout
 from puzzles.negatives import Case, calibration_cases
 from puzzles.skins import Look, agent_sprite, goal_sprite, paint_cells
@@ -148,8 +147,7 @@ class GridAgentFamily(Generic[LookT]):
         Raises:
             NotApplicable: for a puzzle of another family.
         """
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the {self.name} family cannot draw cases of a {puzzle.family!r} puzzle ({puzzle.id})")
+        require_own(self.name, puzzle, "draw cases of")
         return calibration_cases(self, puzzle, seed)
 
     def animate(self, puzzle: Puzzle, motion: str, *, seed: int, frames_per_step: int,
@@ -168,10 +166,8 @@ class GridAgentFamily(Generic[LookT]):
         Raises:
             NotApplicable: for another motion, or a puzzle of another family.
         """
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the {self.name} family cannot animate a {puzzle.family!r} puzzle ({puzzle.id})")
-        if motion not in MOTIONS:
-            raise NotApplicable(f"the {self.name} family has no motion {motion!r}; it knows {', '.join(MOTIONS)}")
+        require_own(self.name, puzzle)
+        require_motion(self.name, motion, MOTIONS)
         layout = GridLayout.model_validate(puzzle.layout)
         look = self.look(puzzle.skin)
         path = [(int(r), int(c)) for r, c in puzzle.solution["path"]]

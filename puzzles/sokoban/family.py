@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from genreason.errors import UnknownName
-from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
+from puzzles.animate import require_motion, require_own
 from puzzles.grid import FLOOR, WALL, Cell
 from puzzles.grid_agent import FRAME_SIZE, MOTIONS, GridAgentFamily, square_layout
 from puzzles.negatives import Case
@@ -121,10 +121,8 @@ class SokobanFamily(GridAgentFamily[SokobanSkin]):
         Raises:
             NotApplicable: for another motion, or a puzzle of another family.
         """
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the {self.name} family cannot animate a {puzzle.family!r} puzzle ({puzzle.id})")
-        if motion not in MOTIONS:
-            raise NotApplicable(f"the {self.name} family has no motion {motion!r}; it knows {', '.join(MOTIONS)}")
+        require_own(self.name, puzzle)
+        require_motion(self.name, motion, MOTIONS)
         layout = SokobanLayout.model_validate(puzzle.layout)
         look = self.look(puzzle.skin)
         if motion == "solution":
@@ -145,8 +143,7 @@ class SokobanFamily(GridAgentFamily[SokobanSkin]):
         Raises:
             NotApplicable: for a puzzle of another family.
         """
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the {self.name} family cannot draw cases of a {puzzle.family!r} puzzle ({puzzle.id})")
+        require_own(self.name, puzzle, "draw cases of")
         from puzzles.sokoban.cases import sokoban_cases
 
         return sokoban_cases(self, puzzle, seed)

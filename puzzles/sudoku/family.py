@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from genreason.errors import UnknownName
-from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
+from puzzles.animate import require_motion, require_own
 from puzzles.sudoku import animate
 from puzzles.sudoku.grid import generate
 from puzzles.sudoku.negatives import Case, calibration_cases
@@ -89,8 +89,7 @@ class SudokuFamily:
             NotApplicable: for another motion, or a puzzle of another family.
         """
         layout = self._layout(puzzle)
-        if motion not in MOTIONS:
-            raise NotApplicable(f"the sudoku family has no motion {motion!r}; it knows {', '.join(MOTIONS)}")
+        require_motion(self.name, motion, MOTIONS)
         digits = None
         if motion == "random-walk":
             rng = np.random.default_rng(seed)
@@ -113,6 +112,5 @@ class SudokuFamily:
         return calibration_cases(puzzle, layout, get_skin(puzzle.skin), seed)
 
     def _layout(self, puzzle: Puzzle) -> SudokuLayout:
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the sudoku family cannot draw a {puzzle.family!r} puzzle ({puzzle.id})")
+        require_own(self.name, puzzle, "draw")
         return SudokuLayout.model_validate(puzzle.layout)

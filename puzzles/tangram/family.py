@@ -21,6 +21,7 @@ import numpy as np
 from genreason.errors import UnknownName
 from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
+from puzzles.animate import require_motion, require_own
 from puzzles.tangram import layout as geometry
 from puzzles.tangram.draw import (
     SKINS,
@@ -135,10 +136,8 @@ class TangramFamily:
         Raises:
             NotApplicable: for another motion, or a puzzle of another family.
         """
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the tangram family cannot animate a {puzzle.family!r} puzzle ({puzzle.id})")
-        if motion not in MOTIONS:
-            raise NotApplicable(f"the tangram family has no motion {motion!r}; it knows {', '.join(MOTIONS)}")
+        require_own(self.name, puzzle)
+        require_motion(self.name, motion, MOTIONS)
         scene = scene_of(puzzle)
         moves = solution_moves(scene) if motion == "solution" else wander(scene, seed)
         return render(scene, play(scene.starts, moves, frames_per_move=2 * frames_per_step,
@@ -151,8 +150,7 @@ class TangramFamily:
         """
         from puzzles.tangram.cases import calibration_cases
 
-        if puzzle.family != self.name:
-            raise NotApplicable(f"the tangram family cannot draw cases of a {puzzle.family!r} puzzle ({puzzle.id})")
+        require_own(self.name, puzzle, "draw cases of")
         return calibration_cases(puzzle, seed)
 
 

@@ -5,31 +5,26 @@ from __future__ import annotations
 import json
 
 import pytest
+from diffusion_helpers import ONE_MAZE_SUITE
 
 from genreason.cli import main
 from genreason.errors import GenreasonError
 from genreason.runner import BenchConfig
-from genreason.sweep import Sweep, SweepCell, SweepPoint, format_sweep, point_folder, run_sweep
+from genreason.sweep import (
+    Sweep,
+    SweepCell,
+    SweepPoint,
+    format_sweep,
+    point_folder,
+    run_sweep,
+)
 from genreason.types import ComponentSpec
-
-# One easy maze: enough for the command-line tests.
-TINY = """\
-name = "tiny"
-version = "1"
-description = "One easy maze."
-seed = 0
-
-[[entries]]
-family = "maze"
-difficulties = ["easy"]
-count = 1
-"""
 
 
 @pytest.fixture
 def tiny(tmp_path):
     path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
+    path.write_text(ONE_MAZE_SUITE)
     return str(path)
 
 
