@@ -21,9 +21,10 @@ moving object. Steps, top to bottom in :meth:`SokobanVerifier.verify`:
 from __future__ import annotations
 
 import math
-from typing import cast
 from dataclasses import dataclass, replace
+from typing import cast
 
+import cv2
 import numpy as np
 
 from genreason.types import Event, Puzzle, Verdict, Video
@@ -196,9 +197,9 @@ class SokobanVerifier(GridAgentVerifier):
         box_area = looks.box.agent_area
         for t in range(len(smoothed)):
             frame = smoothed[t]
-            boxish = tracking.distance(frame, box_colour) < tracking.distance(frame, player_colour)
+            boxish = _nearer(frame, fg[t], box_colour, player_colour)
             found, player_px = tracking.blobs(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player)
-            box_found, box_px = tracking.blobs(frame, (fg[t] & boxish).view(np.uint8), diff[t], looks.box)
+            box_found, box_px = tracking.blobs(frame, boxish.view(np.uint8), diff[t], looks.box)
             masks[t] = player_px | box_px
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look
@@ -232,6 +233,21 @@ class SokobanVerifier(GridAgentVerifier):
         player = Sightings(_anchored(player_pos, _centre(geometry, layout.start)), player_dup, masks)
         boxes = [_anchored(p, _centre(geometry, b)) for p, b in zip(boxes_pos, layout.boxes)]
         return Tracks(player, boxes, box_dup)
+
+
+def _nearer(frame: np.ndarray, mask: np.ndarray, colour: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` whose colour is nearer ``colour`` than ``other`` (L1), False elsewhere.
+
+    Colour distances are computed only in the box around the mask (the foreground: a few
+    sprites), not over the whole frame: the same answer for a fraction of the work.
+    """
+    out = np.zeros(mask.shape, dtype=bool)
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if w:
+        box = frame[y:y + h, x:x + w]
+        out[y:y + h, x:x + w] = mask[y:y + h, x:x + w] & (
+            tracking.distance(box, colour) < tracking.distance(box, other))
+    return out
 
 
 def _disc(shape: tuple[int, ...], centre: tuple[float, float], radius: float) -> np.ndarray:

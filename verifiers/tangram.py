@@ -208,10 +208,11 @@ class TangramVerifier:
         palette = learn_palette(canon[0], drawn, silhouette)
         if isinstance(palette, str):
             return self._unreadable(palette)
-        obs, last = self._observe(canon, palette)
+        table = lookup(palette)  # built once: it unmixes every colour, the costliest step before the frames
+        obs, last = self._observe(canon, palette, table)
         polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
         mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
-        first_mix = unmix(canon[0], lookup(palette), palette.n_pieces)
+        first_mix = unmix(canon[0], table, palette.n_pieces)
         refs = [Reference(o, s * _perimeter(p.polygon),
                           0.0 if o.centroid is None else rigid_fit(first_mix.shares(i), o.centroid, polygons[i], mirrors[i]))
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
@@ -250,10 +251,9 @@ class TangramVerifier:
     # --- steps ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _observe(canon: np.ndarray, palette: Palette) -> tuple[list[list[Observation]], Unmixed]:
-        """Every tan in every frame, and the last frame unmixed."""
+    def _observe(canon: np.ndarray, palette: Palette, table: Unmixed) -> tuple[list[list[Observation]], Unmixed]:
+        """Every tan in every frame, and the last frame unmixed (through ``table``, :func:`lookup`'s)."""
         out = []
-        table = lookup(palette)
         for frame in canon:
             mix = unmix(frame, table, palette.n_pieces)
             out.append([observe(mix, i) for i in range(palette.n_pieces)])

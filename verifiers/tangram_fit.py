@@ -31,9 +31,21 @@ def _raster(local: np.ndarray, angle: float, centre: tuple[float, float], shape:
     rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
     pts = local @ rot.T + centre
     k = OVERSAMPLE
-    mask = np.zeros((shape[0] * k, shape[1] * k), np.uint8)
-    cv2.fillPoly(mask, [np.round(((pts + 0.5) * k - 0.5) * 16).astype(np.int32)], 255, cv2.LINE_8, shift=4)
-    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    fixed = np.round(((pts + 0.5) * k - 0.5) * 16).astype(np.int32)  # in 1/16 oversampled pixels
+    # Draw and shrink only the output pixels around the polygon (one spare pixel a side for the
+    # rounding of its edges): shrinking by a whole factor averages each k x k block on its own,
+    # so they get the values the whole raster would give them, and the rest stays 0.
+    (xa, ya), (xb, yb) = fixed.min(axis=0).tolist(), fixed.max(axis=0).tolist()
+    x0, y0 = max(xa // (16 * k) - 1, 0), max(ya // (16 * k) - 1, 0)
+    x1, y1 = min(xb // (16 * k) + 2, shape[1]), min(yb // (16 * k) + 2, shape[0])
+    out = np.zeros(shape, np.float32)
+    if x1 > x0 and y1 > y0:
+        mask = np.zeros(((y1 - y0) * k, (x1 - x0) * k), np.uint8)
+        fixed -= np.array([x0 * 16 * k, y0 * 16 * k], np.int32)
+        cv2.fillPoly(mask, [fixed], 255, cv2.LINE_8, shift=4)
+        window = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        np.divide(window, np.float32(255.0), out=out[y0:y1, x0:x1], casting="unsafe")  # as astype, then / 255
+    return out
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -149,8 +149,10 @@ def unmix(frame: np.ndarray, table: Unmixed, n_pieces: int) -> Unmixed:
     a third tan's colour (red against yellow makes orange): pixels of a tan's
     colour outside every body take the table's best mix without that colour.
     """
-    q = (frame >> (8 - BITS)).astype(np.int32)
-    index = (q[..., 0] << (2 * BITS)) | (q[..., 1] << BITS) | q[..., 2]
+    # Shift in uint8 and widen each channel straight to intp: numpy gathers with native-width
+    # indices several times faster than with int32 ones (three gathers a frame).
+    q = frame >> (8 - BITS)
+    index = (q[..., 0].astype(np.intp) << (2 * BITS)) | (q[..., 1].astype(np.intp) << BITS) | q[..., 2]
     first, second, share = table.first[index], table.second[index], table.share[index]
     own = (first >= 0) & (first < n_pieces) & (share >= 0.5)
     labels = np.where(own, first, 255).astype(np.uint8)
