@@ -15,7 +15,14 @@ from genreason.errors import UnknownName
 from genreason.plugins import NotApplicable
 from genreason.types import Puzzle
 from puzzles.animate import glide
-from puzzles.irregular.draw import SKINS, RoadSkin, agent_sprite, board, get_skin, goal_sprite
+from puzzles.irregular.draw import (
+    SKINS,
+    RoadSkin,
+    agent_sprite,
+    board,
+    get_skin,
+    goal_sprite,
+)
 from puzzles.irregular.layout import RoadLayout
 from puzzles.irregular.network import FRAME, ROAD_WIDTH, make_network
 
