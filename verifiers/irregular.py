@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 from pydantic import ValidationError
 
@@ -22,12 +23,19 @@ from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.irregular.layout import RoadLayout, sample_curve
 from verifiers import board, canonical, roadpath, tracking, vrbench
-from verifiers.road_look import RoadCanvas, difference, layout_mismatch, learn_appearance
+from verifiers.road_look import (
+    RoadCanvas,
+    difference,
+    layout_mismatch,
+    learn_appearance,
+)
 
 MIN_ROAD_PIXELS = 4.0  # below this a road is a few pixels wide in the video: too small to judge
 DUPLICATE_DISTANCE = 1.0  # road widths between the agent and an agent-like blob that counts as a copy
 DUPLICATE_AREA = 0.4  # a copy is at least this large relative to the agent
 CAMERA_SHIFT = 0.3  # road widths of global shift beyond which the camera moved
+GOAL_VISIBLE = 0.3  # share of the goal's box that must be free of the agent for it to be judged
+GOAL_CHANGED = 0.3  # share of its visible pixels that must differ for the goal to have changed
 START_SLACK = 0.5  # road widths between the first sighting and the start node for it to be the agent
 
 
@@ -108,6 +116,12 @@ class IrregularVerifier:
         # 5. The board.
         board_ok = self._judge_board(diff, agent_masks, appearance, shifts, first, in_view, canvas,
                                      events) and board_ok
+        goal_change = goal_changed(diff, agent_masks, appearance, in_view, layout, canvas)
+        if goal_change is not None:
+            board_ok = False
+            t = goal_change + first
+            events.append(Event(frame=t, kind="board_changed",
+                                message=f"frame {t}: the goal changed (erased, moved or covered)"))
 
         # 6. The trajectory.
         rules = roadpath.RoadRules(tolerance=self.tolerance, max_jump=max(2.5, self.max_speed / video.fps),
@@ -231,6 +245,32 @@ class IrregularVerifier:
         metrics["off_road_fraction"] = round(result.off_road_fraction, 4)
         metrics["max_off_road"] = round(result.max_off_road, 4)
         return metrics
+
+
+def goal_changed(diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking.Appearance,
+                 in_view: np.ndarray, layout: RoadLayout, canvas: RoadCanvas) -> int | None:
+    """The first analysed frame from which the goal's box stays changed for ``board.PERSIST`` frames; None if never.
+
+    The goal is one small sprite: the board's tiles may each see too little of
+    it change, so its own box is judged as a whole (the agent's pixels excluded).
+    """
+    h, w = diff.shape[1:3]
+    x0, y0, x1, y1 = (round(v * canvas.scale) for v in layout.goal_box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    threshold = board.board_threshold(appearance)
+    kernel = np.ones((5, 5), np.uint8)
+    run = 0
+    for t in range(len(diff)):
+        hidden = cv2.dilate(agent_masks[t].view(np.uint8), kernel)[y0:y1, x0:x1].astype(bool)
+        visible = ~hidden & in_view[y0:y1, x0:x1]
+        judged = visible.sum() >= GOAL_VISIBLE * visible.size
+        differs = (diff[t, y0:y1, x0:x1] > threshold) & visible
+        run = run + 1 if judged and differs.sum() > GOAL_CHANGED * visible.sum() else 0
+        if run == board.PERSIST:
+            return t - board.PERSIST + 1
+    return None
 
 
 def reference_line(puzzle: Puzzle, layout: RoadLayout) -> np.ndarray:

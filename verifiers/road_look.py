@@ -95,7 +95,10 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas,
     goal_pixels = goal_tile[tracking.distance(goal_tile, road_colour) > 60]
     goal_colour = np.median(goal_pixels, axis=0) if len(goal_pixels) else None
 
-    board_colours = tracking.dominant_colours(background)
+    # The palette the agent is told apart from: whatever dominates the board, plus the road, the
+    # ground and the goal, which may cover too few pixels to dominate but must never pass for the agent.
+    known = [road_colour, ground_colour] + ([goal_colour] if goal_colour is not None else [])
+    board_colours = np.vstack([tracking.dominant_colours(background), *known]).astype(np.float32)
     contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
     if contrast < 45:
         return "the agent's colour is too close to a board colour to track it"

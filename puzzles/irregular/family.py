@@ -25,6 +25,7 @@ from puzzles.irregular.draw import (
 )
 from puzzles.irregular.layout import RoadLayout
 from puzzles.irregular.network import FRAME, ROAD_WIDTH, make_network
+from puzzles.negatives import Case
 
 MOTIONS = ("solution", "straight-line", "random-walk")
 STEP_WIDTHS = 2.0  # one animation "step" is this many road widths of travel
@@ -110,7 +111,7 @@ class IrregularFamily:
                      [tuple(p) for p in points], step_px=STEP_WIDTHS * layout.road_width,
                      frames_per_step=frames_per_step, hold_frames=hold_frames, num_frames=num_frames)
 
-    def calibration_cases(self, puzzle: Puzzle, seed: int = 0) -> list:
+    def calibration_cases(self, puzzle: Puzzle, seed: int = 0) -> list[Case]:
         """Labelled videos of ``puzzle``: the reference and every near-miss that applies (see :mod:`.cases`)."""
         from puzzles.irregular.cases import calibration_cases
 
