@@ -31,7 +31,7 @@ class RoadRules:
 
     tolerance: float = 0.25  # how far outside the road surface the centre may be
     persist: int = 2  # sightings in a row off the road before a departure counts
-    max_jump: float = 2.5  # road widths the agent may move between consecutive frames
+    max_jump: float = 4.0  # road widths the agent may move between consecutive frames
     max_lost: int = 3  # frames the agent may go unseen
     max_duplicated: int = 1  # frames the agent may appear twice (a codec ghost)
     goal_enter: float = 0.5  # road widths from the goal node at which the goal is reached

@@ -27,14 +27,13 @@ if TYPE_CHECKING:
 
 FPS = 16.0
 HOLD = 6
-FRAMES_PER_STEP = {"easy": 3}  # frames per animation step (two road widths) by difficulty
-DEFAULT_FRAMES_PER_STEP = 2
+FRAMES_PER_STEP = 3  # frames per animation step (two road widths): 2/3 of a road width a frame
 STATIC_FRAMES = 41
 VANISH_FRAMES = 10
 DUPLICATE_FRAMES = 6
 OFF_ROAD_REST_STEPS = 2  # steps' worth of frames the agent rests off the road before coming back
 OFF_ROAD_REACH = 1.6  # road widths from the centre line the agent strays to (the surface ends at 0.5)
-TELEPORT_WIDTHS = 5.0  # road widths a teleport skips
+TELEPORT_WIDTHS = 8.0  # road widths a teleport skips
 SHORTCUT_OFF = 1.0  # road widths beyond the surface a shortcut must cross
 
 
@@ -82,8 +81,7 @@ def make_scene(puzzle: Puzzle) -> Scene:
     look = get_skin(puzzle.skin)
     empty = board(layout, look, (puzzle.width, puzzle.height), puzzle.seed)
     empty.flags.writeable = False
-    pace = FRAMES_PER_STEP.get(puzzle.difficulty, DEFAULT_FRAMES_PER_STEP)
-    return Scene(puzzle, layout, look, empty, agent_sprite(look, layout.road_width), pace)
+    return Scene(puzzle, layout, look, empty, agent_sprite(look, layout.road_width), FRAMES_PER_STEP)
 
 
 def off_road_depth(sc: Scene, points: np.ndarray) -> np.ndarray:
