@@ -100,7 +100,7 @@ class IrregularVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         board_ok = True
-        mismatch = layout_mismatch(appearance, road, self._sprite_mask(layout, canvas))
+        mismatch = layout_mismatch(appearance, road, self._sprite_mask(layout, canvas)) if layout.edges else None
         if mismatch is not None:
             board_ok = False
             events.append(Event(frame=first, kind="board_mismatch",
@@ -282,6 +282,8 @@ def goal_changed(diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking
 def reference_line(puzzle: Puzzle, layout: RoadLayout) -> np.ndarray:
     """The reference route's centre line in puzzle pixels (N x 2), points at most 2 pixels apart."""
     nodes = [int(v) for v in puzzle.solution.get("nodes", [layout.start, layout.goal])]
+    if not layout.edges:  # no roads known: the reference is the straight line through the solution's nodes
+        return sample_curve(np.array([layout.nodes[i] for i in nodes], dtype=float), 2.0)
     try:
         line = layout.route(nodes)
     except ValueError:

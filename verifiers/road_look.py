@@ -47,7 +47,13 @@ class RoadCanvas:
         return (p[0] * self.scale, p[1] * self.scale)
 
     def field(self, layout: RoadLayout) -> RoadField:
-        """How far each canonical pixel lies outside the road surface, in road widths."""
+        """How far each canonical pixel lies outside the road surface, in road widths.
+
+        A layout without roads (a VR-Bench state that carries none) gives a field that
+        is on the road everywhere: the rule cannot be checked and is reported unchecked.
+        """
+        if not layout.edges:
+            return RoadField(np.full((self.size[1], self.size[0]), -1.0, np.float32), self.width_px)
         # Distances are measured at pixel centres: the raster is drawn half a pixel shifted.
         dist = centre_distance(layout.curves, self.size, self.scale)
         return RoadField((dist / self.width_px - 0.5).astype(np.float32), self.width_px)
@@ -87,6 +93,11 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas,
     sprites[max(0, gy0 - 1):gy1 + 1, max(0, gx0 - 1):gx1 + 1] = True
     core = (road.off < -0.3) & ~sprites
     land = (road.off > 0.6) & ~sprites
+    if not layout.edges:  # no road geometry: the road is what surrounds the agent's start, the ground the rest
+        ring = np.zeros((h, w), np.uint8)
+        cv2.circle(ring, (round(cx), round(cy)), max(3, round(radius + 0.4 * canvas.width_px)), 1, -1)
+        core = ring.astype(bool) & ~sprites
+        land = ~core & ~sprites
     if core.sum() < 8 or land.sum() < 8:
         return "the layout leaves too little road or ground in the picture to learn their look"
     road_colour = np.median(background[core], axis=0).astype(np.float32)
