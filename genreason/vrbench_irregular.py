@@ -29,7 +29,15 @@ from pydantic import ValidationError
 
 from genreason.errors import BadInput
 from genreason.types import Puzzle, validation_problem
-from genreason.vrbench import ASPECT_TOLERANCE, _bbox, _number, _obj, _pixel_pos, image_path_for, state_names
+from genreason.vrbench import (
+    ASPECT_TOLERANCE,
+    _bbox,
+    _number,
+    _obj,
+    _pixel_pos,
+    image_path_for,
+    state_names,
+)
 
 CURVE_SEGMENTS = 400  # VR-Bench evaluates every Bezier road at this many steps
 KEEP_EVERY = 4  # of those points, keep one in this many (about 2-3 pixels apart) in the layout

@@ -24,6 +24,8 @@ from verifiers.roadpath import RoadField
 MAX_CANVAS = 640  # canonical pixels along the longer side, at most
 MEDIAN_FRAMES = 15  # frames sampled for the median that shows the road under the agent's start
 QUIET = 12.0  # L1 distance from the board behind a pixel below which its neighbourhood is not searched
+AGENT_CONTRAST = 60.0  # L1 colour distance from the road by which the agent's pixels stand out
+MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this much
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
 
 
@@ -78,13 +80,15 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas,
     median = np.median(tracking.smooth(canon[picks]), axis=0).astype(np.uint8)
     background = reference.copy()
     # The median shows the road only if the agent spent most of the video elsewhere.
-    gone = (tracking.distance(median, filled) < tracking.distance(median, reference))[inside].mean() > 0.8
+    # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
+    moved_off = inside & (tracking.distance(reference, median) > AGENT_CONTRAST)
+    gone = moved_off.sum() >= MIN_SPRITE_SHARE * inside.sum()
     background[inside] = (median if gone else filled)[inside]
 
     diff = tracking.distance(reference, background)
     peak = float(diff[inside].max())
     agent_mask = inside & (diff > 0.5 * peak)
-    if peak < 60 or agent_mask.sum() < 4:
+    if peak < AGENT_CONTRAST or agent_mask.sum() < 4:
         return "the agent cannot be told apart from the road at its start"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
 
