@@ -166,7 +166,8 @@ def analyse(positions: list[Point | None], frames: list[int], duplicated: list[b
 def progress(kept: list[Point | None], reference: np.ndarray, width_px: float, reach: float) -> float:
     """The furthest share of the reference centre line (canonical N x 2) the agent reached along it.
 
-    A sighting counts only where it lies within ``reach`` road widths of the line.
+    A sighting counts only where it lies within ``reach`` road widths of the line;
+    one within half a road width of the line's end (on the goal) completes it.
     """
     seg = np.linalg.norm(np.diff(reference, axis=0), axis=1)
     cum = np.concatenate([[0.0], np.cumsum(seg)])
@@ -177,6 +178,8 @@ def progress(kept: list[Point | None], reference: np.ndarray, width_px: float, r
         if p is None:
             continue
         d = np.linalg.norm(reference - np.asarray(p), axis=1)
+        if d[-1] <= 0.5 * width_px:
+            return 1.0
         j = int(np.argmin(d))
         if d[j] <= reach * width_px:
             best = max(best, float(cum[j]))
