@@ -8,6 +8,7 @@ family draws them, so a verifier that passes it is not tuned to our pixels.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -43,7 +44,7 @@ def segments_of(puzzle: Puzzle, scale: float) -> list[list[list[float]]]:
 def route_points(segments: list[list[list[float]]], nodes: list[list[float]]) -> np.ndarray:
     """The drawn centre line through ``nodes`` (positions), road by road as VR-Bench's solution video walks it."""
     parts = []
-    for p, q in zip(nodes, nodes[1:], strict=False):
+    for p, q in itertools.pairwise(nodes):
         for seg in segments:
             if math.dist(seg[0], p) < 10 and math.dist(seg[-1], q) < 10:
                 parts.append(bezier_points(np.asarray(seg)))

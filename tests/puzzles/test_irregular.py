@@ -1,15 +1,21 @@
 """The irregular maze family: seeded road networks, their guarantees, drawing and motions."""
 
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 import numpy as np
 import pytest
 
 from genreason.errors import UnknownName
-from genreason.plugins import Animator, Calibratable, NotApplicable, PuzzleFamily, load_family
+from genreason.plugins import (
+    Animator,
+    Calibratable,
+    NotApplicable,
+    PuzzleFamily,
+    load_family,
+)
 from genreason.types import Puzzle
 from puzzles.irregular import IrregularFamily
-from puzzles.irregular.cases import off_road_depth, make_scene
+from puzzles.irregular.cases import make_scene, off_road_depth
 from puzzles.irregular.layout import RoadLayout, centre_distance, sample_curve
 from puzzles.irregular.network import MIN_NODES, ROAD_WIDTH, SEPARATION
 
@@ -52,7 +58,7 @@ def test_network_guarantees(difficulty):
         assert any(graph.degree(n) == 1 for n in graph)  # dead ends
         # Roads sharing no node keep their distance: leaving one for another means crossing ground.
         dense = [sample_curve(c, 2.0) for c in layout.curves]
-        for i, j in ((i, j) for i in range(len(dense)) for j in range(i + 1, len(dense))):
+        for i, j in combinations(range(len(dense)), 2):
             if set(layout.edges[i]) & set(layout.edges[j]):
                 continue
             gap = np.sqrt(((dense[i][:, None] - dense[j][None]) ** 2).sum(-1)).min()
