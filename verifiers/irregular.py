@@ -91,10 +91,11 @@ class IrregularVerifier:
         limit = CAMERA_SHIFT * canvas.width_px
         in_view = canonical.inside_video(video.size, to_canonical, canvas.size, limit)
 
-        # 3. Appearance, the picture against the layout, then shake removed.
-        appearance = learn_appearance(canon, layout, canvas, road)
-        if isinstance(appearance, str):
-            return self._unreadable(appearance)
+        # 3-4. Appearance, shake removed, the agent in every frame; then the picture against the layout.
+        seen = self._track(canon, layout, canvas, road, limit)
+        if isinstance(seen, str):
+            return self._unreadable(seen)
+        appearance, shifts, diff, positions, duplicated, agent_masks = seen
         events: list[Event] = []
         if first:
             events.append(Event(frame=0, kind="skipped_frames",
@@ -105,19 +106,6 @@ class IrregularVerifier:
             board_ok = False
             events.append(Event(frame=first, kind="board_mismatch",
                                 message=f"frame {first}: the picture does not match the layout: {mismatch}"))
-        canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance), limit=limit)
-        smoothed = tracking.smooth(canon)
-
-        # 4. The agent in every frame.
-        # Two differences from the empty board: whole-colour distance finds the agent even over a goal
-        # whose colours bracket it channel by channel; the per-channel envelope forgives the colour
-        # blends that a sub-pixel shift leaves along every edge, so the board check does not see shake.
-        diff = difference(smoothed, appearance.background)
-        positions, duplicated, agent_masks = self._sightings(smoothed, diff, appearance, canvas, layout)
-        del diff
-        diff = tracking.difference(smoothed, appearance.background)
-        if positions[0] is None:
-            return self._unreadable("the agent is not found at its start node in the first frame")
 
         # 5. The board.
         board_ok = self._judge_board(diff, agent_masks, appearance, shifts, first, in_view, canvas,
@@ -154,6 +142,32 @@ class IrregularVerifier:
                        metrics=metrics, trajectory=trajectory, events=events)
 
     # -- steps ------------------------------------------------------------------------------
+
+    def _track(self, canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: roadpath.RoadField,
+               limit: float) -> tuple | str:
+        """Steps 3-4: (appearance, shake shifts, board difference, positions, copies, agent pixels), or why not.
+
+        The road under the agent's start is first taken from the video's median; if
+        the agent is then not found at its start (a moving camera smears the
+        median), the start is inpainted instead.
+        """
+        reason = ""
+        for from_median in (True, False):
+            appearance = learn_appearance(canon, layout, canvas, road, from_median)
+            if isinstance(appearance, str):
+                return appearance
+            steady, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance), limit=limit)
+            smoothed = tracking.smooth(steady)
+            # Two differences from the empty board: whole-colour distance finds the agent even over a goal
+            # whose colours bracket it channel by channel; the per-channel envelope forgives the colour
+            # blends a sub-pixel shift leaves along every edge, so the board check does not see shake.
+            positions, duplicated, agent_masks = self._sightings(
+                smoothed, difference(smoothed, appearance.background), appearance, canvas, layout)
+            if positions[0] is not None:
+                diff = tracking.difference(smoothed, appearance.background)
+                return appearance, shifts, diff, positions, duplicated, agent_masks
+            reason = "the agent is not found at its start node in the first frame"
+        return reason
 
     def _unreadable(self, reason: str) -> Verdict:
         return Verdict(verifier=self.name, verifier_version=self.version, success=False,

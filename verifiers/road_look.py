@@ -61,9 +61,15 @@ class RoadCanvas:
         return RoadField((dist / self.width_px - 0.5).astype(np.float32), self.width_px)
 
 
-def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas,
-                     road: RoadField) -> tracking.Appearance | str:
-    """The empty board and the agent's look, from the canonical frames; a reason string when impossible."""
+def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: RoadField,
+                     from_median: bool = True) -> tracking.Appearance | str:
+    """The empty board and the agent's look, from the canonical frames; a reason string when impossible.
+
+    With ``from_median`` the road under the agent's start is taken from the
+    per-pixel median of the video when the agent drove off (else inpainted);
+    without, it is always inpainted (the fallback when the median misleads,
+    as when the camera moves).
+    """
     reference = tracking.smooth(canon[:1])[0]
     h, w = reference.shape[:2]
     x0, y0, x1, y1 = (v * canvas.scale for v in layout.agent_box)
@@ -82,7 +88,7 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas,
     # The median shows the road only if the agent spent most of the video elsewhere.
     # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
     moved_off = inside & (tracking.distance(reference, median) > AGENT_CONTRAST)
-    gone = moved_off.sum() >= MIN_SPRITE_SHARE * inside.sum()
+    gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * inside.sum()
     background[inside] = (median if gone else filled)[inside]
 
     diff = tracking.distance(reference, background)
