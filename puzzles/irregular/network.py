@@ -2,16 +2,22 @@
 
 Nodes are a jittered n x n lattice; candidate roads join lattice neighbours
 and one diagonal of each square (a planar triangulation, like a Delaunay
-graph of the points). A random spanning tree of it (so there are dead ends)
-plus a few extra roads (so there are loops) is kept. Each road is a quadratic
-Bezier curve with a seeded bend. A network is kept only if
+graph of the points). Each road is a quadratic Bezier curve with a seeded
+bend (straightened if the bend brings it too near another road). Candidates
+are taken in a seeded order and kept when they join two unconnected pieces
+(a random spanning forest: dead ends) and keep their distance from the roads
+already kept; then a few extra roads make loops. The largest connected piece
+(at least :data:`MIN_COVER` of the nodes) is the network. So
 
 - roads that share no node stay at least :data:`SEPARATION` road widths apart
   (centre line to centre line) everywhere, and roads that share a node meet at
   an angle of at least :data:`MIN_ANGLE` and part beyond a few widths: so
   "the agent stays on the road" tells a legal route from a shortcut;
-- the shortest road route from start to goal visits at least the difficulty's
-  number of nodes (VR-Bench: 4, 6, 7);
+
+and a start and goal are kept only if
+
+- the shortest road route between them visits at least the difficulty's
+  number of nodes (VR-Bench: 4, 6, 7) and at most :data:`LONGER` more;
 - the straight line from start to goal leaves the roads by more than a road
   width somewhere (so gliding straight there is illegal).
 """
