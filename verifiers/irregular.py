@@ -14,6 +14,7 @@ Steps, top to bottom in :meth:`IrregularVerifier.verify`:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -38,6 +39,18 @@ GOAL_VISIBLE = 0.3  # share of the goal's box that must be free of the agent for
 GOAL_CHANGED = 0.3  # share of its visible pixels that must differ for the goal to have changed
 MIN_JUMP = 3.0  # road widths a frame below which no move is a teleport, whatever the frame rate
 START_SLACK = 0.5  # road widths between the first sighting and the start node for it to be the agent
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """Steps 3-4: the learned look, shake shifts, board difference, and the agent per frame."""
+
+    appearance: tracking.Appearance
+    shifts: np.ndarray  # T x 2 canonical pixels
+    diff: np.ndarray  # T x H x W uint16, per-channel envelope difference from the empty board
+    positions: list[tuple[float, float] | None]  # canonical, offset-corrected
+    duplicated: list[bool]
+    agent_masks: np.ndarray  # T x H x W bool
 
 
 class IrregularVerifier:
@@ -95,7 +108,8 @@ class IrregularVerifier:
         seen = self._track(canon, layout, canvas, road, limit)
         if isinstance(seen, str):
             return self._unreadable(seen)
-        appearance, shifts, diff, positions, duplicated, agent_masks = seen
+        appearance, shifts, diff = seen.appearance, seen.shifts, seen.diff
+        positions, duplicated, agent_masks = seen.positions, seen.duplicated, seen.agent_masks
         events: list[Event] = []
         if first:
             events.append(Event(frame=0, kind="skipped_frames",
@@ -144,8 +158,8 @@ class IrregularVerifier:
     # -- steps ------------------------------------------------------------------------------
 
     def _track(self, canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: roadpath.RoadField,
-               limit: float) -> tuple | str:
-        """Steps 3-4: (appearance, shake shifts, board difference, positions, copies, agent pixels), or why not.
+               limit: float) -> Tracked | str:
+        """Steps 3-4 (see :class:`Tracked`), or why the video cannot be judged.
 
         The road under the agent's start is first taken from the video's median; if
         the agent is then not found at its start (a moving camera smears the
@@ -165,7 +179,7 @@ class IrregularVerifier:
                 smoothed, difference(smoothed, appearance.background), appearance, canvas, layout)
             if positions[0] is not None:
                 diff = tracking.difference(smoothed, appearance.background)
-                return appearance, shifts, diff, positions, duplicated, agent_masks
+                return Tracked(appearance, shifts, diff, positions, duplicated, agent_masks)
             reason = "the agent is not found at its start node in the first frame"
         return reason
 
