@@ -13,9 +13,9 @@ Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar
 
 import cv2
 import numpy as np

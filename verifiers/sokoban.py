@@ -21,8 +21,8 @@ moving object. Steps, top to bottom in :meth:`SokobanVerifier.verify`:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import cast
+from dataclasses import dataclass, replace
 
 import numpy as np
 

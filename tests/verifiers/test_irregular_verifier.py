@@ -33,7 +33,7 @@ def cases():
 def test_oracle_passes_on_every_skin(difficulty):
     for skin in FAMILY.skins:
         puzzle = make(0, difficulty, skin)
-        frames = FAMILY.animate(puzzle, "solution", seed=0, frames_per_step=3, hold_frames=2, num_frames=None)
+        frames = FAMILY.animate(puzzle, "solution", seed=0, frames_per_step=3, hold_frames=2, num_frames=33)
         verdict = judge(puzzle, frames)
         assert verdict.success, (skin, [e.message for e in verdict.events])
         m = verdict.metrics
@@ -152,10 +152,13 @@ DEGRADED = ["h264-low", "resize-832x480", "letterbox-832x480", "blur", "noise", 
             "garbage-start"]
 
 
+CHEATS_TOO = ("h264-low", "resize-832x480", "fps-jitter")
+
+
 def test_robust_to_degradations(cases):
     puzzle, named = cases
     for name in DEGRADED:
-        for case in ("oracle", "shortcut-across-ground"):
+        for case in ("oracle", "shortcut-across-ground") if name in CHEATS_TOO else ("oracle",):
             c = named[case]
             video = degrade.DEGRADATIONS[name](Video(frames=c.frames, fps=c.fps))
             verdict = VERIFIER.verify(puzzle, video)
