@@ -278,6 +278,9 @@ class IrregularVerifier:
         metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
         metrics["off_road_fraction"] = round(result.off_road_fraction, 4)
         metrics["max_off_road"] = round(result.max_off_road, 4)
+        last = next((p for p in reversed(result.kept) if p is not None), None)
+        end = None if last is None else (last[0] / canvas.scale, last[1] / canvas.scale)
+        metrics["goal_distance"] = round(roadpath.goal_distance(layout, end, 0.5 + self.tolerance), 4)
         return metrics
 
 

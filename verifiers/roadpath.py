@@ -15,11 +15,14 @@ surface means travelling along the roads.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
 
 from genreason.types import Event
+from puzzles.irregular.layout import RoadLayout
 
 Point = tuple[float, float]
 STEP = 0.1  # road widths between samples along a chord
@@ -184,3 +187,30 @@ def progress(kept: list[Point | None], reference: np.ndarray, width_px: float, r
         if d[j] <= reach * width_px:
             best = max(best, float(cum[j]))
     return best / float(cum[-1])
+
+
+def goal_distance(layout: RoadLayout, end: Point | None, reach: float) -> float:
+    """Reference-free: the road distance from where the agent ended to the goal, over the start's.
+
+    0 on the goal, 1 no closer than the start; 1 too when the agent ended
+    unseen or farther than ``reach`` road widths from every road. ``end`` is in
+    puzzle pixels. Used by the best-of-k selection score.
+    """
+    to_goal = nx.single_source_dijkstra_path_length(layout.graph(), layout.goal, weight="length")
+    full = to_goal.get(layout.start)
+    if end is None:
+        return 1.0
+    if not full:  # start on the goal, or no road joins them: only ending on the goal counts
+        near = math.dist(end, layout.nodes[layout.goal]) <= 0.5 * layout.road_width
+        return 0.0 if near else 1.0
+    best = math.inf
+    for (a, b), curve in zip(layout.edges, layout.curves, strict=True):
+        points = np.asarray(curve, dtype=float)
+        d = np.linalg.norm(points - np.asarray(end), axis=1)
+        j = int(np.argmin(d))
+        if d[j] > reach * layout.road_width:
+            continue
+        cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+        best = min(best, cum[j] + to_goal.get(a, math.inf), cum[-1] - cum[j] + to_goal.get(b, math.inf))
+    return float(min(1.0, best / full))
+

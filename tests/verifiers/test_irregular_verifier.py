@@ -38,7 +38,7 @@ def test_oracle_passes_on_every_skin(difficulty):
         assert verdict.success, (skin, [e.message for e in verdict.events])
         m = verdict.metrics
         assert m["sr"] == 1.0 and m["progress"] == 1.0 and m["off_road_fraction"] == 0.0
-        assert m["max_off_road"] <= 0.0 and m["checks_skipped"] == 0.0
+        assert m["max_off_road"] <= 0.0 and m["checks_skipped"] == 0.0 and m["goal_distance"] == 0.0
 
 
 def test_baseline_samplers():
@@ -50,6 +50,7 @@ def test_baseline_samplers():
         outcomes[name] = VERIFIER.verify(puzzle, video)
     assert outcomes["oracle"].success
     assert not outcomes["static"].success and outcomes["static"].status == "ok"
+    assert outcomes["static"].metrics["goal_distance"] == 1.0
     straight = outcomes["straight-line"]
     assert not straight.success and "off_road" in {e.kind for e in straight.events}
     assert straight.metrics["max_off_road"] > 1.0
@@ -66,6 +67,8 @@ def test_every_calibration_case_is_judged_right(cases):
         assert verdict.status == "ok" and verdict.success == case.legal, (name, [e.message for e in verdict.events])
         if name in expected:
             assert expected[name] in {e.kind for e in verdict.events}, (name, [e.kind for e in verdict.events])
+        if name == "stops-one-short":  # one road from the goal: closer than the start, not there
+            assert 0.0 < verdict.metrics["goal_distance"] < 0.5
 
 
 def test_a_shortcut_between_two_frames_is_caught_below_the_speed_limit():
