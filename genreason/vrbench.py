@@ -19,8 +19,9 @@ first frame as ``../images/<same stem>.png``. Its schema (``core/schema/``):
   first target and ``boxes`` lists every box.
 
 :func:`puzzle_from_vrbench_state` turns a maze, trapfield or sokoban state into a
-genreason :class:`~genreason.types.Puzzle` judged by the regular verifiers; the
-other games raise :class:`~genreason.errors.BadInput` (no genreason family yet).
+genreason :class:`~genreason.types.Puzzle` judged by the regular verifiers, and a
+pathfinder state into an ``irregular`` puzzle (:mod:`genreason.vrbench_irregular`);
+the other games raise :class:`~genreason.errors.BadInput` (no genreason family yet).
 :func:`load_any_puzzle` reads either format. The mapping is documented in
 ``results/README.md``.
 """
@@ -35,7 +36,7 @@ from genreason.errors import BadInput
 from genreason.types import Puzzle, read_json
 
 # VR-Bench game_type -> genreason family, and the grid code -> layout character of each.
-FAMILIES = {"maze": "maze", "trapfield": "trapfield", "sokoban": "sokoban"}
+FAMILIES = {"maze": "maze", "trapfield": "trapfield", "sokoban": "sokoban", "pathfinder": "irregular"}
 GRID_CODES = {
     "maze": {0: ".", 1: "#", 2: ".", 3: "."},
     "trapfield": {0: ".", 1: "T", 2: ".", 3: "."},
@@ -45,7 +46,6 @@ PLAYER_CODE, GOAL_CODE = 2, 3
 SOKOBAN_PLAYER, SOKOBAN_BOX, SOKOBAN_TARGET = frozenset({5, 6}), frozenset({2, 4}), frozenset({3, 4, 6})
 BLOCKED = frozenset("#T")
 UNSUPPORTED = {
-    "pathfinder": "pathfinder (irregular roads, no grid)",
     "maze3d": "3D maze (no 2D grid)",
     "3d_maze": "3D maze (no 2D grid)",
 }
@@ -102,6 +102,10 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     game = data["game_type"]
     if not isinstance(game, str):
         raise BadInput(path, f"field 'game_type' must be a string, got {game!r}")
+    if game == "pathfinder":  # roads, no grid: read by its own module
+        from genreason.vrbench_irregular import pathfinder_puzzle
+
+        return pathfinder_puzzle(data, path)
     if game in UNSUPPORTED or game not in FAMILIES:
         what = UNSUPPORTED.get(game, repr(game))
         raise BadInput(path, f"VR-Bench {what} states are not supported yet",

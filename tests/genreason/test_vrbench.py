@@ -92,9 +92,9 @@ def test_unsupported_and_malformed_states_exit_2(tmp_path, capsys):
     assert is_vrbench_state(data)
 
     other = state.with_name("easy_0002.json")
-    other.write_text(json.dumps({**data, "game_type": "pathfinder"}))
+    other.write_text(json.dumps({**data, "game_type": "tetris"}))  # a game genreason does not know
     assert main(["verify", "--puzzle", str(other), "--video", str(video)]) == 2
-    one_line_error(capsys, "easy_0002.json", "pathfinder", "not supported")
+    one_line_error(capsys, "easy_0002.json", "tetris", "not supported")
 
     cases = {
         "render.cell_size": lambda d: d["render"].pop("cell_size"),
@@ -124,15 +124,15 @@ def test_score_a_vrbench_folder_with_a_missing_video(tmp_path, capsys):
         write_motion(folder / f"{stem}_0.mp4", crop, puzzle, family, "solution")
         if game == "trapfield":
             write_motion(folder / f"{stem}_1.mp4", crop, puzzle, family, "straight-line")
-    other = data / "pathfinder" / "skin_1" / "easy" / "states"
+    other = data / "tetris" / "skin_1" / "easy" / "states"
     other.mkdir(parents=True)
-    (other / "easy_0001.json").write_text(json.dumps({**json.loads(state.read_text()), "game_type": "pathfinder"}))
+    (other / "easy_0001.json").write_text(json.dumps({**json.loads(state.read_text()), "game_type": "tetris"}))
 
     out = tmp_path / "out"
     code = main(["score", "--puzzles", str(data), "--videos", str(videos), "--out", str(out), "--jobs", "1"])
     assert code == 0
     captured = capsys.readouterr()
-    assert "skipped 1 VR-Bench pathfinder" in captured.err and "no video found" in captured.err
+    assert "skipped 1 VR-Bench tetris" in captured.err and "no video found" in captured.err
     records = {(r["puzzle_id"], r["index"]): r
                for r in map(json.loads, (out / "samples.jsonl").read_text().splitlines())}
     assert set(records) == {("vrbench/maze/skin_1/easy/easy_0001", 0), ("vrbench/maze/skin_1/easy/easy_0002", 0),

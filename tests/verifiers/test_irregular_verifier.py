@@ -1,0 +1,168 @@
+"""The irregular maze verifier: oracle passes, rule-breakers fail, foreign renderings and degradations."""
+
+import cv2
+import numpy as np
+import pytest
+
+from genreason import degrade
+from genreason.plugins import load_sampler, load_verifier
+from genreason.types import Puzzle, SampleRequest, Video
+from puzzles.irregular import IrregularFamily
+from puzzles.irregular.layout import RoadLayout
+from verifiers.roadpath import RoadField, RoadRules, analyse, progress
+
+FAMILY = IrregularFamily()
+VERIFIER = load_verifier("irregular")
+
+
+def make(seed=3, difficulty="medium", skin="meadow") -> Puzzle:
+    return FAMILY.generate(seed, difficulty, skin, f"irregular/{difficulty}/{seed:06d}")
+
+
+def judge(puzzle: Puzzle, frames: np.ndarray, fps: float = 16.0):
+    return VERIFIER.verify(puzzle, Video(frames=np.ascontiguousarray(frames), fps=fps))
+
+
+@pytest.fixture(scope="module")
+def cases():
+    puzzle = make()
+    return puzzle, {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=0)}
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_oracle_passes_on_every_skin(difficulty):
+    for skin in FAMILY.skins:
+        puzzle = make(0, difficulty, skin)
+        frames = FAMILY.animate(puzzle, "solution", seed=0, frames_per_step=3, hold_frames=2, num_frames=33)
+        verdict = judge(puzzle, frames)
+        assert verdict.success, (skin, [e.message for e in verdict.events])
+        m = verdict.metrics
+        assert m["sr"] == 1.0 and m["progress"] == 1.0 and m["off_road_fraction"] == 0.0
+        assert m["max_off_road"] <= 0.0 and m["checks_skipped"] == 0.0 and m["goal_distance"] == 0.0
+
+
+def test_baseline_samplers():
+    puzzle = make(1, "hard", "night")
+    request = [SampleRequest(puzzle=puzzle, prompt=puzzle.prompt, seed=0)]
+    outcomes = {}
+    for name in ("oracle", "static", "straight-line"):
+        video = next(iter(load_sampler(name).generate(request)))
+        outcomes[name] = VERIFIER.verify(puzzle, video)
+    assert outcomes["oracle"].success
+    assert not outcomes["static"].success and outcomes["static"].status == "ok"
+    assert outcomes["static"].metrics["goal_distance"] == 1.0
+    straight = outcomes["straight-line"]
+    assert not straight.success and "off_road" in {e.kind for e in straight.events}
+    assert straight.metrics["max_off_road"] > 1.0
+
+
+def test_every_calibration_case_is_judged_right(cases):
+    puzzle, named = cases
+    expected = {"shortcut-across-ground": "off_road", "off-road-and-back": "off_road", "teleport-along-road": "teleport",
+                "vanish-mid-path": "lost", "duplicated": "duplicated", "road-erased": "board_changed",
+                "road-drawn-across-ground": "board_changed", "goal-moved": "board_changed",
+                "leaves-the-goal": "left_goal", "stops-one-short": "goal_not_reached", "camera-pans": "camera_moved"}
+    for name, case in named.items():
+        verdict = judge(puzzle, case.frames, case.fps)
+        assert verdict.status == "ok" and verdict.success == case.legal, (name, [e.message for e in verdict.events])
+        if name in expected:
+            assert expected[name] in {e.kind for e in verdict.events}, (name, [e.kind for e in verdict.events])
+        if name == "stops-one-short":  # one road from the goal: closer than the start, not there
+            assert 0.0 < verdict.metrics["goal_distance"] < 0.5
+
+
+def test_a_shortcut_between_two_frames_is_caught_below_the_speed_limit():
+    """At 8 fps a jump of three road widths is within the speed limit: only the chord check catches it."""
+    w = 16.0
+    off = np.full((64, 200), 2.0, np.float32)
+    off[20:28, :] = -0.5  # a horizontal road
+    off[:, 20:28] = -0.5  # and a vertical one; between them, open ground
+    road = RoadField(off, w)
+    legal = [(24.0, 60.0), (24.0, 40.0), (24.0, 24.0), (40.0, 24.0), (60.0, 24.0)]
+    cheat = [(24.0, 60.0), (60.0, 24.0)]
+    rules = RoadRules(max_jump=5.0)
+    ok = analyse(legal, list(range(5)), [False] * 5, road, (60.0, 24.0), rules)
+    assert ok.legal and ok.ended_on_goal
+    bad = analyse(cheat, [0, 1], [False, False], road, (60.0, 24.0), rules)
+    assert not bad.legal and [e.kind for e in bad.events] == ["off_road_between_frames"]
+
+
+def test_departures_must_persist_but_chords_are_checked():
+    off = np.full((40, 200), 2.0, np.float32)
+    off[16:24, :] = -0.5  # one straight road along y = 20
+    road = RoadField(off, 8.0)
+    along = [(float(x), 20.0) for x in range(10, 190, 6)]
+    noisy = list(along)
+    noisy[10] = (noisy[10][0], 36.0)  # one frame seen off the road: noise, set aside
+    result = analyse(noisy, list(range(len(noisy))), [False] * len(noisy), road, along[-1], RoadRules())
+    assert result.legal and result.kept[10] is None and result.off_road_fraction > 0
+    twice = list(noisy)
+    twice[11] = (twice[11][0], 36.0)  # two frames in a row: a departure
+    result = analyse(twice, list(range(len(twice))), [False] * len(twice), road, along[-1], RoadRules())
+    assert not result.legal and result.events[0].kind == "off_road" and result.max_off_road > 1.0
+    assert progress(result.kept, np.array([[10.0, 20.0], [190.0, 20.0]]), 8.0, 0.75) > 0.9
+
+
+def foreign_frames(puzzle: Puzzle, motion: str) -> tuple[np.ndarray, np.ndarray]:
+    """The puzzle drawn by an independent renderer: grey ground, shaded road without anti-aliasing,
+    an orange disc goal and a magenta triangle agent; (first frame, frames of ``motion``)."""
+    layout = RoadLayout.model_validate(puzzle.layout)
+    w = layout.road_width
+    board = np.full((puzzle.height, puzzle.width, 3), (150, 150, 140), np.uint8)
+    for width, colour in ((w, (60, 50, 40)), (0.5 * w, (95, 85, 70))):  # a darker rim, a lighter middle
+        for curve in layout.curves:
+            pts = np.round(np.asarray(curve) - 0.5).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(board, [pts], False, colour, max(1, round(width)), cv2.LINE_8)
+    gx, gy = layout.nodes[layout.goal]
+    cv2.circle(board, (int(gx), int(gy)), int(0.45 * w), (255, 140, 0), -1, cv2.LINE_8)
+    glide = FAMILY.animate(puzzle, motion, seed=0, frames_per_step=4, hold_frames=4, num_frames=None)
+    ours = FAMILY.empty_board(puzzle)
+    out = []
+    for frame in glide:
+        # Where our agent is drawn, draw a triangle instead (its centre found from our frame).
+        ys, xs = np.nonzero(np.any(frame != ours, axis=2))
+        img = board.copy()
+        if len(xs):
+            cx, cy, r = xs.mean(), ys.mean(), 0.4 * w
+            tri = np.array([[cx, cy - r], [cx - r, cy + 0.8 * r], [cx + r, cy + 0.8 * r]], np.int32)
+            cv2.fillPoly(img, [tri], (230, 0, 200))
+        out.append(img)
+    frames = np.stack(out)
+    return frames[0].copy(), frames
+
+
+@pytest.mark.parametrize("motion,legal", [("solution", True), ("straight-line", False)])
+def test_a_foreign_rendering_is_judged_by_its_geometry(motion, legal):
+    puzzle = make(2, "hard", "classic")
+    first, frames = foreign_frames(puzzle, motion)
+    foreign = puzzle.model_copy()
+    foreign.image = first
+    verdict = judge(foreign, frames)
+    assert verdict.status == "ok" and verdict.success == legal, [e.message for e in verdict.events]
+
+
+def test_a_picture_that_contradicts_the_layout_is_rejected():
+    puzzle = make(2, "hard", "classic")
+    other = make(5, "hard", "classic")  # another network, same style
+    frames = FAMILY.animate(other, "solution", seed=0, frames_per_step=4, hold_frames=4, num_frames=None)
+    wrong = puzzle.model_copy()
+    wrong.image = other.frame0()
+    verdict = judge(wrong, frames)
+    assert not verdict.success
+
+
+DEGRADED = ["h264-low", "resize-832x480", "letterbox-832x480", "blur", "noise", "gamma-1.4", "shake", "fps-jitter",
+            "garbage-start"]
+
+
+CHEATS_TOO = ("h264-low", "resize-832x480", "fps-jitter")
+
+
+def test_robust_to_degradations(cases):
+    puzzle, named = cases
+    for name in DEGRADED:
+        for case in ("oracle", "shortcut-across-ground") if name in CHEATS_TOO else ("oracle",):
+            c = named[case]
+            video = degrade.DEGRADATIONS[name](Video(frames=c.frames, fps=c.fps))
+            verdict = VERIFIER.verify(puzzle, video)
+            assert verdict.status == "ok" and verdict.success == c.legal, (name, case, [e.message for e in verdict.events])

@@ -1,0 +1,322 @@
+"""The irregular maze verifier: the agent drives along curved roads, never across the ground, to the goal.
+
+Steps, top to bottom in :meth:`IrregularVerifier.verify`:
+1. align the puzzle's first frame onto the video (stretch, letterbox, crop, ECC; garbage frames skipped);
+2. warp every frame into canonical space (the image scaled so a road is 16 pixels wide);
+3. learn the empty board and the agent's look from the video, check the picture matches the layout's
+   roads, then undo small shake;
+4. find the agent (and any copies) in every frame;
+5. check the board stays intact (roads not erased or drawn, goal not moved, camera still);
+6. judge the trajectory against the road mask rebuilt from the layout's geometry (:mod:`verifiers.roadpath`);
+7. compute the metrics and assemble the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.irregular.layout import RoadLayout, sample_curve
+from verifiers import board, canonical, roadpath, tracking, vrbench
+from verifiers.road_look import (
+    RoadCanvas,
+    difference,
+    layout_mismatch,
+    learn_appearance,
+)
+
+MIN_ROAD_PIXELS = 4.0  # below this a road is a few pixels wide in the video: too small to judge
+DUPLICATE_DISTANCE = 1.0  # road widths between the agent and an agent-like blob that counts as a copy
+DUPLICATE_AREA = 0.4  # a copy is at least this large relative to the agent
+CAMERA_SHIFT = 0.6  # road widths of global shift beyond which the camera moved (less is shake, undone)
+GOAL_VISIBLE = 0.3  # share of the goal's box that must be free of the agent for it to be judged
+GOAL_CHANGED = 0.3  # share of its visible pixels that must differ for the goal to have changed
+MIN_JUMP = 3.0  # road widths a frame below which no move is a teleport, whatever the frame rate
+START_SLACK = 0.5  # road widths between the first sighting and the start node for it to be the agent
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """Steps 3-4: the learned look, shake shifts, board difference, and the agent per frame."""
+
+    appearance: tracking.Appearance
+    shifts: np.ndarray  # T x 2 canonical pixels
+    diff: np.ndarray  # T x H x W uint16, per-channel envelope difference from the empty board
+    positions: list[tuple[float, float] | None]  # canonical, offset-corrected
+    duplicated: list[bool]
+    agent_masks: np.ndarray  # T x H x W bool
+
+
+class IrregularVerifier:
+    """Strict judge of an irregular maze video: on the road throughout, board intact, goal reached and held.
+
+    Rules not checkable for a puzzle (a VR-Bench state without road geometry) are
+    named in ``puzzle.layout["unchecked"]``; the verdict then reports them as
+    ``rule_not_checked`` events and the ``checks_skipped`` metric, and never as passed.
+    """
+
+    name = "irregular"
+    version = "1"
+
+    def __init__(self, tolerance: float = 0.25, max_speed: float = 64.0, max_lost_seconds: float = 0.2) -> None:
+        """Tolerances, in road widths and seconds.
+
+        Args:
+            tolerance: How far beyond the road's edge the agent's centre may stray (tracking noise,
+                a corner rounded wide).
+            max_speed: Road widths per second beyond which a move between two frames is a teleport
+                (4 a frame at 16 fps; never less than 3 a frame).
+            max_lost_seconds: How long the agent may go unseen (never less than 3 frames).
+        """
+        self.tolerance = tolerance
+        self.max_speed = max_speed
+        self.max_lost_seconds = max_lost_seconds
+
+    def layout(self, puzzle: Puzzle) -> RoadLayout:
+        data = {k: v for k, v in puzzle.layout.items() if k != "unchecked"}
+        try:
+            return RoadLayout.model_validate(data)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a road layout: {exc.errors()[0]['msg']}") from None
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self.layout(puzzle)
+        canvas = RoadCanvas.of(layout, puzzle.width, puzzle.height)
+        road = canvas.field(layout)
+
+        # 1-2. Can it be judged at all? Then canonical space.
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's board "
+                                    "(it may be drawn over, or the video shows something else)")
+        road_px = layout.road_width * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if road_px < MIN_ROAD_PIXELS:
+            return self._unreadable(f"a road is only {road_px:.1f} pixels wide in this video")
+        to_canonical = canonical.compose(canvas.puzzle_to_canonical(), canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, canvas.size)
+        limit = CAMERA_SHIFT * canvas.width_px
+        in_view = canonical.inside_video(video.size, to_canonical, canvas.size, limit)
+
+        # 3-4. Appearance, shake removed, the agent in every frame; then the picture against the layout.
+        seen = self._track(canon, layout, canvas, road, limit)
+        if isinstance(seen, str):
+            return self._unreadable(seen)
+        appearance, shifts, diff = seen.appearance, seen.shifts, seen.diff
+        positions, duplicated, agent_masks = seen.positions, seen.duplicated, seen.agent_masks
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+        board_ok = True
+        mismatch = layout_mismatch(appearance, road, self._sprite_mask(layout, canvas)) if layout.edges else None
+        if mismatch is not None:
+            board_ok = False
+            events.append(Event(frame=first, kind="board_mismatch",
+                                message=f"frame {first}: the picture does not match the layout: {mismatch}"))
+
+        # 5. The board.
+        board_ok = self._judge_board(diff, agent_masks, appearance, shifts, first, in_view, canvas,
+                                     events) and board_ok
+        goal_change = goal_changed(diff, agent_masks, appearance, in_view, layout, canvas)
+        if goal_change is not None:
+            board_ok = False
+            t = goal_change + first
+            events.append(Event(frame=t, kind="board_changed",
+                                message=f"frame {t}: the goal changed (erased, moved or covered)"))
+
+        # 6. The trajectory.
+        rules = roadpath.RoadRules(tolerance=self.tolerance, max_jump=max(MIN_JUMP, self.max_speed / video.fps),
+                                   max_lost=max(3, round(self.max_lost_seconds * video.fps)))
+        frames = list(range(first, video.num_frames))
+        goal = canvas.point(layout.nodes[layout.goal])
+        result = roadpath.analyse(positions, frames, duplicated, road, goal, rules)
+        events.extend(result.events)
+        if not result.ended_on_goal and not any(e.kind == "lost_at_end" for e in result.events):
+            events.append(Event(frame=video.num_frames - 1, kind="goal_not_reached", message=(
+                f"frame {video.num_frames - 1}: the video ends with the agent away from the goal")))
+        unchecked = [str(rule) for rule in puzzle.layout.get("unchecked", [])]
+        for rule in unchecked:
+            events.append(Event(frame=0, kind="rule_not_checked", message=f"not checked: {rule}"))
+
+        # 7. Metrics and verdict.
+        success = board_ok and result.legal and result.ended_on_goal
+        trajectory = [None] * first + [None if p is None else (round(p[0] / canvas.scale, 2),
+                                                               round(p[1] / canvas.scale, 2)) for p in positions]
+        metrics = self._metrics(puzzle, layout, video, alignment, trajectory, result, canvas, success)
+        metrics["checks_skipped"] = float(len(unchecked))
+        events.sort(key=lambda e: e.frame)
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success,
+                       metrics=metrics, trajectory=trajectory, events=events)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _track(self, canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: roadpath.RoadField,
+               limit: float) -> Tracked | str:
+        """Steps 3-4 (see :class:`Tracked`), or why the video cannot be judged.
+
+        The road under the agent's start is first taken from the video's median; if
+        the agent is then not found at its start (a moving camera smears the
+        median), the start is inpainted instead.
+        """
+        reason = ""
+        for from_median in (True, False):
+            appearance = learn_appearance(canon, layout, canvas, road, from_median)
+            if isinstance(appearance, str):
+                return appearance
+            steady, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance), limit=limit)
+            smoothed = tracking.smooth(steady)
+            # Two differences from the empty board: whole-colour distance finds the agent even over a goal
+            # whose colours bracket it channel by channel; the per-channel envelope forgives the colour
+            # blends a sub-pixel shift leaves along every edge, so the board check does not see shake.
+            positions, duplicated, agent_masks = self._sightings(
+                smoothed, difference(smoothed, appearance.background), appearance, canvas, layout)
+            if positions[0] is not None:
+                diff = tracking.difference(smoothed, appearance.background)
+                return Tracked(appearance, shifts, diff, positions, duplicated, agent_masks)
+            reason = "the agent is not found at its start node in the first frame"
+        return reason
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False,
+                       status="unreadable", reason=reason)
+
+    @staticmethod
+    def _sprite_mask(layout: RoadLayout, canvas: RoadCanvas) -> np.ndarray:
+        mask = np.zeros((canvas.size[1], canvas.size[0]), bool)
+        for box in (layout.agent_box, layout.goal_box):
+            x0, y0, x1, y1 = (round(v * canvas.scale) for v in box)
+            mask[max(0, y0 - 1):max(0, y1 + 1), max(0, x0 - 1):max(0, x1 + 1)] = True
+        return mask
+
+    def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
+                   canvas: RoadCanvas, layout: RoadLayout
+                   ) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+        """The agent's centre per frame (canonical, offset-corrected), whether it was seen twice, its pixels."""
+        masks = tracking.foreground(diff, appearance)
+        start = canvas.point(layout.nodes[layout.start])
+        positions: list[tuple[float, float] | None] = []
+        duplicated: list[bool] = []
+        agent_masks = np.zeros(masks.shape, dtype=bool)
+        last = start
+        for t in range(len(smoothed)):
+            found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
+            agents = [b for b in found if b.agent_like]
+            if not agents:
+                positions.append(None)
+                duplicated.append(False)
+                continue
+            chosen = min(agents, key=lambda b: math.dist(b.center, last))
+            big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
+            duplicated.append(any(math.dist(b.center, chosen.center) > DUPLICATE_DISTANCE * canvas.width_px
+                                  for b in big))
+            positions.append(chosen.center)
+            last = chosen.center
+        first = positions[0]
+        if first is None or math.dist(first, start) > START_SLACK * canvas.width_px:
+            return [None, *positions[1:]], duplicated, agent_masks
+        # A sprite's centroid need not be its node (a triangle, a flag): the offset at the start is removed.
+        du, dv = first[0] - start[0], first[1] - start[1]
+        return [None if p is None else (p[0] - du, p[1] - dv) for p in positions], duplicated, agent_masks
+
+    def _judge_board(self, diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking.Appearance,
+                     shifts: np.ndarray, first: int, in_view: np.ndarray, canvas: RoadCanvas,
+                     events: list[Event]) -> bool:
+        ok = True
+        moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT * canvas.width_px
+        if moved.any():
+            ok = False
+            t = int(np.argmax(moved)) + first
+            events.append(Event(frame=t, kind="camera_moved",
+                                message=f"frame {t}: the camera moved (the whole board shifted)"))
+        changed = board.changed_cells(diff, agent_masks, appearance, in_view)
+        tile = canonical.CELL / canvas.scale  # puzzle pixels per tile
+        for change in board.persistent_changes(changed):
+            ok = False
+            t = change.frame + first
+            r, c = (v + canonical.MARGIN for v in change.cell)  # persistent_changes counts from a grid margin
+            x, y = round((c + 0.5) * tile), round((r + 0.5) * tile)
+            events.append(Event(frame=t, kind="board_changed", message=(
+                f"frame {t}: the board around pixel ({x}, {y}) changed (a road erased or drawn, "
+                f"the goal moved or covered)")))
+        return ok
+
+    def _metrics(self, puzzle: Puzzle, layout: RoadLayout, video: Video, alignment: canonical.Alignment,
+                 trajectory: list[tuple[float, float] | None], result: roadpath.RoadResult,
+                 canvas: RoadCanvas, success: bool) -> dict[str, float]:
+        vw, vh = video.size
+        m = alignment.puzzle_to_video
+
+        def to_video(points: np.ndarray) -> np.ndarray:
+            return points @ m[:, :2].T + m[:, 2]
+
+        def normalise(points: np.ndarray) -> np.ndarray:
+            return to_video(points) / np.array([vw, vh])
+
+        reference = reference_line(puzzle, layout)
+        seen = [p for p in trajectory if p is not None]
+        generated = np.array(seen, dtype=float).reshape(-1, 2)
+        goal = np.array(layout.goal_box, dtype=float).reshape(2, 2)
+        gx0, gy0 = normalise(goal[:1])[0]
+        gx1, gy1 = normalise(goal[1:])[0]
+        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), (gx0, gy0, gx1, gy1))
+        boxes = [tuple(to_video(np.array(b, dtype=float).reshape(2, 2)).reshape(-1))
+                 for b in (layout.agent_box, layout.goal_box)]
+        player = [None if p is None else tuple(to_video(np.array([p]))[0]) for p in trajectory]
+        size = to_video(np.array(layout.agent_box, dtype=float).reshape(2, 2))
+        metrics["mf"] = vrbench.mask_fidelity(video.frames, boxes, player,
+                                              (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+        metrics["progress"] = round(roadpath.progress(result.kept, reference * canvas.scale, canvas.width_px,
+                                                      0.5 + self.tolerance), 4)
+        metrics["exact_match"] = float(success and metrics["em"] >= 1.0)
+        metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
+        metrics["off_road_fraction"] = round(result.off_road_fraction, 4)
+        metrics["max_off_road"] = round(result.max_off_road, 4)
+        last = next((p for p in reversed(result.kept) if p is not None), None)
+        end = None if last is None else (last[0] / canvas.scale, last[1] / canvas.scale)
+        metrics["goal_distance"] = round(roadpath.goal_distance(layout, end, 0.5 + self.tolerance), 4)
+        return metrics
+
+
+def goal_changed(diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking.Appearance,
+                 in_view: np.ndarray, layout: RoadLayout, canvas: RoadCanvas) -> int | None:
+    """The first analysed frame from which the goal's box stays changed for ``board.PERSIST`` frames; None if never.
+
+    The goal is one small sprite: the board's tiles may each see too little of
+    it change, so its own box is judged as a whole (the agent's pixels excluded).
+    """
+    h, w = diff.shape[1:3]
+    x0, y0, x1, y1 = (round(v * canvas.scale) for v in layout.goal_box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    threshold = board.board_threshold(appearance)
+    kernel = np.ones((5, 5), np.uint8)
+    run = 0
+    for t in range(len(diff)):
+        hidden = cv2.dilate(agent_masks[t].view(np.uint8), kernel)[y0:y1, x0:x1].astype(bool)
+        visible = ~hidden & in_view[y0:y1, x0:x1]
+        judged = visible.sum() >= GOAL_VISIBLE * visible.size
+        differs = (diff[t, y0:y1, x0:x1] > threshold) & visible
+        run = run + 1 if judged and differs.sum() > GOAL_CHANGED * visible.sum() else 0
+        if run == board.PERSIST:
+            return t - board.PERSIST + 1
+    return None
+
+
+def reference_line(puzzle: Puzzle, layout: RoadLayout) -> np.ndarray:
+    """The reference route's centre line in puzzle pixels (N x 2), points at most 2 pixels apart."""
+    nodes = [int(v) for v in puzzle.solution.get("nodes", [layout.start, layout.goal])]
+    if not layout.edges:  # no roads known: the reference is the straight line through the solution's nodes
+        return sample_curve(np.array([layout.nodes[i] for i in nodes], dtype=float), 2.0)
+    try:
+        line = layout.route(nodes)
+    except ValueError:
+        raise BadInput(puzzle.id, "its solution's nodes are not joined by roads") from None
+    return sample_curve(line, 2.0)

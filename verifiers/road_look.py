@@ -1,0 +1,188 @@
+"""Canonical space and appearance for road puzzles (the irregular maze).
+
+A road puzzle has no grid: canonical space is the puzzle image scaled so a
+road is :data:`verifiers.canonical.CELL` pixels wide (capped for huge
+images), which lets the board check of :mod:`verifiers.board` tile it in
+squares one road wide. The empty board and the agent's look are learned from
+the video itself: the road under the agent's start is filled in from the
+video's later frames (the per-pixel median, once the agent has driven off) or,
+when it never leaves, by inpainting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from puzzles.irregular.layout import RoadLayout, centre_distance
+from verifiers import tracking
+from verifiers.canonical import CELL
+from verifiers.roadpath import RoadField
+
+MAX_CANVAS = 640  # canonical pixels along the longer side, at most
+MEDIAN_FRAMES = 15  # frames sampled for the median that shows the road under the agent's start
+QUIET = 12.0  # L1 distance from the board behind a pixel below which its neighbourhood is not searched
+AGENT_CONTRAST = 60.0  # L1 colour distance from the road by which the agent's pixels stand out
+MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this much
+MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
+
+
+@dataclass(frozen=True)
+class RoadCanvas:
+    """Canonical space of a road puzzle: a uniform scale of its image."""
+
+    scale: float  # canonical pixels per puzzle pixel
+    size: tuple[int, int]  # (width, height)
+    width_px: float  # a road's width in canonical pixels
+
+    @classmethod
+    def of(cls, layout: RoadLayout, width: int, height: int) -> RoadCanvas:
+        scale = min(CELL / layout.road_width, MAX_CANVAS / max(width, height))
+        return cls(scale, (max(1, round(width * scale)), max(1, round(height * scale))), layout.road_width * scale)
+
+    def puzzle_to_canonical(self) -> np.ndarray:
+        return np.array([[self.scale, 0.0, 0.0], [0.0, self.scale, 0.0]])
+
+    def point(self, p: tuple[float, float]) -> tuple[float, float]:
+        return (p[0] * self.scale, p[1] * self.scale)
+
+    def field(self, layout: RoadLayout) -> RoadField:
+        """How far each canonical pixel lies outside the road surface, in road widths.
+
+        A layout without roads (a VR-Bench state that carries none) gives a field that
+        is on the road everywhere: the rule cannot be checked and is reported unchecked.
+        """
+        if not layout.edges:
+            return RoadField(np.full((self.size[1], self.size[0]), -1.0, np.float32), self.width_px)
+        # Distances are measured at pixel centres: the raster is drawn half a pixel shifted.
+        dist = centre_distance(layout.curves, self.size, self.scale)
+        return RoadField((dist / self.width_px - 0.5).astype(np.float32), self.width_px)
+
+
+def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: RoadField,
+                     from_median: bool = True) -> tracking.Appearance | str:
+    """The empty board and the agent's look, from the canonical frames; a reason string when impossible.
+
+    With ``from_median`` the road under the agent's start is taken from the
+    per-pixel median of the video when the agent drove off (else inpainted);
+    without, it is always inpainted (the fallback when the median misleads,
+    as when the camera moves).
+    """
+    reference = tracking.smooth(canon[:1])[0]
+    h, w = reference.shape[:2]
+    x0, y0, x1, y1 = (v * canvas.scale for v in layout.agent_box)
+    cx, cy = canvas.point(layout.nodes[layout.start])
+    radius = max(x1 - x0, y1 - y0) / 2 + 2.0
+    region = np.zeros((h, w), np.uint8)
+    cv2.circle(region, (round(cx), round(cy)), max(2, round(radius)), 1, -1)
+    inside = region.astype(bool)
+    if not inside.any():
+        return "the agent's start lies outside the picture"
+
+    filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
+    picks = np.unique(np.linspace(0, len(canon) - 1, min(MEDIAN_FRAMES, len(canon))).round().astype(int))
+    median = np.median(tracking.smooth(canon[picks]), axis=0).astype(np.uint8)
+    background = reference.copy()
+    # The median shows the road only if the agent spent most of the video elsewhere.
+    # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
+    moved_off = inside & (tracking.distance(reference, median) > AGENT_CONTRAST)
+    gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * inside.sum()
+    background[inside] = (median if gone else filled)[inside]
+
+    diff = tracking.distance(reference, background)
+    peak = float(diff[inside].max())
+    agent_mask = inside & (diff > 0.5 * peak)
+    if peak < AGENT_CONTRAST or agent_mask.sum() < 4:
+        return "the agent cannot be told apart from the road at its start"
+    agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
+
+    sprites = inside.copy()
+    gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
+    sprites[max(0, gy0 - 1):gy1 + 1, max(0, gx0 - 1):gx1 + 1] = True
+    core = (road.off < -0.3) & ~sprites
+    land = (road.off > 0.6) & ~sprites
+    if not layout.edges:  # no road geometry: the road is what surrounds the agent's start, the ground the rest
+        ring = np.zeros((h, w), np.uint8)
+        cv2.circle(ring, (round(cx), round(cy)), max(3, round(radius + 0.4 * canvas.width_px)), 1, -1)
+        core = ring.astype(bool) & ~sprites
+        land = ~core & ~sprites
+    if core.sum() < 8 or land.sum() < 8:
+        return "the layout leaves too little road or ground in the picture to learn their look"
+    road_colour = np.median(background[core], axis=0).astype(np.float32)
+    ground_colour = np.median(background[land], axis=0).astype(np.float32)
+    goal_tile = background[max(0, gy0):gy1, max(0, gx0):gx1].reshape(-1, 3).astype(np.float32)
+    goal_pixels = goal_tile[tracking.distance(goal_tile, road_colour) > 60]
+    goal_colour = np.median(goal_pixels, axis=0) if len(goal_pixels) else None
+
+    # The palette the agent is told apart from: whatever dominates the board, plus the road, the
+    # ground and the goal, which may cover too few pixels to dominate but must never pass for the agent.
+    known = [road_colour, ground_colour] + ([goal_colour] if goal_colour is not None else [])
+    board_colours = np.vstack([tracking.dominant_colours(background), *known]).astype(np.float32)
+    contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
+    if contrast < 45:
+        return "the agent's colour is too close to a board colour to track it"
+    threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
+    return tracking.Appearance(background, agent_color, float(agent_mask.sum()), road_colour, goal_colour,
+                               {"ground": ground_colour}, board_colours, threshold)
+
+
+def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """T x H x W uint16: each pixel's L1 distance to the nearest of the empty board's colours around it (3x3).
+
+    Like :func:`verifiers.tracking.difference` it forgives the sub-pixel
+    misregistration left after undoing shake, but it compares whole colours,
+    not a per-channel range: an agent whose colour lies channel by channel
+    between two board colours (red over a yellow star on grey road) still
+    stands out.
+    """
+    h, w = background.shape[:2]
+    padded = cv2.copyMakeBorder(background, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    shifted = [np.ascontiguousarray(padded[dy:dy + h, dx:dx + w]) for dy in range(3) for dx in range(3)]
+    out = np.empty(smoothed.shape[:3], dtype=np.uint16)
+    centre = shifted[4]
+    for t, frame in enumerate(smoothed):
+        best = _l1(frame, centre)
+        # Only pixels that differ from the board behind them can lower to anything worth computing:
+        # the neighbourhood search runs on their bounding box (usually just the agent).
+        x, y, bw, bh = cv2.boundingRect((best > QUIET).view(np.uint8))
+        if bw:
+            window = (slice(y, y + bh), slice(x, x + bw))
+            part = best[window]
+            for k, bg in enumerate(shifted):
+                if k != 4:
+                    np.minimum(part, _l1(frame[window], bg[window]), out=part)
+        out[t] = best
+    return out
+
+
+def _l1(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-pixel L1 colour distance of two uint8 images, as uint16."""
+    d = cv2.absdiff(a, b)
+    out = np.add(d[..., 0], d[..., 1], dtype=np.uint16)
+    out += d[..., 2]
+    return out
+
+
+def layout_mismatch(appearance: tracking.Appearance, road: RoadField, sprites: np.ndarray) -> str | None:
+    """Why the first frame contradicts the layout's roads (None when it agrees).
+
+    The road's core must look like road and the land well away from every road
+    like ground, each by colour nearness, for all but :data:`MISMATCH` of their pixels.
+    """
+    background = appearance.background.astype(np.float32)
+    road_colour, ground_colour = appearance.floor, appearance.cell_colours["ground"]
+    if float(np.abs(road_colour - ground_colour).sum()) < 40:
+        return "the roads do not stand out from the ground where the layout puts them"
+    to_road = tracking.distance(background, road_colour)
+    to_ground = tracking.distance(background, ground_colour)
+    core = (road.off < -0.3) & ~sprites
+    land = (road.off > 0.6) & ~sprites
+    wrong_road = float((to_ground[core] < to_road[core]).mean())
+    wrong_land = float((to_road[land] < to_ground[land]).mean())
+    if wrong_road > MISMATCH:
+        return f"{wrong_road:.0%} of the road surface the layout describes looks like the ground"
+    if wrong_land > MISMATCH:
+        return f"{wrong_land:.0%} of the ground away from the layout's roads looks like road"
+    return None
