@@ -95,7 +95,7 @@ def top_colour(skin: Skin3D, level: int, levels: int) -> RGB:
 
 
 def _shade(colour: RGB, k: float) -> RGB:
-    return tuple(int(round(v * k)) for v in colour)  # type: ignore[return-value]
+    return tuple(round(v * k) for v in colour)  # type: ignore[return-value]
 
 
 def _poly(points: np.ndarray) -> list[tuple[float, float]]:

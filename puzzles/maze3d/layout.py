@@ -24,6 +24,7 @@ back to front (painter's algorithm) exactly as the renderer draws faces.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,7 +77,7 @@ class Maze3DLayout(BaseModel):
     goal_box: Box
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Maze3DLayout":
+    def _consistent(self) -> Maze3DLayout:
         nx_, ny, nh = self.size
         if len(self.heights) != ny or any(len(row) != nx_ for row in self.heights):
             raise ValueError(f"heights must be {ny} rows of {nx_} numbers")
@@ -162,7 +163,7 @@ class Maze3DLayout(BaseModel):
     # -- places and moves ---------------------------------------------------------------------
 
     @cached_property
-    def places(self) -> "Places":
+    def places(self) -> Places:
         return Places.build(self)
 
     def route_points(self, cells: list[Cell]) -> list[Point]:
@@ -172,7 +173,7 @@ class Maze3DLayout(BaseModel):
         """
         ladders = {frozenset((lad.low, lad.high)): lad for lad in self.ladders}
         points = [self.top_centre(cells[0])]
-        for a, b in zip(cells, cells[1:]):
+        for a, b in itertools.pairwise(cells):
             lad = ladders.get(frozenset((a, b)))
             if lad is not None and self.height(a) != self.height(b):
                 foot, top = self.ladder_ends(lad)
@@ -206,7 +207,7 @@ class Places:
     neighbours: list[frozenset[int]]
 
     @staticmethod
-    def build(layout: Maze3DLayout) -> "Places":
+    def build(layout: Maze3DLayout) -> Places:
         items = [Place("cell", c, layout.height(c), layout.height(c)) for c in layout.cells]
         index = {p.cell: i for i, p in enumerate(items)}
         links: list[set[int]] = [set() for _ in items]

@@ -21,6 +21,7 @@ start to goal leaves the walkable faces (so a model cannot glide there).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -139,7 +140,7 @@ def make_world(difficulty: str, seed: int, accept: Callable[[World], bool]) -> W
         routes = _route(links, start)
 
         def climbs(route: list[Cell]) -> int:
-            return sum(frozenset(e) in lad_pairs for e in zip(route, route[1:]))
+            return sum(frozenset(e) in lad_pairs for e in itertools.pairwise(route))
 
         good = [c for c in rooms if c != start and climbs(routes[c]) >= MIN_LADDERS[difficulty]]
         if not good:
