@@ -106,7 +106,7 @@ class Maze3DVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         board_ok = maze3d_board.judge(diff, track.agent_masks, appearance, in_view, shifts, s, first,
-                                      self._cell_namer(layout), events)
+                                      self._cell_namer(layout), events, thin_regions(layout, size, s))
 
         # 5. The trajectory.
         fps = video.fps
@@ -170,6 +170,21 @@ class Maze3DVerifier:
             k = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
             return f"the blocks near cell {cells[k]} ({x:.0f}, {y:.0f} px)"
         return name
+
+
+def thin_regions(layout: Maze3DLayout | ImageLayout, size: tuple[int, int], s: float) -> list[tuple[str, np.ndarray]]:
+    """Canonical masks of the ladders and the goal's top face, which are checked one by one for changes."""
+    if isinstance(layout, ImageLayout):
+        return []
+    out = []
+    shapes = [(f"the ladder from {lad.low} up to {lad.high}", layout.ladder_quad(lad, (0.2, 0.8)))
+              for lad in layout.ladders]
+    shapes.append((f"the goal block {layout.goal}", layout.top_face(layout.goal)))
+    for what, polygon in shapes:
+        mask = np.zeros((size[1], size[0]), np.uint8)
+        cv2.fillPoly(mask, [np.round(polygon * s * 16).astype(np.int32).reshape(-1, 1, 2)], 1, shift=4)
+        out.append((what, mask.astype(bool)))
+    return out
 
 
 def half_width(layout: Maze3DLayout | ImageLayout) -> float:

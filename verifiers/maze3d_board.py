@@ -9,7 +9,7 @@ so one corrupted frame from a codec does not fail a video.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -21,11 +21,13 @@ BLOCK = 8  # canonical pixels a block
 CHANGED_FRACTION = 0.35
 PERSIST = 3
 CAMERA_SHIFT = 0.3 * 16  # canonical pixels (0.3 of a top face's half-width)
+REGION_FRACTION = 0.12
 AGENT_RIM = 5  # canonical pixels around the agent's blob that its blur may touch
 
 
 def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_view: np.ndarray, shifts: np.ndarray,
-          scale: float, first: int, name: Callable[[float, float], str], events: list[Event]) -> bool:
+          scale: float, first: int, name: Callable[[float, float], str], events: list[Event],
+          regions: Sequence[tuple[str, np.ndarray]] = ()) -> bool:
     """Report board changes and camera motion in ``events``; True when there is none.
 
     Args:
@@ -38,6 +40,8 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
         first: the video frame of canonical frame 0.
         name: names the board at a ``frame0.png`` pixel, for messages.
         events: where events are appended.
+        regions: thin things the blocks would average away (ladders, the goal marker): a name and a
+            canonical mask each; one changes when :data:`REGION_FRACTION` of its pixels do.
     """
     ok = True
     moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT
@@ -45,6 +49,7 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
         ok = False
         t = int(np.argmax(moved)) + first
         events.append(Event(frame=t, kind="camera_moved", message=f"frame {t}: the camera moved (the whole board shifted)"))
+    ok = _judge_regions(diff, agent_masks, appearance, in_view, first, regions, events) and ok
     changed = changed_blocks(diff, agent_masks, appearance, in_view)
     run = np.zeros(changed.shape[1:], dtype=np.int32)
     reported = np.zeros(changed.shape[1:], dtype=bool)
@@ -78,3 +83,34 @@ def changed_blocks(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appear
         out[i] = blocks > CHANGED_FRACTION
     return out
 
+
+
+def board_threshold(appearance: Appearance) -> float:
+    """How different a pixel must be to count as changed (lower than the agent's: thin lines fade when shrunk)."""
+    return float(np.clip(0.5 * appearance.threshold, 25.0, 80.0))
+
+
+def _judge_regions(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_view: np.ndarray,
+                   first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event]) -> bool:
+    ok = True
+    kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
+    agent = np.stack([cv2.dilate(m.astype(np.uint8), kernel).astype(bool) for m in agent_masks])
+    differs = diff > board_threshold(appearance)
+    for what, mask in regions:
+        area = mask & in_view
+        total = int(area.sum())
+        if total < 4:
+            continue
+        run = 0
+        for t in range(len(diff)):
+            free = area & ~agent[t]
+            if free.sum() < 0.5 * total:  # mostly behind the agent: not judged in this frame
+                continue
+            run = run + 1 if (differs[t] & free).sum() > REGION_FRACTION * free.sum() else 0
+            if run >= PERSIST:
+                ok = False
+                frame = t - PERSIST + 1 + first
+                events.append(Event(frame=frame, kind="board_changed",
+                                    message=f"frame {frame}: {what} changed (erased, redrawn or covered)"))
+                break
+    return ok

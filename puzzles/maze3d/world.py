@@ -48,7 +48,7 @@ class World:
 
 def _levels(n: int, rng: np.random.Generator, top: int) -> np.ndarray:
     """A non-increasing sequence of ``n`` non-negative drops summing to at most ``top``."""
-    drops = rng.choice([0, 1, 1, 2], size=n - 1)
+    drops = rng.choice([0, 1, 2, 2], size=n - 1)
     while drops.sum() > top:
         drops[int(np.argmax(drops))] -= 1
     return np.concatenate([[0], -np.cumsum(drops)])
@@ -91,7 +91,8 @@ def _attempt(size: tuple[int, int, int], rng: np.random.Generator) -> tuple[list
 
     for (i, j), lv in room_level.items():
         heights[2 * j][2 * i] = lv
-    for r1, r2 in _tree(n, rng):
+    tree = _tree(n, rng)
+    for r1, r2 in tree:
         back, front = sorted((r1, r2))  # the front room has the larger index: it is never taller
         p, q = (2 * back[0], 2 * back[1]), (2 * front[0], 2 * front[1])
         mid = ((p[0] + q[0]) // 2, (p[1] + q[1]) // 2)
@@ -105,6 +106,17 @@ def _attempt(size: tuple[int, int, int], rng: np.random.Generator) -> tuple[list
             ladders.append(Ladder(low=mid, high=p))
         link(p, mid)
         link(mid, q)
+    # Where the tree does not join two neighbouring rooms that lie two or more levels apart, a pillar of
+    # a level between theirs may stand in the gap: a cliff next to each room (never a way through).
+    joined = {frozenset(e) for e in tree}
+    for (i, j), lv in room_level.items():
+        for di, dj in ((1, 0), (0, 1)):
+            other = (i + di, j + dj)
+            if other not in room_level or frozenset(((i, j), other)) in joined:
+                continue
+            lo = room_level[other]
+            if lv - lo >= 2 and rng.random() < 0.8:
+                heights[2 * j + dj][2 * i + di] = int(rng.integers(lo + 1, lv))
     return heights, ladders, links
 
 
@@ -119,6 +131,10 @@ def _route(links: dict[Cell, list[Cell]], start: Cell) -> dict[Cell, list[Cell]]
                 routes[n] = [*routes[cell], n]
                 frontier.append(n)
     return routes
+
+
+def _climbs(route: list[Cell], ladders: set[frozenset[Cell]]) -> int:
+    return sum(frozenset(e) in ladders for e in itertools.pairwise(route))
 
 
 def make_world(difficulty: str, seed: int, accept: Callable[[World], bool]) -> World:
@@ -139,10 +155,7 @@ def make_world(difficulty: str, seed: int, accept: Callable[[World], bool]) -> W
         start = rooms[int(rng.integers(len(rooms)))]
         routes = _route(links, start)
 
-        def climbs(route: list[Cell]) -> int:
-            return sum(frozenset(e) in lad_pairs for e in itertools.pairwise(route))
-
-        good = [c for c in rooms if c != start and climbs(routes[c]) >= MIN_LADDERS[difficulty]]
+        good = [c for c in rooms if c != start and _climbs(routes[c], lad_pairs) >= MIN_LADDERS[difficulty]]
         if not good:
             continue
         goal = max(good, key=lambda c: (len(routes[c]), c))
