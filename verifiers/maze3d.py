@@ -29,7 +29,6 @@ from verifiers.maze3d_image import ImageLayout, judge_image_only
 
 A_CANON = 16.0  # canonical pixels for half a top face's width
 MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge
-CAMERA_SHIFT = 0.3  # in units of a: a global shift beyond this is the camera moving
 DUPLICATE_AREA = 0.4
 
 
@@ -83,14 +82,14 @@ class Maze3DVerifier:
         to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
         canon = canonical.warp_frames(video.frames[first:], to_canonical, size)
-        in_view = canonical.inside_video(video.size, to_canonical, size, CAMERA_SHIFT * A_CANON)
+        in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
 
         # 2. The empty board and the agent's look; shake.
         appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s))
         if isinstance(appearance, str):
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
-                                            limit=CAMERA_SHIFT * A_CANON)
+                                            limit=maze3d_board.CAMERA_SHIFT)
         smoothed = tracking.smooth(canon)
         diff = tracking.difference(smoothed, appearance.background)
 

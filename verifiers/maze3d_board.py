@@ -20,7 +20,7 @@ from verifiers.tracking import Appearance, foreground
 BLOCK = 8  # canonical pixels a block
 CHANGED_FRACTION = 0.35
 PERSIST = 3
-CAMERA_SHIFT = 0.3 * 16  # canonical pixels (0.3 of a top face's half-width)
+CAMERA_SHIFT = 0.5 * 16  # canonical pixels (half of a top face's half-width): larger is the camera moving
 REGION_FRACTION = 0.12
 AGENT_RIM = 5  # canonical pixels around the agent's blob that its blur may touch
 
