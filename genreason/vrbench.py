@@ -102,6 +102,10 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     game = data["game_type"]
     if not isinstance(game, str):
         raise BadInput(path, f"field 'game_type' must be a string, got {game!r}")
+    if game in ("maze3d", "3d_maze"):  # no grid: see genreason.vrbench_maze3d
+        from genreason.vrbench_maze3d import maze3d_puzzle
+
+        return maze3d_puzzle(data, path)
     if game in UNSUPPORTED or game not in FAMILIES:
         what = UNSUPPORTED.get(game, repr(game))
         raise BadInput(path, f"VR-Bench {what} states are not supported yet",

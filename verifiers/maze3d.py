@@ -302,8 +302,11 @@ def image_metrics(puzzle: Puzzle, layout: Maze3DLayout | ImageLayout, video: Vid
 
     reference = np.array(puzzle.solution.get("waypoints", []), dtype=float).reshape(-1, 2)
     generated = np.array([p for p in trajectory if p is not None], dtype=float).reshape(-1, 2)
-    goal = normalise(np.array(layout.goal_box, dtype=float))
-    metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), tuple(goal.reshape(-1)))
+    goal = tuple(normalise(np.array(layout.goal_box, dtype=float)).reshape(-1))
+    if len(reference) >= 2:
+        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), goal)
+    else:  # no reference route in image space (a VR-Bench state): PR, SD and EM are undefined
+        metrics = {"sr": vrbench.success_rate(normalise(generated), goal)}
     boxes = [tuple(to_video(np.array(b, dtype=float)).reshape(-1)) for b in (layout.agent_box, layout.goal_box)]
     player = [None if p is None else tuple(to_video(np.array(p))[0]) for p in trajectory]
     size = to_video(np.array(layout.agent_box, dtype=float))

@@ -13,8 +13,9 @@ need the geometry are *not* checked, and the verdict says so: a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from genreason.types import Event
 
@@ -45,7 +46,7 @@ class ImageLayout(BaseModel):
     agent_box: Box
     goal_box: Box
     step_px: float
-    world: dict = field(default_factory=dict)  # type: ignore[assignment]
+    world: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass
