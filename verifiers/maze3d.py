@@ -94,8 +94,9 @@ class Maze3DVerifier:
         diff = tracking.difference(smoothed, appearance.background)
 
         # 3. The agent.
-        start = _centre(layout.agent_box)
-        track = follow(smoothed, diff, appearance, (start[0] * s, start[1] * s), s)
+        seen = _centre(layout.agent_box)
+        anchor = layout.start_px if isinstance(layout, ImageLayout) else layout.top_centre(layout.start)
+        track = follow(smoothed, diff, appearance, (seen[0] * s, seen[1] * s), anchor, s)
         if track.positions[0] is None:
             return self._unreadable("the agent is not found where it starts in the first frame")
 
@@ -237,8 +238,13 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
 
 
 def follow(smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance, start: tuple[float, float],
-           s: float) -> Track:
-    """The agent's centre in every frame (``frame0.png`` pixels), anchored at its start; copies flagged."""
+           anchor: tuple[float, float], s: float) -> Track:
+    """Where the agent stands in every frame (``frame0.png`` pixels); copies flagged.
+
+    ``start`` is where the agent's sprite is seen at the start (canonical pixels), ``anchor`` the point it
+    stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
+    removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
+    """
     masks = tracking.foreground(diff, appearance)
     raw: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
@@ -259,10 +265,8 @@ def follow(smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearan
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)
-    # A sprite's centroid need not be the face centre (a character with feet): the offset seen at the start
-    # is removed everywhere.
-    du, dv = first[0] - start[0], first[1] - start[1]
-    positions = [None if p is None else ((p[0] - du) / s, (p[1] - dv) / s) for p in raw]
+    du, dv = first[0] / s - anchor[0], first[1] / s - anchor[1]
+    positions = [None if p is None else (p[0] / s - du, p[1] / s - dv) for p in raw]
     return Track(positions, duplicated, agent_masks)
 
 
