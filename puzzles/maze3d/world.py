@@ -12,6 +12,9 @@ camera (larger x + y). A top face is then never hidden by a column in front of
 it, and a ladder, which stands on the taller column's face toward the lower
 one, always faces the camera. Where a tree edge joins rooms of two levels, the
 connecting cell takes one of the two levels and a ladder climbs the rest.
+Where the tree does not join two neighbouring rooms two or more levels apart,
+a pillar of a level between theirs may stand in the gap: a cliff beside both
+rooms, never a way through (it has no same-level neighbour and no ladder).
 
 A level is kept when the route from start (a room) to goal (the room farthest
 along the tree among those whose route uses enough ladders) climbs or descends
