@@ -36,6 +36,7 @@ from genreason.types import Puzzle, read_json
 
 # VR-Bench game_type -> genreason family, and the grid code -> layout character of each.
 FAMILIES = {"maze": "maze", "trapfield": "trapfield", "sokoban": "sokoban"}
+FAMILIES["maze3d"] = FAMILIES["3d_maze"] = "maze3d"  # no grid: read by genreason.vrbench_maze3d
 GRID_CODES = {
     "maze": {0: ".", 1: "#", 2: ".", 3: "."},
     "trapfield": {0: ".", 1: "T", 2: ".", 3: "."},

@@ -93,6 +93,17 @@ def test_vrbench_maze3d_state_is_judged_as_far_as_it_allows(tmp_path, capsys):
             assert verdict["success"] is own.success is (name == "legal"), (name, verdict["events"])
         if name == "teleport":
             assert any(e["kind"] == "teleport" for e in verdict["events"])
+        if name == "legal":
+            videos = tmp_path / "videos" / "maze3d" / "skin_1" / "easy"
+            videos.mkdir(parents=True)
+            (videos / "easy_0001.mp4").write_bytes(path.read_bytes())
+
+    # `genreason score` over the VR-Bench folder judges it too.
+    assert main(["score", "--puzzles", str(tmp_path / "data"), "--videos", str(tmp_path / "videos"),
+                 "--out", str(tmp_path / "scored"), "--jobs", "1", "--no-report"]) == 0
+    capsys.readouterr()
+    (record,) = [json.loads(line) for line in (tmp_path / "scored" / "samples.jsonl").read_text().splitlines()]
+    assert record["family"] == "maze3d" and record["verdict"]["success"] is True
 
 
 def test_malformed_maze3d_states_exit_2(tmp_path, capsys):
