@@ -33,7 +33,14 @@ ASPECT_TOLERANCE = 0.02
 def maze3d_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     """The puzzle of a parsed VR-Bench 3D maze state read from ``path``, with its first frame."""
     from genreason.images import read_png
-    from genreason.vrbench import _bbox, _number, _obj, _pixel_pos, image_path_for, state_names
+    from genreason.vrbench import (
+        _bbox,
+        _number,
+        _obj,
+        _pixel_pos,
+        image_path_for,
+        state_names,
+    )
     from verifiers.maze3d_image import ImageLayout
 
     version = data.get("version")

@@ -9,6 +9,8 @@ pole with a pennant, and the agent a two-part figure (body and head) standing
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -88,7 +90,7 @@ def _ladder(image: np.ndarray, layout: dict, lad: dict) -> None:
 def route_points(layout: dict, cells: list[tuple[int, int]]) -> list[tuple[float, float]]:
     """Face centres of ``cells`` and, between two levels, the ends of the ladder joining them."""
     points = [top_centre(layout, cells[0])]
-    for a, b in zip(cells, cells[1:], strict=False):
+    for a, b in itertools.pairwise(cells):
         if height(layout, a) != height(layout, b):
             lad = next(d for d in layout["ladders"] if {tuple(d["low"]), tuple(d["high"])} == {a, b})
             foot, top = ladder_ends(layout, lad)

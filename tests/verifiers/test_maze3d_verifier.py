@@ -7,9 +7,18 @@ layout's projection with ours.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from maze3d_helpers import board, foreign_puzzle, positions, render, route_points, top_centre
+from maze3d_helpers import (
+    board,
+    foreign_puzzle,
+    positions,
+    render,
+    route_points,
+    top_centre,
+)
 
 from genreason.degrade import DEGRADATIONS, h264
 from genreason.types import Verdict, Video
@@ -47,7 +56,7 @@ def test_oracle_passes_every_skin(difficulty) -> None:
         assert verdict.success, (skin, verdict.events)
         layout = Maze3DLayout.model_validate(puzzle.layout)
         route = [tuple(c) for c in puzzle.solution["path"]]
-        climbs = sum(layout.height(a) != layout.height(b) for a, b in zip(route, route[1:], strict=False))
+        climbs = sum(layout.height(a) != layout.height(b) for a, b in itertools.pairwise(route))
         assert verdict.metrics["ladders_used"] == climbs
         assert verdict.metrics["illegal_level_changes"] == 0
         assert verdict.metrics["progress"] == 1.0 and verdict.metrics["sr"] == 1.0
@@ -102,7 +111,7 @@ def test_degraded_oracle_passes_and_degraded_cliff_fails(medium, preset) -> None
 
 
 def test_foreign_rendering_is_judged_by_the_same_rules(medium) -> None:
-    puzzle, cases = medium
+    puzzle, _cases = medium
     foreign = foreign_puzzle(puzzle)
     layout = foreign.layout
     route = [tuple(c) for c in puzzle.solution["path"]]
