@@ -12,7 +12,7 @@ of ``[x, y, z]`` unit cubes), ``start_pos`` and ``goal_pos`` (cubes),
 What it does not carry is the camera: VR-Bench draws with matplotlib's 3D
 perspective (``view_init(elev=20, azim=45)``) and crops the figure tightly,
 so world positions cannot be mapped to pixels exactly. Such a puzzle gets an
-image-only layout (:class:`verifiers.maze3d_image.ImageLayout`): the verifier
+image-only layout (:class:`puzzles.maze3d.layout.ImageLayout`): the verifier
 judges what the image allows and says in every verdict which rules it could
 not check (see :mod:`verifiers.maze3d_image`). The world is kept in the
 layout, unused, for the record.
@@ -41,7 +41,7 @@ def maze3d_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
         image_path_for,
         state_names,
     )
-    from verifiers.maze3d_image import ImageLayout
+    from puzzles.maze3d.layout import ImageLayout
 
     version = data.get("version")
     if not isinstance(version, str | int | float) or isinstance(version, bool):

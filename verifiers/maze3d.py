@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
-from puzzles.maze3d.layout import Maze3DLayout, place_labels
+from puzzles.maze3d.layout import ImageLayout, Maze3DLayout, place_labels
 from verifiers import canonical, maze3d_board, maze3d_rules, tracking, vrbench
-from verifiers.maze3d_image import ImageLayout, judge_image_only
+from verifiers.maze3d_image import judge_image_only
 
 A_CANON = 16.0  # canonical pixels for half a top face's width
 MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge

@@ -13,40 +13,15 @@ need the geometry are *not* checked, and the verdict says so: a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from genreason.types import Event
-
-Box = tuple[float, float, float, float]
+from puzzles.maze3d.layout import ImageLayout
 
 UNCHECKED = (
     "the agent stays on the tops of blocks and on ladders",
     "the agent moves only between neighbouring blocks of the same height",
     "the agent changes height only by a ladder",
 )
-
-
-class ImageLayout(BaseModel):
-    """A 3D maze known only by its image boxes (and its world, kept for the record, not used to judge).
-
-    Attributes:
-        kind: ``image``.
-        start_px: where the agent's centre is at the start (``frame0.png`` pixels).
-        agent_box, goal_box: the agent's box at the start and the goal's box.
-        step_px: the length of one step in pixels (speeds are measured in it).
-        world: the state's own world description (grid size, cubes, ladders, route), unchanged.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: str = "image"
-    start_px: tuple[float, float]
-    agent_box: Box
-    goal_box: Box
-    step_px: float
-    world: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass

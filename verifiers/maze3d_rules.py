@@ -113,9 +113,8 @@ class _Walker:
             elif src.kind == "ladder" and self.ladder_entry is not None and self.ladder_entry != target:
                 self.result.ladders_used += 1
         else:
-            levels_src = {src.level, src.low_level}
-            levels_dst = {dst.level, dst.low_level}
-            if not levels_src & levels_dst or (src.kind == dst.kind == "cell" and src.level != dst.level):
+            # Two places share a level when a cell's level is one of a ladder's ends, or two cells' agree.
+            if not {src.level, src.low_level} & {dst.level, dst.low_level}:
                 self.result.illegal_level_changes += 1
                 self._illegal(frame, "illegal_level_change", (
                     f"frame {frame}: the agent went from {src.describe()} to {dst.describe()} without a ladder "

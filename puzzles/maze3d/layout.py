@@ -20,6 +20,9 @@ faces that the camera sees (the high cell is behind the low one).
 Places: every column top (a cell) and every ladder is a *place*; the labelled
 image :func:`place_labels` says which visible place each pixel shows, drawn
 back to front (painter's algorithm) exactly as the renderer draws faces.
+
+:class:`ImageLayout` is the layout of a 3D maze known by its image boxes only
+(a VR-Bench state, which stores no projection).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import cv2
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Cell = tuple[int, int]
 Box = tuple[float, float, float, float]
@@ -180,6 +184,27 @@ class Maze3DLayout(BaseModel):
                 points.extend([foot, top] if a == lad.low else [top, foot])
             points.append(self.top_centre(b))
         return points
+
+
+class ImageLayout(BaseModel):
+    """A 3D maze known only by its image boxes (and its world, kept for the record, not used to judge).
+
+    Attributes:
+        kind: ``image``.
+        start_px: where the agent's centre is at the start (``frame0.png`` pixels).
+        agent_box, goal_box: the agent's box at the start and the goal's box.
+        step_px: the length of one step in pixels (speeds are measured in it).
+        world: the state's own world description (grid size, cubes, ladders, route), unchanged.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = "image"
+    start_px: tuple[float, float]
+    agent_box: Box
+    goal_box: Box
+    step_px: float
+    world: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
