@@ -94,19 +94,23 @@ def _judge_regions(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appear
                    first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event]) -> bool:
     ok = True
     kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
-    agent = np.stack([cv2.dilate(m.astype(np.uint8), kernel).astype(bool) for m in agent_masks])
+    agent = [cv2.dilate(m.view(np.uint8), kernel).view(bool) for m in agent_masks]
     differs = diff > board_threshold(appearance)
     for what, mask in regions:
-        area = mask & in_view
-        total = int(area.sum())
+        ys, xs = np.nonzero(mask & in_view)
+        total = len(ys)
         if total < 4:
             continue
+        # Only the region's bounding box is looked at: regions are small.
+        box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        area = (mask & in_view)[box]
         run = 0
         for t in range(len(diff)):
-            free = area & ~agent[t]
-            if free.sum() < 0.5 * total:  # mostly behind the agent: not judged in this frame
+            free = area & ~agent[t][box]
+            kept = int(free.sum())
+            if kept < 0.5 * total:  # mostly behind the agent: not judged in this frame
                 continue
-            run = run + 1 if (differs[t] & free).sum() > REGION_FRACTION * free.sum() else 0
+            run = run + 1 if int((differs[t][box] & free).sum()) > REGION_FRACTION * kept else 0
             if run >= PERSIST:
                 ok = False
                 frame = t - PERSIST + 1 + first
