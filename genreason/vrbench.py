@@ -20,8 +20,9 @@ first frame as ``../images/<same stem>.png``. Its schema (``core/schema/``):
 
 :func:`puzzle_from_vrbench_state` turns a maze, trapfield or sokoban state into a
 genreason :class:`~genreason.types.Puzzle` judged by the regular verifiers, and a
-pathfinder state into an ``irregular`` puzzle (:mod:`genreason.vrbench_irregular`);
-the other games raise :class:`~genreason.errors.BadInput` (no genreason family yet).
+pathfinder state into an ``irregular`` puzzle (:mod:`genreason.vrbench_irregular`)
+and a maze3d state into a ``maze3d`` puzzle judged in part (:mod:`genreason.vrbench_maze3d`);
+other games raise :class:`~genreason.errors.BadInput` (no genreason family yet).
 :func:`load_any_puzzle` reads either format. The mapping is documented in
 ``results/README.md``.
 """
@@ -37,6 +38,7 @@ from genreason.types import Puzzle, read_json
 
 # VR-Bench game_type -> genreason family, and the grid code -> layout character of each.
 FAMILIES = {"maze": "maze", "trapfield": "trapfield", "sokoban": "sokoban", "pathfinder": "irregular"}
+FAMILIES["maze3d"] = FAMILIES["3d_maze"] = "maze3d"  # no grid: read by genreason.vrbench_maze3d
 GRID_CODES = {
     "maze": {0: ".", 1: "#", 2: ".", 3: "."},
     "trapfield": {0: ".", 1: "T", 2: ".", 3: "."},
@@ -45,10 +47,6 @@ GRID_CODES = {
 PLAYER_CODE, GOAL_CODE = 2, 3
 SOKOBAN_PLAYER, SOKOBAN_BOX, SOKOBAN_TARGET = frozenset({5, 6}), frozenset({2, 4}), frozenset({3, 4, 6})
 BLOCKED = frozenset("#T")
-UNSUPPORTED = {
-    "maze3d": "3D maze (no 2D grid)",
-    "3d_maze": "3D maze (no 2D grid)",
-}
 SOLUTION_SOURCE = "shortest path computed by genreason (VR-Bench states carry none)"
 ASPECT_TOLERANCE = 0.02  # relative difference allowed between the x and y scales of image vs render
 
@@ -106,9 +104,12 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
         from genreason.vrbench_irregular import pathfinder_puzzle
 
         return pathfinder_puzzle(data, path)
-    if game in UNSUPPORTED or game not in FAMILIES:
-        what = UNSUPPORTED.get(game, repr(game))
-        raise BadInput(path, f"VR-Bench {what} states are not supported yet",
+    if game in ("maze3d", "3d_maze"):  # no grid: see genreason.vrbench_maze3d
+        from genreason.vrbench_maze3d import maze3d_puzzle
+
+        return maze3d_puzzle(data, path)
+    if game not in FAMILIES:
+        raise BadInput(path, f"VR-Bench {game!r} states are not supported yet",
                        f"genreason judges VR-Bench {' and '.join(FAMILIES)} states")
     version = data.get("version")
     if not isinstance(version, str | int | float) or isinstance(version, bool):

@@ -14,7 +14,7 @@ With ``metadata.segments`` the road network is rebuilt exactly (the segment
 ends are the nodes) and every rule is judged. A state without them carries
 only the player and the goal: then the on-road rule cannot be checked, and the
 puzzle says so in ``layout["unchecked"]`` (the verifier reports it as a
-``rule_not_checked`` event and ``checks_skipped``); the goal, speed, copies,
+``rule_not_checked`` event and ``rules_not_checked``); the goal, speed, copies,
 vanishing and board are still judged.
 """
 

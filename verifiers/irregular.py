@@ -58,7 +58,7 @@ class IrregularVerifier:
 
     Rules not checkable for a puzzle (a VR-Bench state without road geometry) are
     named in ``puzzle.layout["unchecked"]``; the verdict then reports them as
-    ``rule_not_checked`` events and the ``checks_skipped`` metric, and never as passed.
+    ``rule_not_checked`` events and the ``rules_not_checked`` metric, and never as passed.
     """
 
     name = "irregular"
@@ -150,7 +150,7 @@ class IrregularVerifier:
         trajectory = [None] * first + [None if p is None else (round(p[0] / canvas.scale, 2),
                                                                round(p[1] / canvas.scale, 2)) for p in positions]
         metrics = self._metrics(puzzle, layout, video, alignment, trajectory, result, canvas, success)
-        metrics["checks_skipped"] = float(len(unchecked))
+        metrics["rules_not_checked"] = float(len(unchecked))
         events.sort(key=lambda e: e.frame)
         return Verdict(verifier=self.name, verifier_version=self.version, success=success,
                        metrics=metrics, trajectory=trajectory, events=events)

@@ -48,7 +48,7 @@ def test_judged_like_our_own_format(level, capsys):
     puzzle, _, path, videos = level
     assert main(["verify", "--puzzle", str(path), "--video", str(videos["legal"]), "--json"]) == 0
     verdict = json.loads(capsys.readouterr().out)
-    assert verdict["success"] and verdict["metrics"]["checks_skipped"] == 0.0
+    assert verdict["success"] and verdict["metrics"]["rules_not_checked"] == 0.0
     assert main(["verify", "--puzzle", str(path), "--video", str(videos["cheat"]), "--json"]) == 1
     verdict = json.loads(capsys.readouterr().out)
     assert "off_road" in {e["kind"] for e in verdict["events"]}
@@ -73,7 +73,7 @@ def test_a_state_without_roads_says_what_it_could_not_check(level, tmp_path, cap
     assert main(["verify", "--puzzle", str(new / "states" / "easy_0001.json"), "--video", str(videos["cheat"]),
                  "--json"]) == 0  # only the goal, speed, copies and board could be judged: all fine
     verdict = json.loads(capsys.readouterr().out)
-    assert verdict["metrics"]["checks_skipped"] == 1.0
+    assert verdict["metrics"]["rules_not_checked"] == 1.0
     unchecked = [e for e in verdict["events"] if e["kind"] == "rule_not_checked"]
     assert len(unchecked) == 1 and ON_ROAD_RULE in unchecked[0]["message"]
 

@@ -38,7 +38,7 @@ def test_oracle_passes_on_every_skin(difficulty):
         assert verdict.success, (skin, [e.message for e in verdict.events])
         m = verdict.metrics
         assert m["sr"] == 1.0 and m["progress"] == 1.0 and m["off_road_fraction"] == 0.0
-        assert m["max_off_road"] <= 0.0 and m["checks_skipped"] == 0.0 and m["goal_distance"] == 0.0
+        assert m["max_off_road"] <= 0.0 and m["rules_not_checked"] == 0.0 and m["goal_distance"] == 0.0
 
 
 def test_baseline_samplers():

@@ -1,0 +1,142 @@
+"""The 3D maze verifier: legal walks pass on every difficulty, skin and rendering; rule breakers fail.
+
+Negatives come from the family's calibration cases (each breaks one rule) and
+from an independent renderer (``maze3d_helpers``), which shares only the
+layout's projection with ours.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from maze3d_helpers import (
+    board,
+    foreign_puzzle,
+    positions,
+    render,
+    route_points,
+    top_centre,
+)
+
+from genreason.degrade import DEGRADATIONS, h264
+from genreason.types import Verdict, Video
+from puzzles.maze3d import Maze3DFamily
+from puzzles.maze3d import cases as C
+from puzzles.maze3d.layout import Maze3DLayout
+from verifiers.maze3d import Maze3DVerifier
+
+FAMILY = Maze3DFamily()
+VERIFIER = Maze3DVerifier()
+CLIFF_SEED = 1  # medium seed 1 has a cliff (a pillar between two levels) beside its route
+
+
+def judge(puzzle, frames, fps: float = 16.0) -> Verdict:
+    return VERIFIER.verify(puzzle, Video(np.ascontiguousarray(frames), fps))
+
+
+def kinds(verdict: Verdict) -> set[str]:
+    return {e.kind for e in verdict.events}
+
+
+@pytest.fixture(scope="module")
+def medium():
+    puzzle = FAMILY.generate(CLIFF_SEED, "medium", "meadow", "maze3d/medium/1")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 0)}
+    return puzzle, cases
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_oracle_passes_every_skin(difficulty) -> None:
+    for k, skin in enumerate(FAMILY.skins):
+        puzzle = FAMILY.generate(20 + k, difficulty, skin, "p")
+        frames = FAMILY.animate(puzzle, "solution", seed=0, frames_per_step=2, hold_frames=4, num_frames=None)
+        verdict = judge(puzzle, frames)
+        assert verdict.success, (skin, verdict.events)
+        layout = Maze3DLayout.model_validate(puzzle.layout)
+        route = [tuple(c) for c in puzzle.solution["path"]]
+        climbs = sum(layout.height(a) != layout.height(b) for a, b in itertools.pairwise(route))
+        assert verdict.metrics["ladders_used"] == climbs
+        assert verdict.metrics["illegal_level_changes"] == 0
+        assert verdict.metrics["progress"] == 1.0 and verdict.metrics["sr"] == 1.0
+        assert [tuple(c) for c in verdict.path] == route
+
+
+def test_baselines_fail(medium) -> None:
+    puzzle, cases = medium
+    static = judge(puzzle, cases["static"].frames)
+    assert not static.success and "goal_not_reached" in kinds(static) and static.metrics["progress"] == 0.0
+    straight = judge(puzzle, cases["straight-line"].frames)
+    assert not straight.success and kinds(straight) & {"off_surface", "illegal_level_change", "illegal_move"}
+    teleport = judge(puzzle, cases["teleport"].frames)
+    assert not teleport.success and "teleport" in kinds(teleport)
+    walk = judge(puzzle, cases["random-walk"].frames)
+    assert not walk.success
+
+
+EXPECTED = {
+    "cliff-glide": "illegal_level_change",
+    "cliff-jump-between-frames": "illegal_level_change",
+    "walks-off-into-the-air": "off_surface",
+    "vanish-mid-path": "agent_lost",
+    "duplicated": "duplicated",
+    "ladder-erased": "board_changed",
+    "goal-moved": "board_changed",
+    "stops-one-short": "goal_not_reached",
+    "leaves-the-goal": "goal_not_reached",
+    "camera-pans": "camera_moved",
+}
+
+
+def test_hard_negatives_fail_with_their_reason(medium) -> None:
+    puzzle, cases = medium
+    assert judge(puzzle, cases["oracle"].frames).success
+    for name, kind in EXPECTED.items():
+        verdict = judge(puzzle, cases[name].frames)
+        assert not verdict.success, name
+        assert kind in kinds(verdict), (name, verdict.events)
+    cliff = judge(puzzle, cases["cliff-glide"].frames)
+    assert cliff.metrics["illegal_level_changes"] >= 1
+    gap = judge(puzzle, cases["gap-or-column-crossed"].frames)
+    assert not gap.success and kinds(gap) & {"off_surface", "illegal_move", "illegal_level_change"}
+
+
+@pytest.mark.parametrize("preset", ["h264-low", "resize-480x832", "shake"])
+def test_degraded_oracle_passes_and_degraded_cliff_fails(medium, preset) -> None:
+    puzzle, cases = medium
+    degrade = DEGRADATIONS[preset]
+    assert VERIFIER.verify(puzzle, degrade(Video(cases["oracle"].frames, 16.0))).success
+    assert not VERIFIER.verify(puzzle, degrade(Video(cases["cliff-glide"].frames, 16.0))).success
+
+
+def test_foreign_rendering_is_judged_by_the_same_rules(medium) -> None:
+    puzzle, _cases = medium
+    foreign = foreign_puzzle(puzzle)
+    layout = foreign.layout
+    route = [tuple(c) for c in puzzle.solution["path"]]
+    legal = render(layout, positions(route_points(layout, route), px_per_frame=9.0))
+    verdict = VERIFIER.verify(foreign, h264(Video(legal, 16.0)))
+    assert verdict.success, verdict.events
+    # The same figure jumping down a cliff next to the route and back.
+    sc = C.make_scene(puzzle)
+    i, pillar = C.cliff(sc)
+    there = route_points(layout, route[:i + 1]) + [top_centre(layout, pillar)]
+    back = [top_centre(layout, pillar)] + route_points(layout, route[i:])
+    illegal = render(layout, np.concatenate([positions(there, 9.0), positions(back, 9.0)]))
+    verdict = VERIFIER.verify(foreign, h264(Video(illegal, 16.0)))
+    assert not verdict.success and "illegal_level_change" in kinds(verdict)
+    # The foreign ladder erased half-way through.
+    used = next(k for k, lad in enumerate(layout["ladders"])
+                if {tuple(lad["low"]), tuple(lad["high"])} <= set(route))
+    walk = positions(route_points(layout, route), px_per_frame=9.0)
+    half = len(walk) // 2
+    erased = np.concatenate([legal[:half], render(layout, walk, board(layout, drop_ladder=used))[half:len(legal)]])
+    assert not VERIFIER.verify(foreign, Video(erased, 16.0)).success
+
+
+def test_something_else_is_unreadable(medium) -> None:
+    puzzle, _ = medium
+    noise = np.random.default_rng(0).integers(0, 255, (20, 512, 512, 3), dtype=np.uint8)
+    verdict = judge(puzzle, noise)
+    assert verdict.status == "unreadable" and not verdict.success

@@ -1,0 +1,318 @@
+"""The 3D maze verifier: track the agent in image space and judge it against the known projection.
+
+Steps, top to bottom in :meth:`Maze3DVerifier.verify`:
+1. align the puzzle's first frame onto the video (:mod:`verifiers.canonical`) and warp every frame
+   into canonical space: ``frame0.png`` scaled so that half a top face is :data:`A_CANON` pixels;
+2. learn the empty board (the agent painted out of the video's own first good frame) and the
+   agent's look there, then undo small shake;
+3. find the agent (and any copies) in every frame (:mod:`verifiers.tracking`);
+4. check the board stays intact (:mod:`verifiers.maze3d_board`) and the camera still;
+5. judge the trajectory against the visible top faces and ladders (:mod:`verifiers.maze3d_rules`),
+   or, for a VR-Bench state that carries no projection, only what its image boxes allow;
+6. metrics (VR-Bench's on the image trajectory, ladders used, illegal level changes, progress) and verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import ValidationError
+
+from genreason.errors import BadInput
+from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.maze3d.layout import ImageLayout, Maze3DLayout, place_labels
+from verifiers import canonical, maze3d_board, maze3d_rules, tracking, vrbench
+from verifiers.maze3d_image import judge_image_only
+
+A_CANON = 16.0  # canonical pixels for half a top face's width
+MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge
+DUPLICATE_AREA = 0.4
+
+
+@dataclass(frozen=True)
+class Track:
+    """The agent in every analysed frame, in ``frame0.png`` pixels (None where unseen)."""
+
+    positions: list[tuple[float, float] | None]
+    duplicated: list[bool]
+    agent_masks: np.ndarray  # canonical
+
+
+class Maze3DVerifier:
+    """Strict judge of a 3D maze video: top faces and ladders only, level changes by ladder, goal held."""
+
+    name = "maze3d"
+    version = "1"
+
+    def __init__(self, tolerance: float = 0.25, hysteresis: float = 0.12, max_speed: float = 32.0,
+                 max_lost_seconds: float = 0.2) -> None:
+        """Tolerances in units of ``a`` (half a top face's width) and seconds.
+
+        Args:
+            tolerance: How far off every walkable face (or ladder) the agent's centre may be.
+            hysteresis: How far from its current face the centre must be before it counts as moved
+                (ambiguous points stay with the current face).
+            max_speed: Steps per second beyond which a move between two frames is a teleport
+                (never less than 1.5 steps a frame).
+            max_lost_seconds: How long the agent may go unseen (never less than 3 frames).
+        """
+        self.tolerance = tolerance
+        self.hysteresis = hysteresis
+        self.max_speed = max_speed
+        self.max_lost_seconds = max_lost_seconds
+
+    def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
+        layout = self._layout(puzzle)
+        a = half_width(layout)
+        s = A_CANON / a
+        size = (round(puzzle.width * s), round(puzzle.height * s))
+
+        # 1. Alignment and canonical space.
+        alignment = canonical.align(puzzle.frame0(), video.frames)
+        if alignment is None:
+            return self._unreadable("no frame among the first ones shows the puzzle's blocks "
+                                    "(it may be drawn over, or the video shows something else)")
+        a_video = a * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
+        if a_video < MIN_A_PIXELS:
+            return self._unreadable(f"a block's top face is only {2 * a_video:.1f} pixels wide in this video")
+        scale = np.array([[s, 0.0, 0.0], [0.0, s, 0.0]])
+        to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
+        first = alignment.first_frame
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, size)
+        in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
+
+        # 2. The empty board and the agent's look; shake.
+        appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s))
+        if isinstance(appearance, str):
+            return self._unreadable(appearance)
+        canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
+                                            limit=maze3d_board.CAMERA_SHIFT)
+        smoothed = tracking.smooth(canon)
+        diff = tracking.difference(smoothed, appearance.background)
+
+        # 3. The agent.
+        seen = _centre(layout.agent_box)
+        anchor = layout.start_px if isinstance(layout, ImageLayout) else layout.top_centre(layout.start)
+        track = follow(smoothed, diff, appearance, (seen[0] * s, seen[1] * s), anchor, s)
+        if track.positions[0] is None:
+            return self._unreadable("the agent is not found where it starts in the first frame")
+
+        # 4. The board and the camera.
+        events: list[Event] = []
+        if first:
+            events.append(Event(frame=0, kind="skipped_frames",
+                                message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
+        board_ok = maze3d_board.judge(diff, track.agent_masks, appearance, in_view, shifts, s, first,
+                                      self._cell_namer(layout), events, thin_regions(layout, size, s))
+
+        # 5. The trajectory.
+        fps = video.fps
+        rules = maze3d_rules.Rules(tolerance=self.tolerance * a, hysteresis=self.hysteresis * a,
+                                   max_step=max(1.5, self.max_speed / fps),
+                                   max_lost=max(3, round(self.max_lost_seconds * fps)))
+        frames = list(range(first, video.num_frames))
+        metrics: dict[str, float]
+        if isinstance(layout, ImageLayout):
+            judged = judge_image_only(layout, track.positions, frames, track.duplicated, rules)
+            events.extend(judged.events)
+            rules_ok, on_goal, cells = judged.legal, judged.ended_on_goal, []
+            metrics = dict(judged.metrics)
+        else:
+            labels = place_labels(layout, (puzzle.height, puzzle.width))
+            path = maze3d_rules.analyse(track.positions, frames, track.duplicated, layout, labels, rules)
+            events.extend(path.events)
+            rules_ok, on_goal, cells = path.legal, path.ended_on_goal, path.cells
+            metrics = path_metrics(layout, puzzle, path)
+            if not on_goal and not any(e.kind == "lost_at_end" for e in path.events):
+                end = path.final_cell
+                where = f"on {end}" if end is not None else "off the walkable faces"
+                events.append(Event(frame=video.num_frames - 1, kind="goal_not_reached", message=(
+                    f"frame {video.num_frames - 1}: the video ends with the agent {where}, not on the goal "
+                    f"{layout.goal}")))
+
+        # 6. Metrics and verdict.
+        success = board_ok and rules_ok and on_goal
+        trajectory: list[tuple[float, float] | None] = [None] * first + [
+            None if p is None else (round(p[0], 2), round(p[1], 2)) for p in track.positions]
+        metrics.update(image_metrics(puzzle, layout, video, alignment, trajectory))
+        metrics["success"] = float(success)
+        metrics["tracked_fraction"] = round(sum(p is not None for p in trajectory) / max(1, video.num_frames), 4)
+        events.sort(key=lambda e: e.frame)
+        return Verdict(verifier=self.name, verifier_version=self.version, success=success, metrics=metrics,
+                       trajectory=trajectory, path=cells, events=events)
+
+    # -- pieces -------------------------------------------------------------------------------
+
+    def _layout(self, puzzle: Puzzle) -> Maze3DLayout | ImageLayout:
+        try:
+            if puzzle.layout.get("kind") == "image":
+                return ImageLayout.model_validate(puzzle.layout)
+            return Maze3DLayout.model_validate(puzzle.layout)
+        except ValidationError as exc:
+            raise BadInput(puzzle.id, f"layout is not a 3D maze layout: {exc.errors()[0]['msg']}") from None
+
+    def _unreadable(self, reason: str) -> Verdict:
+        return Verdict(verifier=self.name, verifier_version=self.version, success=False, status="unreadable",
+                       reason=reason)
+
+    @staticmethod
+    def _cell_namer(layout: Maze3DLayout | ImageLayout):  # type: ignore[no-untyped-def]
+        """A function naming what is drawn at a ``frame0.png`` pixel, for board-change messages."""
+        if isinstance(layout, ImageLayout):
+            return lambda x, y: f"the board near ({x:.0f}, {y:.0f}) px"
+        cells = layout.cells
+        centres = np.array([layout.top_centre(c) for c in cells])
+
+        def name(x: float, y: float) -> str:
+            k = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
+            return f"the blocks near cell {cells[k]} ({x:.0f}, {y:.0f} px)"
+        return name
+
+
+def thin_regions(layout: Maze3DLayout | ImageLayout, size: tuple[int, int], s: float) -> list[tuple[str, np.ndarray]]:
+    """Canonical masks of the ladders and the goal's top face, which are checked one by one for changes."""
+    if isinstance(layout, ImageLayout):
+        return []
+    out = []
+    shapes = [(f"the ladder from {lad.low} up to {lad.high}", layout.ladder_quad(lad, (0.2, 0.8)))
+              for lad in layout.ladders]
+    shapes.append((f"the goal block {layout.goal}", layout.top_face(layout.goal)))
+    for what, polygon in shapes:
+        mask = np.zeros((size[1], size[0]), np.uint8)
+        cv2.fillPoly(mask, [np.round(polygon * s * 16).astype(np.int32).reshape(-1, 1, 2)], 1, shift=4)
+        out.append((what, mask.astype(bool)))
+    return out
+
+
+def half_width(layout: Maze3DLayout | ImageLayout) -> float:
+    """``a``, half a top face's width in ``frame0.png`` pixels: the unit of every tolerance."""
+    return float(layout.step_px / math.hypot(1.0, 0.5))
+
+
+def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def _scaled(box: tuple[float, float, float, float], s: float) -> tuple[float, float, float, float]:
+    return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
+
+
+def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float, float]) -> tracking.Appearance | str:
+    """The empty board (the agent's box painted in from around it) and the agent's look, in canonical space.
+
+    Returns a reason string when the agent cannot be told apart from the board.
+    """
+    h, w = reference.shape[:2]
+    x0, y0, x1, y1 = agent_box
+    region = np.zeros((h, w), np.uint8)
+    pad = 2
+    region[max(0, int(y0) - pad):min(h, math.ceil(y1) + pad),
+           max(0, int(x0) - pad):min(w, math.ceil(x1) + pad)] = 1
+    if not region.any():
+        return "the agent's start box lies outside the picture"
+    # The agent is what, inside its box, differs from every colour on the ring around the box
+    # (the faces it stands on and beside).
+    border = cv2.dilate(region, np.ones((3, 3), np.uint8)).astype(bool) & ~region.astype(bool)
+    ring = np.unique(reference[border].astype(np.float32), axis=0)
+    inside = region.astype(bool)
+    pixels = reference[inside].astype(np.float32)
+    far = np.abs(pixels[:, None, :] - ring[None, :, :]).sum(-1).min(axis=1)
+    peak = float(far.max())
+    agent_mask = np.zeros_like(inside)
+    agent_mask[inside] = far > 0.5 * peak
+    if peak < 60 or agent_mask.sum() < 4:
+        return "the agent cannot be told apart from the block it starts on"
+    hole = cv2.dilate(agent_mask.astype(np.uint8), np.ones((5, 5), np.uint8))
+    background = cv2.inpaint(reference, hole, 3, cv2.INPAINT_TELEA)
+    agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
+    board_colours = tracking.dominant_colours(background, most=32)
+    contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
+    if contrast < 45:
+        return "the agent's colour is too close to a colour of the blocks to track it"
+    threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
+    return tracking.Appearance(background, agent_color, float(agent_mask.sum()), board_colours[0], None, {},
+                               board_colours, threshold)
+
+
+def follow(smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance, start: tuple[float, float],
+           anchor: tuple[float, float], s: float) -> Track:
+    """Where the agent stands in every frame (``frame0.png`` pixels); copies flagged.
+
+    ``start`` is where the agent's sprite is seen at the start (canonical pixels), ``anchor`` the point it
+    stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
+    removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
+    """
+    masks = tracking.foreground(diff, appearance)
+    raw: list[tuple[float, float] | None] = []
+    duplicated: list[bool] = []
+    agent_masks = np.zeros(masks.shape, dtype=bool)
+    last = start
+    for t in range(len(smoothed)):
+        found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
+        agents = [b for b in found if b.agent_like]
+        if not agents:
+            raw.append(None)
+            duplicated.append(False)
+            continue
+        chosen = min(agents, key=lambda b: math.dist(b.center, last))
+        big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
+        duplicated.append(any(math.dist(b.center, chosen.center) > 1.0 * A_CANON for b in big))
+        raw.append(chosen.center)
+        last = chosen.center
+    first = raw[0]
+    if first is None or math.dist(first, start) >= 0.5 * A_CANON:
+        return Track([None] * len(raw), duplicated, agent_masks)
+    du, dv = first[0] / s - anchor[0], first[1] / s - anchor[1]
+    positions = [None if p is None else (p[0] / s - du, p[1] / s - dv) for p in raw]
+    return Track(positions, duplicated, agent_masks)
+
+
+def path_metrics(layout: Maze3DLayout, puzzle: Puzzle, path: maze3d_rules.PathResult) -> dict[str, float]:
+    """Cell-level metrics: ladders used, illegal level changes, progress, agreement with the reference."""
+    out = {"ladders_used": float(path.ladders_used), "illegal_level_changes": float(path.illegal_level_changes)}
+    dist = layout.places.cell_graph_distances(layout.goal)
+    full = dist.get(layout.start, 0)
+    end = path.final_cell
+    remaining = dist.get(end, full) if end is not None else full
+    out["progress"] = round(1.0 - min(1.0, remaining / full), 4) if full else float(path.ended_on_goal)
+    reference = [tuple(c) for c in puzzle.solution.get("path", [])]
+    if reference:
+        prefix = 0
+        for got, want in zip(path.cells, reference):
+            if tuple(got) != want:
+                break
+            prefix += 1
+        out["precision"] = prefix / len(reference)
+        out["exact_match"] = float(path.legal and path.ended_on_goal and [tuple(c) for c in path.cells] == reference)
+        if path.ended_on_goal and len(reference) > 1:
+            out["step_deviation"] = (len(path.cells) - 1) / (len(reference) - 1) - 1.0
+    return out
+
+
+def image_metrics(puzzle: Puzzle, layout: Maze3DLayout | ImageLayout, video: Video,
+                  alignment: canonical.Alignment, trajectory: list[tuple[float, float] | None]) -> dict[str, float]:
+    """VR-Bench's SR, PR, SD, EM and MF on the image trajectory, in the video's normalised pixels."""
+    vw, vh = video.size
+    m = alignment.puzzle_to_video
+
+    def to_video(points: np.ndarray) -> np.ndarray:
+        return points.reshape(-1, 2) @ m[:, :2].T + m[:, 2]
+
+    def normalise(points: np.ndarray) -> np.ndarray:
+        return to_video(points) / np.array([vw, vh])
+
+    reference = np.array(puzzle.solution.get("waypoints", []), dtype=float).reshape(-1, 2)
+    generated = np.array([p for p in trajectory if p is not None], dtype=float).reshape(-1, 2)
+    goal = tuple(normalise(np.array(layout.goal_box, dtype=float)).reshape(-1))
+    if len(reference) >= 2:
+        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), goal)
+    else:  # no reference route in image space (a VR-Bench state): PR, SD and EM are undefined
+        metrics = {"sr": vrbench.success_rate(normalise(generated), goal)}
+    boxes = [tuple(to_video(np.array(b, dtype=float)).reshape(-1)) for b in (layout.agent_box, layout.goal_box)]
+    player = [None if p is None else tuple(to_video(np.array(p))[0]) for p in trajectory]
+    size = to_video(np.array(layout.agent_box, dtype=float))
+    metrics["mf"] = vrbench.mask_fidelity(video.frames, boxes, player, (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+    return metrics
