@@ -96,3 +96,15 @@ def test_kill_9_mid_run_then_rerun_resumes(tmp_path):
     ids = [json.loads(line)["sample_id"] for line in after.splitlines()]
     assert sorted(ids) == sorted(f"maze/easy/{i:06d}#{s}" for i in range(3) for s in range(2))
     assert len(list((out / "videos").glob("*.mp4"))) == 6
+
+
+def test_oracle_solves_one_puzzle_of_every_family_and_difficulty(capsys, tmp_path):
+    out = tmp_path / "all"
+    assert main(["bench", "--model", "oracle", "--suite", "all", "--limit", "1", "--out", str(out),
+                 "--jobs", "2", "--quiet", "--no-report"]) == 0
+    records = RunFolder(out).journal.read()
+    families = {r.puzzle_id.split("/")[0] for r in records}
+    assert families == {"maze", "trapfield", "sokoban", "irregular", "maze3d", "tangram", "sudoku"}
+    assert len(records) == 21
+    failed = [(r.puzzle_id, r.error or r.verdict.reason) for r in records if not (r.verdict and r.verdict.success)]
+    assert failed == []

@@ -75,3 +75,15 @@ def test_malformed_suite_files_fail_naming_the_file(tmp_path, text, expected):
 def test_missing_suite_file(tmp_path):
     with pytest.raises(BadInput, match="suite file not found"):
         load_suite(str(tmp_path / "nope.toml"))
+
+
+def test_vr_bench_and_all_cover_their_families():
+    vr_bench = load_suite("vr-bench")
+    assert [e.family for e in vr_bench.entries] == ["maze", "trapfield", "sokoban", "irregular", "maze3d"]
+    assert all(e.difficulties == ["easy", "medium", "hard"] for e in vr_bench.entries)
+    specs = vr_bench.puzzles(load_families(vr_bench))
+    for family in ("maze", "irregular", "maze3d"):  # as the paper: 24 levels per skin and difficulty
+        easy = [s.skin for s in specs if s.id.startswith(f"{family}/easy/")]
+        assert len(easy) == 96 and all(easy.count(skin) == 24 for skin in set(easy)) and len(set(easy)) == 4
+    every_family = {e.family for e in load_suite("all").entries}
+    assert every_family == {e.family for e in vr_bench.entries} | {"tangram", "sudoku"}
