@@ -301,29 +301,11 @@ class GridAgentVerifier:
     def _metrics(self, puzzle: Puzzle, layout: GridLayout, video: Video, alignment: canonical.Alignment,
                  trajectory: list[tuple[float, float] | None], path: gridpath.PathResult,
                  success: bool) -> dict[str, float]:
-        vw, vh = video.size
-        m = alignment.puzzle_to_video
-
-        def to_video(points: np.ndarray) -> np.ndarray:
-            return points @ m[:, :2].T + m[:, 2]
-
-        def normalise(points: np.ndarray) -> np.ndarray:
-            return to_video(points) / np.array([vw, vh])
-
         reference_cells = [tuple(c) for c in puzzle.solution.get("path", [])]
         reference = np.array([layout.cell_center(c) for c in reference_cells], dtype=float).reshape(-1, 2)
         seen = [p for p in trajectory if p is not None]
-        generated = np.array(seen, dtype=float).reshape(-1, 2)
-        goal = np.array(layout.goal_box, dtype=float).reshape(2, 2)
-        gx0, gy0 = normalise(goal[:1])[0]
-        gx1, gy1 = normalise(goal[1:])[0]
-        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), (gx0, gy0, gx1, gy1))
-        video_boxes = [tuple(to_video(np.array(b, dtype=float).reshape(2, 2)).reshape(-1))
-                       for b in (layout.agent_box, layout.goal_box)]
-        player = [None if p is None else tuple(to_video(np.array([p]))[0]) for p in trajectory]
-        size = to_video(np.array(layout.agent_box, dtype=float).reshape(2, 2))
-        metrics["mf"] = vrbench.mask_fidelity(video.frames, video_boxes, player,
-                                              (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+        metrics = vrbench.video_metrics(video.frames, alignment.puzzle_to_video, reference, trajectory,
+                                        layout.agent_box, layout.goal_box)
         metrics.update(_path_metrics(path.cells, reference_cells, path.ended_on_goal, success))
         metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)
         metrics["max_blocked_depth"] = round(path.max_penetration, 4)

@@ -295,24 +295,6 @@ def path_metrics(layout: Maze3DLayout, puzzle: Puzzle, path: maze3d_rules.PathRe
 def image_metrics(puzzle: Puzzle, layout: Maze3DLayout | ImageLayout, video: Video,
                   alignment: canonical.Alignment, trajectory: list[tuple[float, float] | None]) -> dict[str, float]:
     """VR-Bench's SR, PR, SD, EM and MF on the image trajectory, in the video's normalised pixels."""
-    vw, vh = video.size
-    m = alignment.puzzle_to_video
-
-    def to_video(points: np.ndarray) -> np.ndarray:
-        return points.reshape(-1, 2) @ m[:, :2].T + m[:, 2]
-
-    def normalise(points: np.ndarray) -> np.ndarray:
-        return to_video(points) / np.array([vw, vh])
-
     reference = np.array(puzzle.solution.get("waypoints", []), dtype=float).reshape(-1, 2)
-    generated = np.array([p for p in trajectory if p is not None], dtype=float).reshape(-1, 2)
-    goal = tuple(normalise(np.array(layout.goal_box, dtype=float)).reshape(-1))
-    if len(reference) >= 2:
-        metrics = vrbench.trajectory_metrics(normalise(reference), normalise(generated), goal)
-    else:  # no reference route in image space (a VR-Bench state): PR, SD and EM are undefined
-        metrics = {"sr": vrbench.success_rate(normalise(generated), goal)}
-    boxes = [tuple(to_video(np.array(b, dtype=float)).reshape(-1)) for b in (layout.agent_box, layout.goal_box)]
-    player = [None if p is None else tuple(to_video(np.array(p))[0]) for p in trajectory]
-    size = to_video(np.array(layout.agent_box, dtype=float))
-    metrics["mf"] = vrbench.mask_fidelity(video.frames, boxes, player, (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
-    return metrics
+    return vrbench.video_metrics(video.frames, alignment.puzzle_to_video, reference, trajectory,
+                                 layout.agent_box, layout.goal_box)

@@ -104,3 +104,36 @@ def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, flo
 def _clear(mask: np.ndarray, box: tuple[float, float, float, float]) -> None:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
+
+
+def video_metrics(frames: np.ndarray, puzzle_to_video: np.ndarray, reference: np.ndarray,
+                  trajectory: list[tuple[float, float] | None], agent_box: list[list[float]],
+                  goal_box: list[list[float]]) -> dict[str, float]:
+    """SR, PR, SD, EM and MF of a tracked agent, from positions in the puzzle's first-frame pixels.
+
+    ``puzzle_to_video`` (2 x 3) maps those pixels into the video, whose size
+    normalises every point as VR-Bench does. ``reference`` is the reference
+    route (N x 2 puzzle pixels); with fewer than two points (a VR-Bench state
+    without one) only SR and MF are defined. ``agent_box``/``goal_box`` are
+    ``[[x0, y0], [x1, y1]]`` in puzzle pixels.
+    """
+    height, width = frames.shape[1:3]
+
+    def to_video(points: np.ndarray) -> np.ndarray:
+        return np.asarray(points, dtype=float).reshape(-1, 2) @ puzzle_to_video[:, :2].T + puzzle_to_video[:, 2]
+
+    def normalise(points: np.ndarray) -> np.ndarray:
+        return to_video(points) / np.array([width, height])
+
+    generated = normalise(np.array([p for p in trajectory if p is not None], dtype=float))
+    goal = tuple(normalise(goal_box).reshape(-1))
+    reference = np.asarray(reference, dtype=float).reshape(-1, 2)
+    if len(reference) >= 2:
+        metrics = trajectory_metrics(normalise(reference), generated, goal)
+    else:
+        metrics = {"sr": success_rate(generated, goal)}
+    boxes = [tuple(to_video(box).reshape(-1)) for box in (agent_box, goal_box)]
+    player = [None if p is None else tuple(to_video(np.array(p))[0]) for p in trajectory]
+    size = to_video(agent_box)
+    metrics["mf"] = mask_fidelity(frames, boxes, player, (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+    return metrics
