@@ -202,7 +202,7 @@ class GridAgentVerifier:
         positions: list[tuple[float, float] | None] = []
         duplicated: list[bool] = []
         agent_masks = np.zeros(masks.shape, dtype=bool)
-        last = _centre(geometry, layout.start)
+        last = cell_centre(geometry, layout.start)
         for t in range(len(smoothed)):
             found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
             agents = [b for b in found if b.agent_like]
@@ -215,7 +215,7 @@ class GridAgentVerifier:
             duplicated.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
             positions.append(chosen.center)
             last = chosen.center
-        return Sightings(_anchored(positions, _centre(geometry, layout.start)), duplicated, agent_masks)
+        return Sightings(anchored_to_start(positions, cell_centre(geometry, layout.start)), duplicated, agent_masks)
 
     def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,
                        shifts: np.ndarray, appearance: tracking.Appearance, geometry: BoardGeometry,
@@ -245,7 +245,7 @@ class GridAgentVerifier:
         for t, p in enumerate(positions):
             if p is not None:
                 cv2.circle(masks[t].view(np.uint8), (round(p[0]), round(p[1])), radius, 1, -1)
-        return Sightings(_anchored(positions, _centre(geometry, layout.start)), classical.duplicated, masks)
+        return Sightings(anchored_to_start(positions, cell_centre(geometry, layout.start)), classical.duplicated, masks)
 
     def _judge_board(self, diff: np.ndarray, sightings: Sightings, appearance: tracking.Appearance,
                      layout: GridLayout, shifts: np.ndarray, first: int,
@@ -331,8 +331,8 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
     return out
 
 
-def _anchored(positions: list[tuple[float, float] | None],
-              start: tuple[float, float]) -> list[tuple[float, float] | None]:
+def anchored_to_start(positions: list[tuple[float, float] | None],
+                      start: tuple[float, float]) -> list[tuple[float, float] | None]:
     """Positions shifted so the first is the start cell's centre, or with the first dropped if it is not near it.
 
     A sprite's centroid need not be its cell centre (a triangle, a character with
@@ -368,5 +368,6 @@ def _goal_distance(blocked: np.ndarray, end: tuple[int, int], start: tuple[int, 
     return min(1.0, steps.get(end, full) / full)
 
 
-def _centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:
+def cell_centre(geometry: BoardGeometry, cell: tuple[int, int]) -> tuple[float, float]:
+    """The centre of ``cell`` (row, column) in canonical pixels."""
     return geometry.grid_to_canonical(cell[0] + 0.5, cell[1] + 0.5)

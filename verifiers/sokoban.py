@@ -36,8 +36,8 @@ from verifiers.grid_agent import (
     DUPLICATE_AREA,
     GridAgentVerifier,
     Sightings,
-    _anchored,
-    _centre,
+    anchored_to_start,
+    cell_centre,
 )
 
 OUTSIDE = (-99, -99)  # a "goal" no tracked object can reach: sokoban judges targets itself
@@ -192,8 +192,8 @@ class SokobanVerifier(GridAgentVerifier):
         boxes_pos: list[list[tuple[float, float] | None]] = [[] for _ in range(n)]
         box_dup: list[bool] = []
         masks = np.zeros(fg.shape, dtype=bool)
-        last = _centre(geometry, layout.start)
-        last_boxes = [_centre(geometry, b) for b in layout.boxes]
+        last = cell_centre(geometry, layout.start)
+        last_boxes = [cell_centre(geometry, b) for b in layout.boxes]
         box_area = looks.box.agent_area
         for t in range(len(smoothed)):
             frame = smoothed[t]
@@ -230,8 +230,8 @@ class SokobanVerifier(GridAgentVerifier):
             tracked = [p[-1] for p in boxes_pos if p[-1] is not None]
             box_dup.append(any(b.area >= DUPLICATE_AREA * box_area
                                and all(math.dist(b.center, p) > 0.75 * CELL for p in tracked) for b in free))
-        player = Sightings(_anchored(player_pos, _centre(geometry, layout.start)), player_dup, masks)
-        boxes = [_anchored(p, _centre(geometry, b)) for p, b in zip(boxes_pos, layout.boxes)]
+        player = Sightings(anchored_to_start(player_pos, cell_centre(geometry, layout.start)), player_dup, masks)
+        boxes = [anchored_to_start(p, cell_centre(geometry, b)) for p, b in zip(boxes_pos, layout.boxes)]
         return Tracks(player, boxes, box_dup)
 
 
