@@ -33,6 +33,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from genreason.errors import BadInput
 from genreason.types import Puzzle, read_json
 
@@ -94,7 +96,6 @@ def image_path_for(path: Path) -> Path:
 
 def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     """Build the puzzle of an already parsed VR-Bench state read from ``path``."""
-    from genreason.images import read_png
     from puzzles.grid import GridLayout
 
     game = data["game_type"]
@@ -149,17 +150,8 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     for who, entity in (("entities.player", player), ("entities.goal", goal)):
         _pixel_pos(entity, who, path)
 
-    image_path = image_path_for(path)
-    if not image_path.exists():
-        raise BadInput(path, f"its first frame {image_path} is missing",
-                       "VR-Bench keeps it in the images/ folder beside states/, same name, .png")
-    image = read_png(image_path)
+    image, scale = first_frame(path, width, height)
     img_h, img_w = image.shape[:2]
-    sx, sy = img_w / width, img_h / height
-    if abs(sx - sy) > ASPECT_TOLERANCE * max(sx, sy):
-        raise BadInput(path, f"render.image_width x image_height {width:g}x{height:g} does not have the "
-                       f"shape of its image {image_path.name} ({img_w}x{img_h})")
-    scale = (sx + sy) / 2
     cell = cell_size * scale
     if cols * cell > img_w * (1 + ASPECT_TOLERANCE) or rows * cell > img_h * (1 + ASPECT_TOLERANCE):
         raise BadInput(path, f"a {rows}x{cols} grid of render.cell_size {cell_size:g} does not fit in "
@@ -184,6 +176,27 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
 
 
 # -- field readers: every problem is a BadInput naming the file and the field ----------------
+
+
+def first_frame(path: Path, width: float, height: float) -> tuple[np.ndarray, float]:
+    """The state's first frame (``../images/<stem>.png``) and its scale over the state's render size.
+
+    Raises:
+        BadInput: the image is missing, or its shape is not the render's (beyond :data:`ASPECT_TOLERANCE`).
+    """
+    from genreason.images import read_png
+
+    image_path = image_path_for(path)
+    if not image_path.exists():
+        raise BadInput(path, f"its first frame {image_path} is missing",
+                       "VR-Bench keeps it in the images/ folder beside states/, same name, .png")
+    image = read_png(image_path)
+    img_h, img_w = image.shape[:2]
+    sx, sy = img_w / width, img_h / height
+    if abs(sx - sy) > ASPECT_TOLERANCE * max(sx, sy):
+        raise BadInput(path, f"render.image_width x image_height {width:g}x{height:g} does not have the "
+                       f"shape of its image {image_path.name} ({img_w}x{img_h})")
+    return image, (sx + sy) / 2
 
 
 def _obj(parent: dict[str, Any], key: str, path: Path, prefix: str = "") -> dict[str, Any]:
@@ -288,5 +301,5 @@ def _shortest_path(layout: Any, path: Path) -> list[tuple[int, int]]:
     return cells
 
 
-__all__ = ["FAMILIES", "GRID_CODES", "SOLUTION_SOURCE", "image_path_for", "is_vrbench_state", "load_any_puzzle",
+__all__ = ["FAMILIES", "GRID_CODES", "SOLUTION_SOURCE", "first_frame", "image_path_for", "is_vrbench_state", "load_any_puzzle",
            "puzzle_from_state_data", "puzzle_from_vrbench_state", "state_names"]

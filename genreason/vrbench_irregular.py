@@ -30,12 +30,11 @@ from pydantic import ValidationError
 from genreason.errors import BadInput
 from genreason.types import Puzzle, validation_problem
 from genreason.vrbench import (
-    ASPECT_TOLERANCE,
     _bbox,
     _number,
     _obj,
     _pixel_pos,
-    image_path_for,
+    first_frame,
     state_names,
 )
 
@@ -50,7 +49,6 @@ SHORTEST_SOURCE = "shortest road route computed by genreason (the state's soluti
 
 def pathfinder_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     """The ``irregular`` puzzle of a parsed VR-Bench pathfinder state read from ``path``."""
-    from genreason.images import read_png
     from puzzles.irregular.layout import RoadLayout
 
     render = _obj(data, "render", path)
@@ -68,17 +66,8 @@ def pathfinder_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     end_px = _point(meta, "end_point", path) if "end_point" in meta else _pixel_pos(goal, "entities.goal", path)
     boxes = [_bbox(player, "entities.player", path), _bbox(goal, "entities.goal", path)]
 
-    image_path = image_path_for(path)
-    if not image_path.exists():
-        raise BadInput(path, f"its first frame {image_path} is missing",
-                       "VR-Bench keeps it in the images/ folder beside states/, same name, .png")
-    image = read_png(image_path)
+    image, scale = first_frame(path, width, height)
     img_h, img_w = image.shape[:2]
-    sx, sy = img_w / width, img_h / height
-    if abs(sx - sy) > ASPECT_TOLERANCE * max(sx, sy):
-        raise BadInput(path, f"render.image_width x image_height {width:g}x{height:g} does not have the "
-                       f"shape of its image {image_path.name} ({img_w}x{img_h})")
-    scale = (sx + sy) / 2
 
     def px(p: tuple[float, float]) -> tuple[float, float]:
         # VR-Bench draws at whole pixels (int(x)); pixel i's centre is at i + 0.5 in our coordinates.

@@ -27,18 +27,16 @@ from genreason.errors import BadInput
 from genreason.types import Puzzle
 
 GAMES = frozenset({"maze3d", "3d_maze"})
-ASPECT_TOLERANCE = 0.02
 
 
 def maze3d_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     """The puzzle of a parsed VR-Bench 3D maze state read from ``path``, with its first frame."""
-    from genreason.images import read_png
     from genreason.vrbench import (
         _bbox,
         _number,
         _obj,
         _pixel_pos,
-        image_path_for,
+        first_frame,
         state_names,
     )
     from puzzles.maze3d.layout import ImageLayout
@@ -59,17 +57,8 @@ def maze3d_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     goal_box = _bbox(goal, "entities.goal", path)
     world = _world(data.get("metadata"), path)
 
-    image_path = image_path_for(path)
-    if not image_path.exists():
-        raise BadInput(path, f"its first frame {image_path} is missing",
-                       "VR-Bench keeps it in the images/ folder beside states/, same name, .png")
-    image = read_png(image_path)
+    image, scale = first_frame(path, width, height)
     img_h, img_w = image.shape[:2]
-    sx, sy = img_w / width, img_h / height
-    if abs(sx - sy) > ASPECT_TOLERANCE * max(sx, sy):
-        raise BadInput(path, f"render.image_width x image_height {width:g}x{height:g} does not have the "
-                       f"shape of its image {image_path.name} ({img_w}x{img_h})")
-    scale = (sx + sy) / 2
     for name, box in (("entities.player", player_box), ("entities.goal", goal_box)):
         if box[2] * scale > img_w * 1.01 or box[3] * scale > img_h * 1.01 or min(box) < 0:
             raise BadInput(path, f"field '{name}.bbox' lies outside the {width:g}x{height:g} image")
