@@ -28,7 +28,6 @@ from verifiers import board, canonical, gridpath, point_tracking, tracking, vrbe
 from verifiers.canonical import CELL, BoardGeometry
 
 MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too small to judge
-DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative) counts as a copy
 CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
 TRACKERS = ("classical", "cotracker")
 
@@ -198,24 +197,9 @@ class GridAgentVerifier:
 
     def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
-        masks = tracking.foreground(diff, appearance)
-        positions: list[tuple[float, float] | None] = []
-        duplicated: list[bool] = []
-        agent_masks = np.zeros(masks.shape, dtype=bool)
-        last = cell_centre(geometry, layout.start)
-        for t in range(len(smoothed)):
-            found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
-            agents = [b for b in found if b.agent_like]
-            if not agents:
-                positions.append(None)
-                duplicated.append(False)
-                continue
-            chosen = min(agents, key=lambda b: math.dist(b.center, last))
-            big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
-            duplicated.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
-            positions.append(chosen.center)
-            last = chosen.center
-        return Sightings(anchored_to_start(positions, cell_centre(geometry, layout.start)), duplicated, agent_masks)
+        start = cell_centre(geometry, layout.start)
+        positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL)
+        return Sightings(anchored_to_start(positions, start), duplicated, agent_masks)
 
     def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,
                        shifts: np.ndarray, appearance: tracking.Appearance, geometry: BoardGeometry,

@@ -33,7 +33,6 @@ from verifiers.road_look import (
 
 MIN_ROAD_PIXELS = 4.0  # below this a road is a few pixels wide in the video: too small to judge
 DUPLICATE_DISTANCE = 1.0  # road widths between the agent and an agent-like blob that counts as a copy
-DUPLICATE_AREA = 0.4  # a copy is at least this large relative to the agent
 CAMERA_SHIFT = 0.6  # road widths of global shift beyond which the camera moved (less is shake, undone)
 GOAL_VISIBLE = 0.3  # share of the goal's box that must be free of the agent for it to be judged
 GOAL_CHANGED = 0.3  # share of its visible pixels that must differ for the goal to have changed
@@ -199,25 +198,9 @@ class IrregularVerifier:
                    canvas: RoadCanvas, layout: RoadLayout
                    ) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
         """The agent's centre per frame (canonical, offset-corrected), whether it was seen twice, its pixels."""
-        masks = tracking.foreground(diff, appearance)
         start = canvas.point(layout.nodes[layout.start])
-        positions: list[tuple[float, float] | None] = []
-        duplicated: list[bool] = []
-        agent_masks = np.zeros(masks.shape, dtype=bool)
-        last = start
-        for t in range(len(smoothed)):
-            found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
-            agents = [b for b in found if b.agent_like]
-            if not agents:
-                positions.append(None)
-                duplicated.append(False)
-                continue
-            chosen = min(agents, key=lambda b: math.dist(b.center, last))
-            big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
-            duplicated.append(any(math.dist(b.center, chosen.center) > DUPLICATE_DISTANCE * canvas.width_px
-                                  for b in big))
-            positions.append(chosen.center)
-            last = chosen.center
+        positions, duplicated, agent_masks = tracking.follow_agent(
+            smoothed, diff, appearance, start, DUPLICATE_DISTANCE * canvas.width_px)
         first = positions[0]
         if first is None or math.dist(first, start) > START_SLACK * canvas.width_px:
             return [None, *positions[1:]], duplicated, agent_masks

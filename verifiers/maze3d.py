@@ -29,7 +29,6 @@ from verifiers.maze3d_image import judge_image_only
 
 A_CANON = 16.0  # canonical pixels for half a top face's width
 MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge
-DUPLICATE_AREA = 0.4
 
 
 @dataclass(frozen=True)
@@ -245,23 +244,7 @@ def follow(smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearan
     stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
     removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
     """
-    masks = tracking.foreground(diff, appearance)
-    raw: list[tuple[float, float] | None] = []
-    duplicated: list[bool] = []
-    agent_masks = np.zeros(masks.shape, dtype=bool)
-    last = start
-    for t in range(len(smoothed)):
-        found, agent_masks[t] = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
-        agents = [b for b in found if b.agent_like]
-        if not agents:
-            raw.append(None)
-            duplicated.append(False)
-            continue
-        chosen = min(agents, key=lambda b: math.dist(b.center, last))
-        big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
-        duplicated.append(any(math.dist(b.center, chosen.center) > 1.0 * A_CANON for b in big))
-        raw.append(chosen.center)
-        last = chosen.center
+    raw, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 1.0 * A_CANON)
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)

@@ -33,7 +33,6 @@ from verifiers import canonical, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
-    DUPLICATE_AREA,
     GridAgentVerifier,
     Sightings,
     anchored_to_start,
@@ -211,7 +210,7 @@ class SokobanVerifier(GridAgentVerifier):
             agents = [b for b in found if b.agent_like]
             if agents:
                 chosen = min(agents, key=lambda b: math.dist(b.center, last))
-                big = [b for b in agents if b.area >= DUPLICATE_AREA * looks.player.agent_area]
+                big = [b for b in agents if b.area >= tracking.DUPLICATE_AREA * looks.player.agent_area]
                 player_dup.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
                 player_pos.append(chosen.center)
                 last = chosen.center
@@ -228,7 +227,7 @@ class SokobanVerifier(GridAgentVerifier):
                 boxes_pos[k].append(pick.center)
                 last_boxes[k] = pick.center
             tracked = [p[-1] for p in boxes_pos if p[-1] is not None]
-            box_dup.append(any(b.area >= DUPLICATE_AREA * box_area
+            box_dup.append(any(b.area >= tracking.DUPLICATE_AREA * box_area
                                and all(math.dist(b.center, p) > 0.75 * CELL for p in tracked) for b in free))
         player = Sightings(anchored_to_start(player_pos, cell_centre(geometry, layout.start)), player_dup, masks)
         boxes = [anchored_to_start(p, cell_centre(geometry, b)) for p, b in zip(boxes_pos, layout.boxes)]

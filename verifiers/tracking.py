@@ -10,6 +10,7 @@ plausible size); other differences are the board changing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,7 @@ import numpy as np
 from verifiers.canonical import CELL, MARGIN
 
 # A blob counts as the agent when its area is within these factors of the agent's first-frame area.
+DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative to the agent) counts as a copy
 MIN_AREA_RATIO = 0.25
 MAX_AREA_RATIO = 4.0
 
@@ -279,3 +281,32 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
         agent = cv2.dilate((values < 0).view(np.uint8), kernel)
         values[agent.view(bool)] = 0.0
     return out
+
+
+def follow_agent(smoothed: np.ndarray, diff: np.ndarray, appearance: Appearance, start: tuple[float, float],
+                 copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+    """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
+
+    Returns the blob centres (None where no agent-like blob was seen), per frame
+    whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
+    agent's area stood farther than ``copy_distance`` from the chosen one (a
+    copy), and the agent's pixels per frame (T x H x W bool).
+    """
+    masks = foreground(diff, appearance)
+    positions: list[tuple[float, float] | None] = []
+    duplicated: list[bool] = []
+    agent_masks = np.zeros(masks.shape, dtype=bool)
+    last = start
+    for t in range(len(smoothed)):
+        found, agent_masks[t] = blobs(smoothed[t], masks[t], diff[t], appearance)
+        agents = [b for b in found if b.agent_like]
+        if not agents:
+            positions.append(None)
+            duplicated.append(False)
+            continue
+        chosen = min(agents, key=lambda b: math.dist(b.center, last))
+        big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
+        duplicated.append(any(math.dist(b.center, chosen.center) > copy_distance for b in big))
+        positions.append(chosen.center)
+        last = chosen.center
+    return positions, duplicated, agent_masks
