@@ -4,14 +4,14 @@ For every registered puzzle family that can animate its solution, this renders
 oracle videos of two puzzles (seeds 0 and 1), resizes them to 480x832 (Wan's
 default height x width) with 81 frames, encodes them as H.264, then times in
 fresh processes pinned to one core: decoding a file with PyAV, and decoding
-plus verifying it. Each process handles the seed-1 video first, then the seed-0
-one: the first is a process's *cold* video (imports, codec start-up, a
-verifier's one-off tables such as sudoku's digit templates), the second a
-*warm* one, which is what every further video costs a worker of a run's
-process pool. It prints both ratios verify/decode, frames per second and each
-process's peak resident memory. Times are the process's CPU seconds (on its
-one core), not wall-clock seconds, which other work on a shared machine
-inflates; decoding and verifying are still measured in the same run: compare
+plus verifying it. Each process first decodes and verifies the seed-1 video,
+its *cold* video (imports, codec start-up, a verifier's one-off tables such as
+sudoku's digit templates), then decodes it alone; then it alternates decoding
+and verifying the seed-0 video (*warm*: what every further video costs a worker
+of a run's process pool). Alternating in one process puts both sides of a ratio
+under the same load. It prints both ratios verify/decode, frames per second and
+the process's peak resident memory. Times are CPU seconds (on the one core),
+not wall-clock seconds, which other work on a shared machine inflates: compare
 ratios, not seconds.
 
     python bench/verify_speed.py [--repeat 3] [--family maze] [--difficulty hard]
@@ -40,15 +40,15 @@ def _pin_one_core() -> None:
     cv2.setNumThreads(1)
 
 
-def _measure(task: str, cases: list[tuple[str, str]], queue: mp.Queue) -> None:
-    """Time ``task`` on each (puzzle, video) in turn in this fresh process; put the seconds and peak MiB."""
+def _measure(cases: list[tuple[str, str]], rounds: int, queue: mp.Queue) -> None:
+    """In this fresh process: the cold video's (verify, decode) seconds, then ``rounds`` warm pairs; put them
+    and the peak MiB."""
     _pin_one_core()
     from genreason.plugins import load_family, load_verifier
     from genreason.types import Puzzle
     from genreason.video import read_video
 
-    seconds = []
-    for puzzle_path, video_path in cases:
+    def seconds(task: str, puzzle_path: str, video_path: str) -> float:
         puzzle = Puzzle.load(puzzle_path)
         verifier = load_verifier(load_family(puzzle.family).verifier)
         start = time.process_time()
@@ -56,14 +56,18 @@ def _measure(task: str, cases: list[tuple[str, str]], queue: mp.Queue) -> None:
         if task == "verify":
             verdict = verifier.verify(puzzle, video)
             assert verdict.success, f"oracle video not accepted: {verdict.reason or verdict.events[:3]}"
-        seconds.append(time.process_time() - start)
-    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        return time.process_time() - start
+
+    (cold_puzzle, cold_video), (puzzle, video) = cases
+    cold = (seconds("verify", cold_puzzle, cold_video), seconds("decode", cold_puzzle, cold_video))
+    warm = [(seconds("verify", puzzle, video), seconds("decode", puzzle, video)) for _ in range(rounds)]
+    queue.put((cold, warm, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-def _run(task: str, cases: list[tuple[Path, Path]]) -> tuple[list[float], float]:
+def _run(cases: list[tuple[Path, Path]], rounds: int) -> tuple:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_measure, args=(task, [(str(p), str(v)) for p, v in cases], queue))
+    proc = ctx.Process(target=_measure, args=([(str(p), str(v)) for p, v in cases], rounds, queue))
     proc.start()
     result = queue.get(timeout=600)
     proc.join()
@@ -86,7 +90,8 @@ def _make_video(family_name: str, difficulty: str, folder: Path, seed: int = 0) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per family")
+    parser.add_argument("--rounds", type=int, default=3, help="warm (verify, decode) pairs per process")
     parser.add_argument("--family", action="append", help="family name (default: every family that animates)")
     parser.add_argument("--difficulty", default="hard")
     args = parser.parse_args()
@@ -94,20 +99,23 @@ def main() -> None:
     from genreason.plugins import Animator, available, load_family
 
     names = args.family or [n for n in available("puzzles") if isinstance(load_family(n), Animator)]
-    print(f"{FRAMES} frames at {HEIGHT}x{WIDTH} (h x w), one core, CPU seconds, median of {args.repeat} runs\n")
+    print(f"{FRAMES} frames at {HEIGHT}x{WIDTH} (h x w), one core, CPU seconds, median of {args.repeat} processes "
+          f"x {args.rounds} rounds\n")
     print(f"{'family':<12} {'decode s':>9} {'verify s':>9} {'ratio':>6} {'verify fps':>11} "
-          f"{'cold ratio':>11} {'decode MiB':>11} {'verify MiB':>11}")
+          f"{'cold ratio':>11} {'peak MiB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             # The cold video first, then the timed warm one (see the module docstring).
             cases = [_make_video(name, args.difficulty, Path(tmp) / f"{name}-{seed}", seed) for seed in (1, 0)]
-            decode = [_run("decode", cases) for _ in range(args.repeat)]
-            verify = [_run("verify", cases) for _ in range(args.repeat)]
-            cold_d, d = (statistics.median(s[i] for s, _ in decode) for i in (0, 1))
-            cold_v, v = (statistics.median(s[i] for s, _ in verify) for i in (0, 1))
-            print(f"{name:<12} {d:9.3f} {v:9.3f} {v / d:6.2f} {FRAMES / v:11.1f} {cold_v / cold_d:11.2f} "
-                  f"{max(m for _, m in decode):11.0f} {max(m for _, m in verify):11.0f}")
-    print("\nverify s includes decoding; ratio = verify / decode of a worker's next video (target: at most 2);\n"
+            runs = [_run(cases, args.rounds) for _ in range(args.repeat)]
+            cold_v, cold_d = (statistics.median(cold[i] for cold, _, _ in runs) for i in (0, 1))
+            warm = [pair for _, pairs, _ in runs for pair in pairs]
+            v, d = (statistics.median(pair[i] for pair in warm) for i in (0, 1))
+            ratio = statistics.median(pair[0] / pair[1] for pair in warm)
+            print(f"{name:<12} {d:9.3f} {v:9.3f} {ratio:6.2f} {FRAMES / v:11.1f} {cold_v / cold_d:11.2f} "
+                  f"{max(m for _, _, m in runs):9.0f}")
+    print("\nverify s includes decoding; ratio: the median of verify / decode over a worker's next videos, each\n"
+          "pair measured back to back (target: at most 2);\n"
           "cold ratio: the same for a fresh process's first video")
 
 
