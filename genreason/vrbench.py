@@ -112,14 +112,7 @@ def puzzle_from_state_data(data: dict[str, Any], path: Path) -> Puzzle:
     if game not in FAMILIES:
         raise BadInput(path, f"VR-Bench {game!r} states are not supported yet",
                        f"genreason judges VR-Bench {' and '.join(FAMILIES)} states")
-    version = data.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        raise BadInput(path, f"field 'version' must be a string, got {version!r}")
-
-    render = _obj(data, "render", path)
-    cell_size = _number(render, "cell_size", path, "render.", positive=True)
-    width = _number(render, "image_width", path, "render.", positive=True)
-    height = _number(render, "image_height", path, "render.", positive=True)
+    version, cell_size, width, height = state_header(data, path)
 
     grid = _obj(data, "grid", path)
     rows = _int(grid, "height", path, "grid.")
@@ -197,6 +190,18 @@ def first_frame(path: Path, width: float, height: float) -> tuple[np.ndarray, fl
         raise BadInput(path, f"render.image_width x image_height {width:g}x{height:g} does not have the "
                        f"shape of its image {image_path.name} ({img_w}x{img_h})")
     return image, (sx + sy) / 2
+
+
+def state_header(data: dict[str, Any], path: Path) -> tuple[str | int | float, float, float, float]:
+    """A state's ``version`` and its ``render`` block: (version, cell size, image width, image height)."""
+    version = data.get("version")
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        raise BadInput(path, f"field 'version' must be a string, got {version!r}")
+    render = _obj(data, "render", path)
+    cell_size = _number(render, "cell_size", path, "render.", positive=True)
+    width = _number(render, "image_width", path, "render.", positive=True)
+    height = _number(render, "image_height", path, "render.", positive=True)
+    return version, cell_size, width, height
 
 
 def _obj(parent: dict[str, Any], key: str, path: Path, prefix: str = "") -> dict[str, Any]:

@@ -33,21 +33,15 @@ def maze3d_puzzle(data: dict[str, Any], path: Path) -> Puzzle:
     """The puzzle of a parsed VR-Bench 3D maze state read from ``path``, with its first frame."""
     from genreason.vrbench import (
         _bbox,
-        _number,
         _obj,
         _pixel_pos,
         first_frame,
+        state_header,
         state_names,
     )
     from puzzles.maze3d.layout import ImageLayout
 
-    version = data.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        raise BadInput(path, f"field 'version' must be a string, got {version!r}")
-    render = _obj(data, "render", path)
-    cell_size = _number(render, "cell_size", path, "render.", positive=True)
-    width = _number(render, "image_width", path, "render.", positive=True)
-    height = _number(render, "image_height", path, "render.", positive=True)
+    version, cell_size, width, height = state_header(data, path)
     entities = _obj(data, "entities", path)
     player = _obj(entities, "player", path, "entities.")
     goal = _obj(entities, "goal", path, "entities.")

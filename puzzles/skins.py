@@ -31,8 +31,30 @@ AGENT_FRACTION = 0.6  # agent sprite width over cell width
 GOAL_FRACTION = 0.86  # goal sprite width over cell width
 
 
+class SpriteWords:
+    """How a prompt names a skin's agent and goal, from its ``*_colour`` and ``*_shape`` fields.
+
+    Mixed into every family's skin dataclass, so all prompts word sprites alike.
+    """
+
+    agent_colour: str
+    agent_shape: str
+    goal_colour: str
+    goal_shape: str
+
+    @property
+    def agent_words(self) -> str:
+        """How a prompt names the agent, e.g. ``red disc``."""
+        return f"{self.agent_colour} {self.agent_shape}"
+
+    @property
+    def goal_words(self) -> str:
+        """How a prompt names the goal, e.g. ``green square``."""
+        return f"{self.goal_colour} {self.goal_shape}"
+
+
 @dataclass(frozen=True)
-class Look:
+class Look(SpriteWords):
     """What every grid skin shows: floor, margin, agent and goal, and the words for them.
 
     Attributes:
@@ -54,16 +76,6 @@ class Look:
     floor_name: str
     agent_colour: str
     goal_colour: str
-
-    @property
-    def agent_words(self) -> str:
-        """How a prompt names the agent, e.g. ``red disc``."""
-        return f"{self.agent_colour} {self.agent_shape}"
-
-    @property
-    def goal_words(self) -> str:
-        """How a prompt names the goal, e.g. ``green square``."""
-        return f"{self.goal_colour} {self.goal_shape}"
 
 
 @dataclass(frozen=True)

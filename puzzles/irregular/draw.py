@@ -15,7 +15,7 @@ import numpy as np
 
 from genreason.errors import UnknownName
 from puzzles.irregular.layout import RoadLayout
-from puzzles.skins import RGB, Sprite, sprite_mask, sprite_size
+from puzzles.skins import RGB, Sprite, SpriteWords, sprite_mask, sprite_size
 
 AGENT_FRACTION = 0.7  # agent sprite width over road width
 GOAL_FRACTION = 0.9  # goal sprite width over road width
@@ -23,7 +23,7 @@ SHIFT = 4  # fixed-point bits for sub-pixel road drawing
 
 
 @dataclass(frozen=True)
-class RoadSkin:
+class RoadSkin(SpriteWords):
     """The look of an irregular maze and the words a prompt uses for it.
 
     Attributes:
@@ -47,14 +47,6 @@ class RoadSkin:
     road_name: str
     agent_colour: str
     goal_colour: str
-
-    @property
-    def agent_words(self) -> str:
-        return f"{self.agent_colour} {self.agent_shape}"
-
-    @property
-    def goal_words(self) -> str:
-        return f"{self.goal_colour} {self.goal_shape}"
 
 
 SKINS: dict[str, RoadSkin] = {s.name: s for s in (

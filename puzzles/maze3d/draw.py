@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from genreason.errors import UnknownName
 from puzzles.maze3d.layout import RAILS, Maze3DLayout, Point
-from puzzles.skins import RGB, Sprite, sprite_mask
+from puzzles.skins import RGB, Sprite, SpriteWords, sprite_mask
 
 AGENT_FRACTION = 0.6  # agent sprite width over ``a``, half a top face's width: it fits inside the face
 GOAL_FRACTION = 1.1  # goal marker width over ``a`` (the face is 2a wide)
@@ -26,7 +26,7 @@ X_SHADE, Y_SHADE = 0.74, 0.54
 
 
 @dataclass(frozen=True)
-class Skin3D:
+class Skin3D(SpriteWords):
     """Colours, sprite shapes and the words a prompt uses for them."""
 
     name: str
@@ -42,14 +42,6 @@ class Skin3D:
     block_words: str
     agent_colour: str
     goal_colour: str
-
-    @property
-    def agent_words(self) -> str:
-        return f"{self.agent_colour} {self.agent_shape}"
-
-    @property
-    def goal_words(self) -> str:
-        return f"{self.goal_colour} {self.goal_shape}"
 
 
 SKINS: dict[str, Skin3D] = {s.name: s for s in (
