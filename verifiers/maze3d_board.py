@@ -99,9 +99,10 @@ def changed_blocks(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance)
     bh, bw = h // BLOCK, w // BLOCK
     out = np.zeros((t, bh, bw), dtype=bool)
     need = CHANGED_FRACTION * BLOCK * BLOCK  # a block changes above this many pixels (its share times its area)
-    raw = (diff > appearance.threshold).view(np.uint8)
+    raw = np.empty((bh * BLOCK, bw * BLOCK), dtype=bool)  # one frame's thresholded pixels, reused
     for i in range(t):
-        rest = cv2.subtract(raw[i, :bh * BLOCK, :bw * BLOCK], hidden[i, :bh * BLOCK, :bw * BLOCK])  # raw, not hidden
+        np.greater(diff[i, :bh * BLOCK, :bw * BLOCK], appearance.threshold, out=raw)
+        rest = cv2.subtract(raw.view(np.uint8), hidden[i, :bh * BLOCK, :bw * BLOCK])  # raw and not hidden
         if cv2.countNonZero(rest) <= need:
             continue
         # Counted by rows of blocks first (one OpenCV row sum): stray pixels rarely fill one.
