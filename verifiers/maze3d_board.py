@@ -49,8 +49,9 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
         ok = False
         t = int(np.argmax(moved)) + first
         events.append(Event(frame=t, kind="camera_moved", message=f"frame {t}: the camera moved (the whole board shifted)"))
-    ok = _judge_regions(diff, agent_masks, appearance, in_view, first, regions, events) and ok
-    changed = changed_blocks(diff, agent_masks, appearance, in_view)
+    hidden = _hidden(agent_masks, in_view)
+    ok = _judge_regions(diff, hidden, appearance, in_view, first, regions, events) and ok
+    changed = changed_blocks(diff, hidden, appearance)
     run = np.zeros(changed.shape[1:], dtype=np.int32)
     reported = np.zeros(changed.shape[1:], dtype=bool)
     for t in range(len(changed)):
@@ -69,20 +70,51 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
     return ok
 
 
-def changed_blocks(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance,
-                   in_view: np.ndarray) -> np.ndarray:
-    """T x BH x BW booleans: blocks where most pixels differ from the empty board, the agent left out."""
-    fg = foreground(diff, appearance).astype(bool)
+def _hidden(agent_masks: np.ndarray, in_view: np.ndarray) -> np.ndarray:
+    """T x H x W uint8 (0/1): what no board check looks at: the agent widened by its rim, and what is out of view."""
     kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
-    t, h, w = fg.shape
+    hidden = np.zeros(agent_masks.shape, dtype=np.uint8)
+    h, w = agent_masks.shape[1:]
+    outside = None if in_view.all() else (~in_view).view(np.uint8)
+    for m, out in zip(agent_masks, hidden):
+        x, y, bw, bh = cv2.boundingRect(m.view(np.uint8))
+        if bw:
+            # Widened only around the agent's box: the same pixels as widening the whole frame.
+            box = (slice(max(0, y - AGENT_RIM), min(h, y + bh + AGENT_RIM)),
+                   slice(max(0, x - AGENT_RIM), min(w, x + bw + AGENT_RIM)))
+            cv2.dilate(m[box].view(np.uint8), kernel, dst=out[box])
+        if outside is not None:
+            cv2.bitwise_or(out, outside, dst=out)
+    return hidden
+
+
+def changed_blocks(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance) -> np.ndarray:
+    """T x BH x BW booleans: blocks where most pixels differ from the empty board, ``hidden`` (0/1) left out.
+
+    A pixel differs where :func:`verifiers.tracking.foreground` marks it. That opening only ever
+    removes pixels, so a block with no more than its changed share of thresholded pixels outside
+    ``hidden`` cannot have changed: only frames with another block (usually none) are opened and counted.
+    """
+    t, h, w = diff.shape
     bh, bw = h // BLOCK, w // BLOCK
     out = np.zeros((t, bh, bw), dtype=bool)
+    need = CHANGED_FRACTION * BLOCK * BLOCK  # a block changes above this many pixels (its share times its area)
+    raw = np.empty((bh * BLOCK, bw * BLOCK), dtype=bool)  # one frame's thresholded pixels, reused
     for i in range(t):
-        rest = fg[i] & ~cv2.dilate(agent_masks[i].astype(np.uint8), kernel).astype(bool) & in_view
-        blocks = rest[:bh * BLOCK, :bw * BLOCK].reshape(bh, BLOCK, bw, BLOCK).mean(axis=(1, 3))
-        out[i] = blocks > CHANGED_FRACTION
+        np.greater(diff[i, :bh * BLOCK, :bw * BLOCK], appearance.threshold, out=raw)
+        rest = cv2.subtract(raw.view(np.uint8), hidden[i, :bh * BLOCK, :bw * BLOCK])  # raw and not hidden
+        if cv2.countNonZero(rest) <= need:
+            continue
+        # Counted by rows of blocks first (one OpenCV row sum): stray pixels rarely fill one.
+        bands = cv2.reduce(rest, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(bh, BLOCK).sum(axis=1)
+        if not any((rest[BLOCK * b:BLOCK * (b + 1)].reshape(BLOCK, bw, BLOCK).sum(axis=(0, 2)) > need).any()
+                   for b in np.flatnonzero(bands > need)):
+            continue
+        fg = foreground(diff[i:i + 1], appearance)[0]
+        rest = cv2.subtract(fg, hidden[i])[:bh * BLOCK, :bw * BLOCK]
+        counts = rest.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
+        out[i] = counts > need
     return out
-
 
 
 def board_threshold(appearance: Appearance) -> float:
@@ -90,27 +122,29 @@ def board_threshold(appearance: Appearance) -> float:
     return float(np.clip(0.5 * appearance.threshold, 25.0, 80.0))
 
 
-def _judge_regions(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_view: np.ndarray,
+def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance, in_view: np.ndarray,
                    first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event]) -> bool:
+    """Each region in every frame at once (its box over all frames), then its runs frame by frame."""
     ok = True
-    kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
-    agent = [cv2.dilate(m.view(np.uint8), kernel).view(bool) for m in agent_masks]
-    differs = diff > board_threshold(appearance)
+    threshold = board_threshold(appearance)
     for what, mask in regions:
-        ys, xs = np.nonzero(mask & in_view)
-        total = len(ys)
+        # Only the region's bounding box is looked at: regions are small.
+        x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+        box = (slice(None), slice(y, y + h), slice(x, x + w))
+        seen = mask[box[1:]] & in_view[box[1:]]
+        total = np.count_nonzero(seen)
         if total < 4:
             continue
-        # Only the region's bounding box is looked at: regions are small.
-        box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-        area = (mask & in_view)[box]
+        free = seen > hidden[box]  # the region, neither out of view nor near the agent
+        kept = np.count_nonzero(free, axis=(1, 2))
+        hits = np.count_nonzero((diff[box] > threshold) & free, axis=(1, 2))
+        if not (hits > REGION_FRACTION * kept).any():
+            continue  # never changed in a frame: no run to follow
         run = 0
         for t in range(len(diff)):
-            free = area & ~agent[t][box]
-            kept = int(free.sum())
-            if kept < 0.5 * total:  # mostly behind the agent: not judged in this frame
+            if kept[t] < 0.5 * total:  # mostly behind the agent: not judged in this frame
                 continue
-            run = run + 1 if int((differs[t][box] & free).sum()) > REGION_FRACTION * kept else 0
+            run = run + 1 if hits[t] > REGION_FRACTION * kept[t] else 0
             if run >= PERSIST:
                 ok = False
                 frame = t - PERSIST + 1 + first

@@ -70,20 +70,44 @@ class _Walker:
         self.off = False
         self.cells = result.cells
         self.cells.append(layout.start)
-        h, w = labels.shape
-        self.shape = (h, w)
         self.tol_offsets = _disc(rules.tolerance)
         self.hyst_offsets = _disc(rules.hysteresis)
+        # The labels padded with "nothing" far enough that every disc around a point, clipped to
+        # just outside the picture, reads only padding there: no bounds checks per point.
+        h, w = labels.shape
+        self.pad = 2 * int(np.abs(self.tol_offsets).max(initial=0)) + 1
+        self.padded = np.pad(labels, self.pad)
+        self.limits = (-(self.pad // 2) - 1, w + self.pad // 2, h + self.pad // 2)  # x low, x high, y high
 
-    def _around(self, p: Point, offsets: np.ndarray) -> np.ndarray:
-        x, y = round(p[0]), round(p[1])
-        xs, ys = x + offsets[:, 0], y + offsets[:, 1]
-        ok = (xs >= 0) & (xs < self.shape[1]) & (ys >= 0) & (ys < self.shape[0])
-        found = self.labels[ys[ok], xs[ok]]
-        return found[found > 0] - 1
+    def walk(self, points: np.ndarray, frame: int) -> None:
+        """Visit ``points`` (N x 2, ``frame0.png`` pixels) in order, all seen on the way to ``frame``.
 
-    def visit(self, p: Point, frame: int) -> None:
-        near = self._around(p, self.tol_offsets)
+        The labels around every point are read at once; the points where nothing can happen
+        (on the surface, the current place within the hysteresis) are skipped without a visit.
+        """
+        # round() and np.rint both round halves to even: the same pixels as point by point.
+        lo, hi_x, hi_y = self.limits
+        xs = np.clip(np.rint(points[:, 0]), lo, hi_x).astype(np.intp) + self.pad
+        ys = np.clip(np.rint(points[:, 1]), lo, hi_y).astype(np.intp) + self.pad
+        near = self.padded[ys[:, None] + self.tol_offsets[:, 1], xs[:, None] + self.tol_offsets[:, 0]]
+        hyst = self.padded[ys[:, None] + self.hyst_offsets[:, 1], xs[:, None] + self.hyst_offsets[:, 0]]
+        here = self.padded[ys, xs]
+        on_surface = (near > 0).any(axis=1)
+        i, n = 0, len(points)
+        while i < n:
+            # The next point where something may happen for the current place and state.
+            quiet = ~on_surface[i:] if self.off else on_surface[i:] & (hyst[i:] == self.current + 1).any(axis=1)
+            busy = np.flatnonzero(~quiet)
+            if len(busy) == 0:
+                return
+            i += int(busy[0])
+            found = near[i]
+            self._visit((float(points[i, 0]), float(points[i, 1])), found[found > 0] - 1, hyst[i], int(here[i]), frame)
+            i += 1
+
+    def _visit(self, p: Point, near: np.ndarray, hyst: np.ndarray, here: int, frame: int) -> None:
+        """One point: ``near`` the places within the tolerance (in disc order), ``hyst`` the labels within the
+        hysteresis, ``here`` the label under the point."""
         if len(near) == 0:
             if not self.off:
                 self.off = True
@@ -92,18 +116,12 @@ class _Walker:
                               f"{self._name(self.current)}")
             return
         self.off = False
-        if self.current in set(self._around(p, self.hyst_offsets).tolist()):
+        if (hyst == self.current + 1).any():
             return
-        here = self._label(p)
-        target = here if here is not None and here in set(near.tolist()) else Counter(near.tolist()).most_common(1)[0][0]
+        candidates = near.tolist()
+        target = here - 1 if here > 0 and here - 1 in candidates else Counter(candidates).most_common(1)[0][0]
         if target != self.current:
             self._move(int(target), frame)
-
-    def _label(self, p: Point) -> int | None:
-        x, y = round(p[0]), round(p[1])
-        if 0 <= x < self.shape[1] and 0 <= y < self.shape[0] and self.labels[y, x] > 0:
-            return int(self.labels[y, x]) - 1
-        return None
 
     def _move(self, target: int, frame: int) -> None:
         src, dst = self.places.items[self.current], self.places.items[target]
@@ -182,10 +200,12 @@ def analyse(positions: list[Point | None], frames: list[int], duplicated: list[b
                 result.events.append(Event(frame=frame, kind="teleport", message=(
                     f"frame {frame}: the agent jumped {dist / layout.step_px:.1f} steps in {gap} frame(s)")))
             n = max(1, int(np.ceil(dist)))
-            for k in range(1, n + 1):
-                walker.visit((last[0] + (p[0] - last[0]) * k / n, last[1] + (p[1] - last[1]) * k / n), frame)
+            k = np.arange(1, n + 1, dtype=np.float64)
+            # The same arithmetic as last + (p - last) * k / n point by point: the same points.
+            walker.walk(np.stack([last[0] + (p[0] - last[0]) * k / n, last[1] + (p[1] - last[1]) * k / n], axis=1),
+                        frame)
         else:
-            walker.visit(p, frame)
+            walker.walk(np.array([p], dtype=np.float64), frame)
         last, last_t = p, i
     if positions and positions[-1] is None:
         result.legal = False

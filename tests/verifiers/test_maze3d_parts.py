@@ -1,0 +1,186 @@
+"""The 3D maze board check and trajectory walker against plain per-frame / per-point references.
+
+The board check skips frames and regions that cannot have changed and the walker
+reads the labels of a whole segment at once; these tests pin that they decide
+exactly what the straightforward loops decide, on boards that do change (so the
+shortcuts must not hide a change) and on trajectories that break every rule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import cv2
+import numpy as np
+import pytest
+
+from genreason.types import Event
+from puzzles.maze3d import Maze3DFamily
+from puzzles.maze3d.layout import Maze3DLayout, place_labels
+from verifiers import maze3d_board as B
+from verifiers import maze3d_rules as R
+from verifiers.maze3d import thin_regions
+from verifiers.tracking import Appearance, foreground
+
+T, H, W = 12, 64, 72
+
+
+def _appearance(threshold: float = 60.0) -> Appearance:
+    grey = np.zeros(3, np.float32)
+    return Appearance(np.zeros((H, W, 3), np.uint8), grey, 20.0, grey, None, {}, grey[None], threshold)
+
+
+def _scene(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """diff (stray specks, a persistent patch, a one-frame flash), agent masks, in-view mask."""
+    rng = np.random.default_rng(seed)
+    diff = (rng.random((T, H, W)) < 0.03).astype(np.uint16) * 200  # specks: the opening removes them
+    diff[3:9, 16:27, 40:50] = 150  # a block-sized patch that stays: a change
+    diff[5, 40:52, 8:20] = 150  # one frame only
+    diff[:, 50:56, 60:70] = 90  # below the agent threshold, above the board's: regions see it
+    agents = np.zeros((T, H, W), bool)
+    for t in range(T):
+        y, x = rng.integers(0, H - 4), rng.integers(0, W - 4)
+        agents[t, y:y + 4, x:x + 4] = True
+        diff[t, y:y + 4, x:x + 4] = 250
+    agents[2, :3, :3] = True  # against the corner: the widened agent is clipped there
+    in_view = np.ones((H, W), bool)
+    if seed % 2:
+        in_view[:5] = False
+        in_view[:, -9:] = False
+    return diff, agents, in_view
+
+
+def _reference_blocks(diff, agents, appearance, in_view) -> np.ndarray:
+    fg = foreground(diff, appearance).astype(bool)
+    kernel = np.ones((2 * B.AGENT_RIM + 1, 2 * B.AGENT_RIM + 1), np.uint8)
+    bh, bw = H // B.BLOCK, W // B.BLOCK
+    out = np.zeros((T, bh, bw), bool)
+    for i in range(T):
+        rest = fg[i] & ~cv2.dilate(agents[i].astype(np.uint8), kernel).astype(bool) & in_view
+        out[i] = rest[:bh * B.BLOCK, :bw * B.BLOCK].reshape(bh, B.BLOCK, bw, B.BLOCK).mean(axis=(1, 3)) \
+            > B.CHANGED_FRACTION
+    return out
+
+
+def _reference_regions(diff, agents, appearance, in_view, regions) -> list[tuple[str, int]]:
+    kernel = np.ones((2 * B.AGENT_RIM + 1, 2 * B.AGENT_RIM + 1), np.uint8)
+    agent = [cv2.dilate(m.astype(np.uint8), kernel).astype(bool) for m in agents]
+    differs = diff > B.board_threshold(appearance)
+    found = []
+    for what, mask in regions:
+        area = mask & in_view
+        total = int(area.sum())
+        if total < 4:
+            continue
+        run = 0
+        for t in range(T):
+            free = area & ~agent[t]
+            kept = int(free.sum())
+            if kept < 0.5 * total:
+                continue
+            run = run + 1 if int((differs[t] & free).sum()) > B.REGION_FRACTION * kept else 0
+            if run >= B.PERSIST:
+                found.append((what, t - B.PERSIST + 1))
+                break
+    return found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_board_blocks_and_regions_match_the_plain_loops(seed) -> None:
+    diff, agents, in_view = _scene(seed)
+    appearance = _appearance()
+    hidden = B._hidden(agents, in_view)
+    kernel = np.ones((2 * B.AGENT_RIM + 1, 2 * B.AGENT_RIM + 1), np.uint8)
+    plain = np.stack([cv2.dilate(m.astype(np.uint8), kernel) | (~in_view).astype(np.uint8) for m in agents])
+    assert np.array_equal(hidden, plain)
+
+    got = B.changed_blocks(diff, hidden, appearance)
+    want = _reference_blocks(diff, agents, appearance, in_view)
+    assert np.array_equal(got, want)
+    assert want[3:9].any()  # the patch is a change the shortcuts must not skip
+    assert want[5, 5:7, 1:3].any() and not want[4, 5:7, 1:3].any()  # the one-frame flash, in its frame only
+
+    regions = []
+    for k, (y, x) in enumerate([(50, 58), (20, 2), (0, 0), (40, 30)]):
+        mask = np.zeros((H, W), bool)
+        mask[y:y + 8, x:x + 10] = True
+        regions.append((f"region {k}", mask))
+    regions.append(("empty", np.zeros((H, W), bool)))
+    events: list[Event] = []
+    ok = B._judge_regions(diff, hidden, appearance, in_view, 7, regions, events)
+    want_regions = _reference_regions(diff, agents, appearance, in_view, regions)
+    assert [(e.frame, e.kind) for e in events] == [(t + 7, "board_changed") for _, t in want_regions]
+    assert [what for what, _ in want_regions] == [e.message.split(": ")[1].removesuffix(
+        " changed (erased, redrawn or covered)") for e in events]
+    assert ok == (not want_regions)
+    assert want_regions  # the faint strip under region 0 changes
+
+
+class _PointWalker(R._Walker):
+    """The walker visiting one point at a time with explicit bounds checks (the reference)."""
+
+    def around(self, p, offsets):
+        h, w = self.labels.shape
+        x, y = round(p[0]), round(p[1])
+        xs, ys = x + offsets[:, 0], y + offsets[:, 1]
+        ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        found = self.labels[ys[ok], xs[ok]]
+        return found[found > 0] - 1
+
+    def walk(self, points, frame):
+        h, w = self.labels.shape
+        for px, py in points.tolist():
+            near = self.around((px, py), self.tol_offsets)
+            if len(near) == 0:
+                self._visit((px, py), near, np.zeros(0, np.int32), 0, frame)
+                continue
+            x, y = round(px), round(py)
+            here = int(self.labels[y, x]) if 0 <= x < w and 0 <= y < h else 0
+            hyst = self.around((px, py), self.hyst_offsets) + 1
+            if self.off or self.current not in set((hyst - 1).tolist()):
+                self._visit((px, py), near, hyst, here, frame)
+
+
+def _outcome(result: R.PathResult) -> tuple:
+    return (result.legal, result.ended_on_goal, result.cells, result.final_cell, result.ladders_used,
+            result.illegal_level_changes, [(e.frame, e.kind, e.message) for e in result.events])
+
+
+def test_walker_matches_point_by_point_visits(monkeypatch) -> None:
+    family = Maze3DFamily()
+    puzzle = family.generate(1, "medium", "meadow", "p")
+    layout = Maze3DLayout.model_validate(puzzle.layout)
+    labels = place_labels(layout, (puzzle.height, puzzle.width))
+    a = layout.step_px / np.hypot(1.0, 0.5)
+    rules = R.Rules(tolerance=0.25 * a, hysteresis=0.12 * a, max_step=2.0, max_lost=3)
+    rng = np.random.default_rng(5)
+    route = [layout.top_centre(tuple(c)) for c in puzzle.solution["path"]]
+    walks = {
+        "the route": route,
+        # Wandering anywhere, off the picture too: off the surface, cliffs, gaps, teleports.
+        "random": [(float(x), float(y)) for x, y in rng.uniform(-40, puzzle.width + 40, (40, 2))],
+        "jittered route": [(x + float(rng.normal(0, a / 2)), y + float(rng.normal(0, a / 2))) for x, y in route],
+    }
+    cases = 0
+    for name, points in walks.items():
+        positions: list = list(points)
+        positions[len(positions) // 2] = None  # a short loss
+        frames = list(range(len(positions)))
+        duplicated = [False] * len(positions)
+        got = R.analyse(positions, frames, duplicated, layout, labels, rules)
+        with monkeypatch.context() as m:
+            m.setattr(R, "_Walker", _PointWalker)
+            want = R.analyse(positions, frames, duplicated, layout, labels, rules)
+        assert _outcome(got) == _outcome(want), name
+        cases += len(want.events)
+    assert cases >= 3  # the random walk breaks rules: the comparison covers events
+
+
+def test_thin_regions_cover_every_ladder_and_the_goal() -> None:
+    family = Maze3DFamily()
+    puzzle = family.generate(1, "medium", "meadow", "p")
+    layout = Maze3DLayout.model_validate(puzzle.layout)
+    regions = thin_regions(layout, (puzzle.width, puzzle.height), 1.0)
+    assert len(regions) == len(layout.ladders) + 1
+    assert all(mask.any() for _, mask in regions)
+    assert Counter(what.split()[1] for what, _ in regions)["goal"] == 1
