@@ -31,7 +31,7 @@ from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.sudoku.render import SudokuLayout
 from verifiers import canonical, sudoku_rules
-from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads
+from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads, prepare
 
 CELL = 32  # canonical pixels per cell
 MARGIN = CELL // 2  # canonical pixels around the grid
@@ -54,13 +54,14 @@ class _Raster:
         side = self.n * CELL + 2 * MARGIN
         return side, side
 
-    def cells(self, frame: np.ndarray) -> np.ndarray:
-        """Interiors of every cell (n*n x S x S x 3), row-major."""
+    def cells(self, frame: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+        """Interiors of every cell (n*n x S x S x 3), row-major, or of the cells ``which`` (indices) only."""
         k = round(CELL * INSET)
         grid = frame[MARGIN:MARGIN + self.n * CELL, MARGIN:MARGIN + self.n * CELL]
-        blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)
-        return np.ascontiguousarray(blocks[:, :, k:CELL - k, k:CELL - k]).reshape(self.n * self.n, CELL - 2 * k,
-                                                                                   CELL - 2 * k, 3)
+        blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)[:, :, k:CELL - k, k:CELL - k]
+        if which is not None:
+            return blocks[which // self.n, which % self.n]
+        return np.ascontiguousarray(blocks).reshape(self.n * self.n, CELL - 2 * k, CELL - 2 * k, 3)
 
     def line_mask(self, size: tuple[int, int]) -> np.ndarray:
         """Pixels of a ``size`` rescaling of the raster near an inner cell edge: where lines are, never a digit.
@@ -100,7 +101,7 @@ class _Steadiness:
         self.raster = raster
         self.half = (raster.size[0] // 2, raster.size[1] // 2)
         self.window = cv2.createHanningWindow(self.half, cv2.CV_32F)
-        self.lines = raster.line_mask(self.half)
+        self.lines = np.flatnonzero(raster.line_mask(self.half))  # indices: a take is cheaper than a boolean mask
         self.paper = 0.0
         self.reference: np.ndarray | None = None
 
@@ -108,44 +109,66 @@ class _Steadiness:
         gray = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), self.half, interpolation=cv2.INTER_AREA)
         if self.reference is None:
             self.paper = float(np.median(gray))
-        return np.abs(gray.astype(np.float32) - self.paper)
+        return cv2.absdiff(gray.astype(np.float32), self.paper)  # |gray - paper| in float32, as numpy gives it
 
     def measure(self, frame: np.ndarray) -> tuple[np.ndarray, bool, float]:
         """(the frame with small shake undone, whether the grid moved, the ink along its lines)."""
         ink = self._ink(frame)
         if self.reference is None:
             self.reference = ink
-            return frame, False, float(ink[self.lines].mean())
+            return frame, False, float(ink.take(self.lines).mean())
         (dx, dy), _ = cv2.phaseCorrelate(self.reference.copy(), ink, self.window)  # it windows its inputs in place
         dx, dy = 2 * dx, 2 * dy
         if math.hypot(dx, dy) > MAX_SHIFT * CELL:
-            return frame, True, float(ink[self.lines].mean())
+            return frame, True, float(ink.take(self.lines).mean())
         if math.hypot(dx, dy) > 0.3:
             m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
             frame = cv2.warpAffine(frame, m, self.raster.size, flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_REPLICATE)
             ink = self._ink(frame)
-        return frame, False, float(ink[self.lines].mean())
+        return frame, False, float(ink.take(self.lines).mean())
 
 
 class _CellReads:
-    """Reads every cell of each frame, but only the cells whose pixels changed since their last read."""
+    """Reads every cell of each frame, but only the cells whose pixels changed since their last read.
+
+    Each frame's changed cells are noted as the frame comes (:meth:`note`);
+    they are read together, a chunk of frames at a time (:meth:`flush`): the
+    same reads, without the cost of reading a cell or two per call.
+    """
 
     def __init__(self, raster: _Raster, reader: DigitReader, frame: np.ndarray, values: np.ndarray) -> None:
         self.raster = raster
         self.reader = reader
         self.signatures = raster.signatures(frame)
-        self.values = values
+        self.values = values.copy()  # each cell's latest read, as of the last flushed frame
+        self._changed: list[tuple[int, np.ndarray]] = []  # (frame index, cells to read again), not yet flushed
+        self._patches: list[np.ndarray] = []
 
-    def read(self, frame: np.ndarray) -> np.ndarray:
+    def note(self, t: int, frame: np.ndarray) -> None:
+        """Check which cells of frame ``t`` changed since their last read, and keep their pixels to read."""
         now = self.raster.signatures(frame)
         todo = np.nonzero(np.abs(now - self.signatures).max(axis=1) > CHANGE)[0]
         if len(todo):
-            self.values = self.values.copy()
-            self.values[todo] = self.reader.read(self.raster.cells(frame)[todo]).values
-            self.signatures = self.signatures.copy()
+            self._changed.append((t, todo))
+            self._patches.append(self.raster.cells(frame, todo))
             self.signatures[todo] = now[todo]
-        return self.values
+
+    def flush(self, reads: np.ndarray, start: int, stop: int) -> None:
+        """Read the noted cells and write frames ``start`` to ``stop`` (every one noted) into ``reads`` (T x n*n)."""
+        values = np.empty(0, dtype=np.int64)
+        if self._patches:
+            values = self.reader.read_prepared(prepare(np.concatenate(self._patches))).values
+        changed = iter(self._changed)
+        t_next, todo = next(changed, (stop, None))
+        used = 0
+        for t in range(start, stop):
+            if t == t_next:
+                self.values[todo] = values[used:used + len(todo)]
+                used += len(todo)
+                t_next, todo = next(changed, (stop, None))
+            reads[t] = self.values
+        self._changed, self._patches = [], []
 
 
 class SudokuVerifier:
@@ -179,7 +202,7 @@ class SudokuVerifier:
         # 2-5. Canonical frames, their shift and grid lines, the reads of every cell.
         steady = _Steadiness(raster)
         cells: _CellReads | None = None
-        reads = np.empty((video.num_frames - first, layout.size, layout.size), dtype=np.int64)
+        reads = np.empty((video.num_frames - first, layout.size * layout.size), dtype=np.int64)
         line_ink = np.zeros(len(reads), dtype=np.float32)
         moved_at: int | None = None
         for start in range(first, video.num_frames, CHUNK):
@@ -195,7 +218,10 @@ class SudokuVerifier:
                     if problem:
                         return self._unreadable(problem)
                     cells = _CellReads(raster, reader, frame, values)
-                reads[t] = cells.read(frame).reshape(layout.size, layout.size)
+                cells.note(t, frame)
+            if cells is not None:
+                cells.flush(reads, start - first, start - first + len(chunk))
+        reads = reads.reshape(-1, layout.size, layout.size)
 
         # 6. Rules and verdict.
         if moved_at is not None:
@@ -234,15 +260,16 @@ class SudokuVerifier:
                      events: list[Event]) -> tuple[DigitReader, np.ndarray, str | None]:
         """Read the first frame, check it against the layout, and teach the reader the given digits."""
         clues = np.array([layout.clue((r, c)) for r in range(layout.size) for c in range(layout.size)])
-        base: Reads = reader.read(patches)
+        prepared = prepare(patches)  # glyphs and features once, for all three uses
+        base: Reads = reader.read_prepared(prepared)
         given = clues > 0
         # A clue read as another digit, or as empty, may not teach the reader; an unsure one may.
         teach = given & ((base.values == clues) | (base.values == UNSURE))
         if (given & ~teach).sum() > UNREADABLE_CLUES * given.sum():
             return reader, base.values, (f"the given digits cannot be read in the first frame "
                                          f"({int((given & ~teach).sum())} of {int(given.sum())} misread)")
-        adapted = reader.with_examples(patches[teach], clues[teach])
-        values = adapted.read(patches).values
+        adapted = reader.with_prepared_examples(prepared, np.where(teach, clues, 0))
+        values = adapted.read_prepared(prepared).values
         for index in np.nonzero((given & (values != clues) & (values != UNSURE))
                                 | (~given & (values != EMPTY) & (values != UNSURE)))[0]:
             r, c = divmod(int(index), layout.size)
