@@ -94,13 +94,21 @@ def interior(cell: np.ndarray) -> np.ndarray:
 
 
 def glyphs(patches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised glyphs (N x GLYPH x GLYPH float32) of patches (N x S x S x 3 uint8), and which are empty."""
+    """Normalised glyphs (N x GLYPH x GLYPH float32) of patches (N x S x S x 3 uint8), and which are empty.
+
+    Grey patches (N x S x S) read as their three-channel copies do, for a third of the work.
+    """
     f = patches.astype(np.float32)
-    ring = np.concatenate([f[:, :2].reshape(len(f), -1, 3), f[:, -2:].reshape(len(f), -1, 3),
-                           f[:, :, :2].reshape(len(f), -1, 3), f[:, :, -2:].reshape(len(f), -1, 3)], axis=1)
+    if f.ndim == 3:
+        f = f[..., None]
+    c = f.shape[3]
+    ring = np.concatenate([f[:, :2].reshape(len(f), -1, c), f[:, -2:].reshape(len(f), -1, c),
+                           f[:, :, :2].reshape(len(f), -1, c), f[:, :, -2:].reshape(len(f), -1, c)], axis=1)
     background = np.median(ring, axis=1)
     diff = np.abs(f - background[:, None, None, :])
-    ink = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])  # .max(axis=3), without its slow short axis
+    ink = diff[..., 0]
+    for channel in range(1, c):  # .max(axis=3), without its slow short axis
+        ink = np.maximum(ink, diff[..., channel])
     peak = np.percentile(ink.reshape(len(f), -1), 98, axis=1)
     strong = np.count_nonzero(ink > 0.5 * peak[:, None, None], axis=(1, 2)) / (ink.shape[1] * ink.shape[2])
     empty = (peak < EMPTY_CONTRAST) | (strong < MIN_INK)
@@ -122,9 +130,10 @@ def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """
     n, side = ink.shape[0], ink.shape[1]
     stride = side + 1
-    # Thresholds as the per-patch formulas gave them: float32 ink against float32 multiples of the peak.
+    # Float32 ink against float32 multiples of the peak, as a Python float peak gave them.
     low = (0.25 * peak)[:, None, None]
     span = (0.5 * peak)[:, None, None]
+    soft = np.clip((ink - low) / span, 0.0, 1.0)
     stacked = np.zeros((n, stride, side), dtype=np.uint8)
     stacked[:, :side] = ink > span
     _, labels, stats, _ = cv2.connectedComponentsWithStats(stacked.reshape(n * stride, side), connectivity=8)
@@ -152,8 +161,7 @@ def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarra
     out = np.zeros((n, GLYPH, GLYPH), dtype=np.float32)
     for i in np.nonzero(found)[0]:
         a, b, c, d = y0[i], y1[i], x0[i], x1[i]
-        soft = np.clip((ink[i, a:b, c:d] - low[i]) / span[i], 0.0, 1.0)
-        crop = soft * near[i, a:b, c:d]
+        crop = soft[i, a:b, c:d] * near[i, a:b, c:d]
         ch, cw = crop.shape
         k = BOX / max(ch, cw)
         nh, nw = max(1, round(ch * k)), max(1, round(cw * k))
@@ -220,11 +228,15 @@ def shape_cells(side: int) -> list[np.ndarray]:
 
 def rendered_cell(digit: int | str, font: Font, side: int, fraction: float, blur: float = 0.0) -> np.ndarray:
     """A ``side`` px cell (dark digit on white, uint8 RGB) as :mod:`puzzles.sudoku.fonts` draws it."""
+    return np.repeat(_grey_cell(digit, font, side, fraction, blur)[..., None], 3, axis=2)
+
+
+def _grey_cell(digit: int | str, font: Font, side: int, fraction: float, blur: float = 0.0) -> np.ndarray:
+    """:func:`rendered_cell` in one channel (uint8)."""
     mask = digit_mask(str(digit), font, side, fraction)
     if blur:
         mask = cv2.GaussianBlur(mask, (0, 0), blur * side / 40)
-    gray = np.rint(255 * (1 - mask)).astype(np.uint8)
-    return np.repeat(gray[..., None], 3, axis=2)
+    return np.rint(255 * (1 - mask)).astype(np.uint8)
 
 
 class DigitReader:
@@ -306,16 +318,16 @@ def _templates(digits: int, fonts: tuple[Font, ...]) -> tuple[np.ndarray, np.nda
         for d in range(1, digits + 1):
             for fraction in TEMPLATE_FRACTIONS:
                 for blur in TEMPLATE_BLURS:
-                    cells.append(interior(rendered_cell(d, font, side, fraction, blur)))
+                    cells.append(interior(_grey_cell(d, font, side, fraction, blur)))
                     labels.append(d)
     for font in fonts:
         if font.face == "pen":
             continue
         for symbol in OTHER_SYMBOLS:
-            cells.append(interior(rendered_cell(symbol, font, side, TEMPLATE_FRACTIONS[1])))
+            cells.append(interior(_grey_cell(symbol, font, side, TEMPLATE_FRACTIONS[1])))
             labels.append(OTHER)
     for cell in shape_cells(side):
-        cells.append(interior(cell))
+        cells.append(interior(cell[..., 0]))  # grey: the templates are read in one channel
         labels.append(OTHER)
     glyph_batch, empty = glyphs(np.stack(cells))
     if empty.any():

@@ -80,12 +80,11 @@ class _Raster:
         return cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 0.5
 
     def signatures(self, frame: np.ndarray) -> np.ndarray:
-        """Every cell as 8 x 8 block means (n*n x 192 float32): cheap, and steady under pixel noise."""
+        """Every cell as 8 x 8 block means (n*n x 192 uint8): cheap, and steady under pixel noise."""
         side = self.n * CELL
         small = cv2.resize(frame[MARGIN:MARGIN + side, MARGIN:MARGIN + side], (self.n * 8, self.n * 8),
                            interpolation=cv2.INTER_AREA)
-        return small.reshape(self.n, 8, self.n, 8, 3).transpose(0, 2, 1, 3, 4).reshape(self.n * self.n, -1).astype(
-            np.float32)
+        return small.reshape(self.n, 8, self.n, 8, 3).transpose(0, 2, 1, 3, 4).reshape(self.n * self.n, -1)
 
 
 class _Steadiness:
@@ -148,7 +147,7 @@ class _CellReads:
     def note(self, t: int, frame: np.ndarray) -> None:
         """Check which cells of frame ``t`` changed since their last read, and keep their pixels to read."""
         now = self.raster.signatures(frame)
-        todo = np.nonzero(np.abs(now - self.signatures).max(axis=1) > CHANGE)[0]
+        todo = np.nonzero(cv2.absdiff(now, self.signatures).max(axis=1) > CHANGE)[0]  # |a - b| of uint8, exact
         if len(todo):
             self._changed.append((t, todo))
             self._patches.append(self.raster.cells(frame, todo))
