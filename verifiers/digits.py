@@ -159,10 +159,10 @@ def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarra
     # Dilating the stack equals dilating each patch: the blank rows keep the patches apart.
     near = cv2.dilate(kept, np.ones((3, 3), np.uint8)).reshape(n, stride, side)[:, :side]
     out = np.zeros((n, GLYPH, GLYPH), dtype=np.float32)
-    for i in np.nonzero(found)[0]:
-        a, b, c, d = y0[i], y1[i], x0[i], x1[i]
+    idx = np.nonzero(found)[0]
+    for i, a, b, c, d in zip(idx.tolist(), y0[idx].tolist(), y1[idx].tolist(), x0[idx].tolist(), x1[idx].tolist()):
         crop = soft[i, a:b, c:d] * near[i, a:b, c:d]
-        ch, cw = crop.shape
+        ch, cw = b - a, d - c
         k = BOX / max(ch, cw)
         nh, nw = max(1, round(ch * k)), max(1, round(cw * k))
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
