@@ -14,7 +14,8 @@ Steps, top to bottom in :meth:`SudokuVerifier.verify`:
 4. read the first frame, check it shows the given digits, and teach the
    reader those glyphs (its own font, as degraded as the rest of the video);
 5. read every cell of every frame (a cell is read again only when its pixels
-   changed since its last read);
+   changed since its last read; the changed cells of a chunk of frames are
+   read together);
 6. apply the rules (:mod:`verifiers.sudoku_rules`) and assemble the verdict.
 """
 
@@ -132,8 +133,8 @@ class _CellReads:
     """Reads every cell of each frame, but only the cells whose pixels changed since their last read.
 
     Each frame's changed cells are noted as the frame comes (:meth:`note`);
-    they are read together, a chunk of frames at a time (:meth:`flush`): the
-    same reads, without the cost of reading a cell or two per call.
+    they are read together, a chunk of frames at a time (:meth:`flush`),
+    without the cost of reading a cell or two per call.
     """
 
     def __init__(self, raster: _Raster, reader: DigitReader, frame: np.ndarray, values: np.ndarray) -> None:
@@ -159,13 +160,14 @@ class _CellReads:
         if self._patches:
             values = self.reader.read_prepared(prepare(np.concatenate(self._patches))).values
         changed = iter(self._changed)
-        t_next, todo = next(changed, (stop, None))
+        done = (stop, np.empty(0, dtype=np.intp))
+        t_next, todo = next(changed, done)
         used = 0
         for t in range(start, stop):
             if t == t_next:
                 self.values[todo] = values[used:used + len(todo)]
                 used += len(todo)
-                t_next, todo = next(changed, (stop, None))
+                t_next, todo = next(changed, done)
             reads[t] = self.values
         self._changed, self._patches = [], []
 
