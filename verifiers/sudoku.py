@@ -9,7 +9,7 @@ Steps, top to bottom in :meth:`SudokuVerifier.verify`:
 3. measure each frame's shift against the first (phase correlation of the
    ink: grid lines, given digits); small shake is undone, a shift beyond
    ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere; the ink
-   along the grid lines falling below a third of its first value means the lines
+   along the grid lines falling below half its first value means the lines
    were erased;
 4. read the first frame, check it shows the given digits, and teach the
    reader those glyphs (its own font, as degraded as the rest of the video);
@@ -40,7 +40,10 @@ MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a 
 MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
 CHUNK = 32  # frames warped at a time
 CHANGE = 28.0  # block-mean change (levels) that makes a cell worth reading again
-FADED_LINES = 0.35  # grid-line ink, relative to the first frame, below which the lines were erased
+# Grid-line ink, relative to the first frame, below which the lines were erased. Over 540 calibration videos
+# (seeds 7 and 11, every case and degradation) legal videos never held below 0.66 and erased grids never
+# above 0.353 (a letterboxed 4 x 4 grid, which 0.35 let through): 0.5 sits in the gap.
+FADED_LINES = 0.5
 UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first frame beyond which we give up
 
 
