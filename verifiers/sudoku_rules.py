@@ -63,24 +63,26 @@ class Judgement:
 def stable_runs(reads: np.ndarray, k: int) -> list[Run]:
     """Runs of one value over the known reads of one cell, keeping those of ``k`` reads or more."""
     known = np.nonzero(reads != UNSURE)[0]
-    runs: list[Run] = []
-    start = 0
-    for i in range(1, len(known) + 1):
-        if i == len(known) or reads[known[i]] != reads[known[start]]:
-            if i - start >= k:
-                runs.append(Run(int(reads[known[start]]), int(known[start]), int(known[i - 1]), i - start))
-            start = i
-    return runs
+    if len(known) == 0:
+        return []
+    values = reads[known]
+    cuts = np.nonzero(values[1:] != values[:-1])[0] + 1
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [len(values)]])  # exclusive
+    long = ends - starts >= k
+    return [Run(int(values[a]), int(known[a]), int(known[b - 1]), int(b - a))
+            for a, b in zip(starts[long].tolist(), ends[long].tolist())]
 
 
 def longest_unsure(reads: np.ndarray) -> tuple[int, int]:
-    """(length, start) of the longest stretch of unsure reads."""
-    best, best_start, run = 0, 0, 0
-    for i, v in enumerate(reads):
-        run = run + 1 if v == UNSURE else 0
-        if run > best:
-            best, best_start = run, i - run + 1
-    return best, best_start
+    """(length, start) of the longest stretch of unsure reads (the first of the longest)."""
+    flags = np.concatenate([[False], reads == UNSURE, [False]])
+    edges = np.nonzero(flags[1:] != flags[:-1])[0]
+    if len(edges) == 0:
+        return 0, 0
+    starts, ends = edges[::2], edges[1::2]
+    longest = int(np.argmax(ends - starts))
+    return int(ends[longest] - starts[longest]), int(starts[longest])
 
 
 def where(cell: tuple[int, int]) -> str:

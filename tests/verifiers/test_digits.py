@@ -14,8 +14,12 @@ from verifiers.digits import (
     TEMPLATE_FONTS,
     UNSURE,
     DigitReader,
+    features,
+    glyphs,
     interior,
+    prepare,
     rendered_cell,
+    shape_cells,
 )
 
 SIDE = 32  # the verifier's canonical cell
@@ -112,3 +116,112 @@ def test_examples_teach_a_new_font():
                                 list(range(1, 10)))
     values, labels = read_all(taught, [script])
     assert (values == labels).all()
+
+
+# --- batching: reading many cells at once is reading each on its own ------------------------------
+
+
+def mixed_cells() -> np.ndarray:
+    """Digits, degraded digits, digits beside a grid line, marks and empty cells (SIDE px interiors)."""
+    rng = np.random.default_rng(3)
+    cells = []
+    for i, font in enumerate([Font("pen", 0.08), Font("pillow", 0.03), Font("simplex", 0.04)]):
+        for digit in range(1, 10):
+            cell = degrade(rendered_cell(digit, font, SIDE, 0.56 + 0.02 * (digit % 4)), ["clean", "blur", "noise"][i], rng)
+            if digit % 3 == 0:
+                cell = cell.copy()
+                cell[:, :6] = 30  # a grid line reaching in: a thin component on the edge, dropped
+            cells.append(interior(cell))
+    cells += [interior(c) for c in shape_cells(SIDE)]
+    bar, blob = np.full((2, 24, 24, 3), 240, np.uint8)
+    bar[-5:] = 20  # ink along one cell's bottom edge, and the next one's top edge: two marks, never one
+    blob[:6, 5:15] = 20
+    cells += [bar, blob]
+    cells.append(interior(np.full((SIDE, SIDE, 3), 240, np.uint8)))
+    return np.stack(cells)
+
+
+def reference_glyph(ink: np.ndarray, peak: float) -> np.ndarray | None:
+    """One patch's glyph, step by step as the module docstring says (the per-patch form of ``glyphs``)."""
+    soft = np.clip((ink - 0.25 * peak) / (0.5 * peak), 0.0, 1.0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.5 * peak).astype(np.uint8), connectivity=8)
+    side = ink.shape[0]
+    largest = stats[1:, cv2.CC_STAT_AREA].max() if count > 1 else 0
+    keep = np.zeros(count, dtype=bool)
+    for k in range(1, count):
+        x, y, w, h, area = stats[k]
+        on_edge = x == 0 or y == 0 or x + w == side or y + h == side
+        line_like = min(w, h) <= max(2, side // 10) and max(w, h) >= side // 3
+        keep[k] = not (area < 0.08 * largest or (on_edge and line_like))
+    if not keep.any():
+        return None
+    kept = keep[labels]
+    ys, xs = np.nonzero(kept)
+    crop = (soft * cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)))[ys.min():ys.max() + 1,
+                                                                                xs.min():xs.max() + 1]
+    h, w = crop.shape
+    k = 20 / max(h, w)
+    nh, nw = max(1, round(h * k)), max(1, round(w * k))
+    small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    out = np.zeros((24, 24), dtype=np.float32)
+    out[(24 - nh) // 2:(24 - nh) // 2 + nh, (24 - nw) // 2:(24 - nw) // 2 + nw] = small
+    return out
+
+
+def test_glyphs_of_a_batch_are_each_patchs_own_glyph():
+    patches = mixed_cells()
+    glyph_batch, empty = glyphs(patches)
+    assert empty[-1] and not empty[:27].any()  # the blank cell, and every digit
+    f = patches.astype(np.float32)
+    for i, patch in enumerate(f):
+        ring = np.concatenate([patch[:2].reshape(-1, 3), patch[-2:].reshape(-1, 3), patch[:, :2].reshape(-1, 3),
+                               patch[:, -2:].reshape(-1, 3)])
+        ink = np.abs(patch - np.median(ring, axis=0)).max(axis=2)
+        peak = float(np.percentile(ink, 98))
+        if peak < 48 or (ink > 0.5 * peak).mean() < 0.02:
+            assert empty[i]
+            continue
+        expected = reference_glyph(ink, peak)
+        assert empty[i] == (expected is None)
+        if expected is not None:
+            assert np.array_equal(glyph_batch[i], expected), i  # exactly: the same arithmetic
+    grey, grey_empty = glyphs(patches.min(axis=3))  # three equal channels read as one
+    same, same_empty = glyphs(np.repeat(patches.min(axis=3)[..., None], 3, axis=3))
+    assert np.array_equal(grey, same) and np.array_equal(grey_empty, same_empty)
+
+
+def reference_features(glyph: np.ndarray) -> np.ndarray:
+    """One glyph's feature vector, step by step (the per-glyph form of ``features``)."""
+    g = cv2.GaussianBlur(glyph, (0, 0), 0.8)  # blurred on its own, with its own reflected borders
+    gy, gx = np.gradient(g)
+    magnitude = np.hypot(gx, gy)
+    bins = np.minimum(((np.arctan2(gy, gx) % np.pi) / np.pi * 8).astype(int), 7)
+    hog = np.stack([(magnitude * (bins == b)).reshape(4, 6, 4, 6).sum(axis=(1, 3)) for b in range(8)], axis=-1)
+    hog = hog.reshape(-1) / (np.linalg.norm(hog) + 1e-6)
+    zones = g.reshape(8, 3, 8, 3).mean(axis=(1, 3)).reshape(-1)
+    zones /= np.linalg.norm(zones) + 1e-6
+    width = (g.sum(axis=0) > 0.05).sum() / 24
+    out = np.concatenate([hog, 0.8 * zones, [0.5 * width]]).astype(np.float32)
+    return out / (np.linalg.norm(out) + 1e-6)
+
+
+def test_features_of_a_batch_are_each_glyphs_own():
+    glyph_batch, empty = glyphs(mixed_cells())
+    together = features(glyph_batch[~empty])
+    for i, glyph in enumerate(glyph_batch[~empty]):
+        assert np.array_equal(together[i], features(glyph[None])[0])  # no glyph's neighbours change it
+        np.testing.assert_allclose(together[i], reference_features(glyph), rtol=0, atol=1e-6)  # sums' order aside
+
+
+def test_prepared_cells_read_as_their_patches():
+    patches = mixed_cells()
+    reader = DigitReader(9)
+    prepared = prepare(patches)
+    direct = reader.read(patches)
+    assert np.array_equal(reader.read_prepared(prepared).values, direct.values)
+    labels = np.array([d for _ in range(3) for d in range(1, 10)] + [0] * (len(patches) - 27))
+    teach = np.arange(len(patches)) % 2 == 0
+    taught = reader.with_examples(patches[teach], labels[teach])
+    also = reader.with_prepared_examples(prepared, np.where(teach, labels, 0))
+    assert np.array_equal(taught.read(patches).values, also.read_prepared(prepared).values)
+    assert len(also._labels) == len(reader._labels) + int((teach & (labels > 0)).sum())

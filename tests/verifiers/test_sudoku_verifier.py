@@ -201,3 +201,79 @@ def test_a_repeat_is_counted_per_unit():
     judged = sudoku_rules.judge(reads([0, 0, 1, 1, 1, 1]), CLUES, SOLUTION, BOX, fps=16.0, first=0)
     assert {e.kind for e in judged.events} == {"repeated_digit", "wrong_digit"}
     assert judged.constraint_violations == 3  # row 1, column 2 and box 1 (a box is a row here)
+
+
+def plain_stable_runs(series: np.ndarray, k: int) -> list[tuple[int, int, int, int]]:
+    """The rule's own words, one read at a time: runs of one value over the known reads, ``k`` long or more."""
+    runs, current = [], []  # current: (index, value) of the run being extended
+    for i, v in enumerate(series.tolist()):
+        if v == UNSURE:
+            continue
+        if current and v != current[0][1]:
+            runs.append(current)
+            current = []
+        current.append((i, v))
+    runs.append(current)
+    return [(r[0][1], r[0][0], r[-1][0], len(r)) for r in runs if r and len(r) >= k]
+
+
+def test_runs_and_unsure_stretches_are_found_as_one_read_at_a_time_would():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        series = np.repeat(rng.choice([UNSURE, EMPTY, 1, 2], size=12), rng.integers(1, 4, size=12))
+        for k in (1, 2, 3):
+            got = [(r.value, r.start, r.end, r.count) for r in sudoku_rules.stable_runs(series, k)]
+            assert got == plain_stable_runs(series, k)
+        flags = (series == UNSURE).tolist()
+        best = max(((j - i, i) for i in range(len(flags)) for j in range(i, len(flags) + 1)
+                    if all(flags[i:j])), key=lambda t: (t[0], -t[1]))
+        assert sudoku_rules.longest_unsure(series) == best
+    assert sudoku_rules.stable_runs(np.full(5, UNSURE), 2) == [] and sudoku_rules.longest_unsure(np.zeros(0)) == (0, 0)
+
+
+def test_cells_read_a_chunk_at_a_time_read_as_frame_by_frame():
+    from puzzles.sudoku.fonts import Font
+    from verifiers.digits import DigitReader, interior, rendered_cell
+    from verifiers.sudoku import CELL, CHANGE, MARGIN, _CellReads, _Raster
+
+    raster = _Raster(4)
+    paper = np.full((raster.size[1], raster.size[0], 3), 235, np.uint8)
+    frames, frame = [], paper.copy()
+    rng = np.random.default_rng(2)
+    for t in range(40):  # digits drawn in over a few frames, two at once, one erased, one overwritten
+        for _ in range(int(rng.integers(0, 3))):
+            r, c = (int(v) for v in rng.integers(0, 4, size=2))
+            digit = rendered_cell(int(rng.integers(1, 10)), Font("pen", 0.1), CELL, 0.6)
+            alpha = float(rng.choice([0.3, 0.7, 1.0]))
+            y, x = MARGIN + r * CELL, MARGIN + c * CELL
+            frame[y:y + CELL, x:x + CELL] = (alpha * digit + (1 - alpha) * 235).astype(np.uint8)
+        if t == 30:
+            frame[MARGIN:MARGIN + CELL, MARGIN:MARGIN + CELL] = 235
+        frames.append(frame.copy())
+    reader = DigitReader(9)
+    first = reader.read(raster.cells(frames[0])).values
+
+    expected, values, signatures = [], first.copy(), raster.signatures(frames[0]).astype(int)
+    for f in frames:  # one frame at a time: read what changed, at once
+        now = raster.signatures(f).astype(int)
+        todo = np.nonzero(np.abs(now - signatures).max(axis=1) > CHANGE)[0]
+        if len(todo):
+            values[todo] = reader.read(np.stack([interior(c) for c in _whole_cells(f, todo)])).values
+            signatures[todo] = now[todo]
+        expected.append(values.copy())
+
+    cells = _CellReads(raster, reader, frames[0], first)
+    got = np.full((len(frames), 16), -9, dtype=np.int64)
+    for start, stop in ((0, 7), (7, 8), (8, 29), (29, 40)):  # uneven chunks, one of a single frame
+        for t in range(start, stop):
+            cells.note(t, frames[t])
+        cells.flush(got, start, stop)
+    assert np.array_equal(got, np.array(expected))
+    assert len({tuple(v) for v in expected}) > 10  # the reads did change along the way
+
+
+def _whole_cells(frame: np.ndarray, which: np.ndarray) -> list[np.ndarray]:
+    from verifiers.sudoku import CELL, MARGIN
+
+    return [frame[MARGIN + (i // 4) * CELL:MARGIN + (i // 4 + 1) * CELL, MARGIN + (i % 4) * CELL:
+                  MARGIN + (i % 4 + 1) * CELL] for i in which.tolist()]
