@@ -45,12 +45,13 @@ class RoadRules:
 class RoadField:
     """How far each canonical pixel lies outside the road surface, in road widths (negative on the road)."""
 
-    off: np.ndarray  # H x W float32
+    off: np.ndarray  # H x W float32, ``zoom`` pixels per canonical pixel
     width_px: float  # canonical pixels per road width
+    zoom: int = 1  # raster pixels per canonical pixel
 
     def at(self, points: np.ndarray) -> np.ndarray:
         """Off-road depth at canonical (u, v) points (N x 2); points outside the raster count as far off."""
-        idx = np.floor(points).astype(int)
+        idx = np.floor(np.asarray(points) * self.zoom).astype(int)
         h, w = self.off.shape
         inside = (idx[:, 0] >= 0) & (idx[:, 0] < w) & (idx[:, 1] >= 0) & (idx[:, 1] < h)
         out = np.full(len(points), float(self.off.max()) + 1.0, dtype=np.float64)
