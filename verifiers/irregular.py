@@ -265,22 +265,31 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
     of its interior (its edges trimmed by the share ``board.INSET`` is of a grid
     cell) differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
     """
-    h, w = changed.shape[1:3]
+    t, h, w = changed.shape
     rows, cols = h // tile, w // tile
     inset = round(board.INSET * tile / canonical.CELL)
-    visible = ~hidden & in_view
-    vis = _inner_counts(visible, rows, cols, tile, inset)
-    hit = _inner_counts(changed & visible, rows, cols, tile, inset)
-    judged = vis >= board.MIN_VISIBLE * (tile - 2 * inset) ** 2
-    return judged & (hit > board.CHANGED_FRACTION * np.maximum(vis, 1))
+    out = np.zeros((t, rows, cols), dtype=bool)
+    for i in range(t):
+        # Only a tile with a changed pixel can have changed: the frame is judged on the tiles around those.
+        x, y, bw, bh = cv2.boundingRect(changed[i, :rows * tile, :cols * tile].view(np.uint8))
+        if not bw:
+            continue
+        r0, r1, c0, c1 = y // tile, -(-(y + bh) // tile), x // tile, -(-(x + bw) // tile)
+        region = (slice(r0 * tile, r1 * tile), slice(c0 * tile, c1 * tile))
+        visible = ~hidden[i][region] & in_view[region]
+        vis = _inner_counts(visible, tile, inset)
+        hit = _inner_counts(changed[i][region] & visible, tile, inset)
+        judged = vis >= board.MIN_VISIBLE * (tile - 2 * inset) ** 2
+        out[i, r0:r1, c0:c1] = judged & (hit > board.CHANGED_FRACTION * np.maximum(vis, 1))
+    return out
 
 
-def _inner_counts(mask: np.ndarray, rows: int, cols: int, tile: int, inset: int) -> np.ndarray:
-    """T x rows x cols: how many pixels of each tile's interior (``inset`` trimmed) are set in ``mask``."""
-    t = mask.shape[0]
-    cells = mask[:, :rows * tile, :cols * tile].view(np.uint8).reshape(t, rows, tile, cols, tile)
-    inner = cells[:, :, inset:tile - inset, :, inset:tile - inset]
-    return inner.sum(axis=2, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
+def _inner_counts(mask: np.ndarray, tile: int, inset: int) -> np.ndarray:
+    """rows x cols: how many pixels of each tile's interior (``inset`` trimmed) are set in ``mask`` (whole tiles)."""
+    rows, cols = mask.shape[0] // tile, mask.shape[1] // tile
+    cells = mask.view(np.uint8).reshape(rows, tile, cols, tile)
+    inner = cells[:, inset:tile - inset, :, inset:tile - inset]
+    return inner.sum(axis=1, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
 
 
 def goal_changed(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, layout: RoadLayout,
