@@ -2,7 +2,7 @@
 
 Steps, top to bottom in :meth:`IrregularVerifier.verify`:
 1. align the puzzle's first frame onto the video (stretch, letterbox, crop, ECC; garbage frames skipped);
-2. warp every frame into canonical space (the image scaled so a road is 16 pixels wide);
+2. warp every frame into canonical space (the image scaled so a road is 8 pixels wide);
 3. learn the empty board and the agent's look from the video, check the picture matches the layout's
    roads, then undo small shake;
 4. find the agent (and any copies) in every frame;
@@ -25,8 +25,9 @@ from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.irregular.layout import RoadLayout, sample_curve
 from verifiers import board, canonical, roadpath, tracking, vrbench
 from verifiers.road_look import (
+    ROAD_PX,
     RoadCanvas,
-    difference,
+    differences,
     layout_mismatch,
     learn_appearance,
 )
@@ -46,7 +47,7 @@ class Tracked:
 
     appearance: tracking.Appearance
     shifts: np.ndarray  # T x 2 canonical pixels
-    diff: np.ndarray  # T x H x W uint16, per-channel envelope difference from the empty board
+    changed: np.ndarray  # T x H x W bool, beyond the board threshold by the per-channel envelope difference
     positions: list[tuple[float, float] | None]  # canonical, offset-corrected
     duplicated: list[bool]
     agent_masks: np.ndarray  # T x H x W bool
@@ -107,7 +108,7 @@ class IrregularVerifier:
         seen = self._track(canon, layout, canvas, road, limit)
         if isinstance(seen, str):
             return self._unreadable(seen)
-        appearance, shifts, diff = seen.appearance, seen.shifts, seen.diff
+        appearance, shifts, changed = seen.appearance, seen.shifts, seen.changed
         positions, duplicated, agent_masks = seen.positions, seen.duplicated, seen.agent_masks
         events: list[Event] = []
         if first:
@@ -121,9 +122,9 @@ class IrregularVerifier:
                                 message=f"frame {first}: the picture does not match the layout: {mismatch}"))
 
         # 5. The board.
-        board_ok = self._judge_board(diff, agent_masks, appearance, shifts, first, in_view, canvas,
-                                     events) and board_ok
-        goal_change = goal_changed(diff, agent_masks, appearance, in_view, layout, canvas)
+        hidden = _hidden(agent_masks)
+        board_ok = self._judge_board(changed, hidden, shifts, first, in_view, canvas, events) and board_ok
+        goal_change = goal_changed(changed, hidden, in_view, layout, canvas)
         if goal_change is not None:
             board_ok = False
             t = goal_change + first
@@ -135,7 +136,7 @@ class IrregularVerifier:
                                    max_lost=max(3, round(self.max_lost_seconds * video.fps)))
         frames = list(range(first, video.num_frames))
         goal = canvas.point(layout.nodes[layout.goal])
-        result = roadpath.analyse(positions, frames, duplicated, road, goal, rules)
+        result = roadpath.analyse(positions, frames, duplicated, canvas.fine_field(layout), goal, rules)
         events.extend(result.events)
         if not result.ended_on_goal and not any(e.kind == "lost_at_end" for e in result.events):
             events.append(Event(frame=video.num_frames - 1, kind="goal_not_reached", message=(
@@ -174,11 +175,11 @@ class IrregularVerifier:
             # Two differences from the empty board: whole-colour distance finds the agent even over a goal
             # whose colours bracket it channel by channel; the per-channel envelope forgives the colour
             # blends a sub-pixel shift leaves along every edge, so the board check does not see shake.
-            positions, duplicated, agent_masks = self._sightings(
-                smoothed, difference(smoothed, appearance.background), appearance, canvas, layout)
+            diffs = differences(smoothed, appearance.background, appearance.threshold,
+                                board.board_threshold(appearance))
+            positions, duplicated, agent_masks = self._sightings(smoothed, diffs.agent, appearance, canvas, layout)
             if positions[0] is not None:
-                diff = tracking.difference(smoothed, appearance.background)
-                return Tracked(appearance, shifts, diff, positions, duplicated, agent_masks)
+                return Tracked(appearance, shifts, diffs.board, positions, duplicated, agent_masks)
             reason = "the agent is not found at its start node in the first frame"
         return reason
 
@@ -208,9 +209,8 @@ class IrregularVerifier:
         du, dv = first[0] - start[0], first[1] - start[1]
         return [None if p is None else (p[0] - du, p[1] - dv) for p in positions], duplicated, agent_masks
 
-    def _judge_board(self, diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking.Appearance,
-                     shifts: np.ndarray, first: int, in_view: np.ndarray, canvas: RoadCanvas,
-                     events: list[Event]) -> bool:
+    def _judge_board(self, changed: np.ndarray, hidden: np.ndarray, shifts: np.ndarray, first: int,
+                     in_view: np.ndarray, canvas: RoadCanvas, events: list[Event]) -> bool:
         ok = True
         moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT * canvas.width_px
         if moved.any():
@@ -218,9 +218,8 @@ class IrregularVerifier:
             t = int(np.argmax(moved)) + first
             events.append(Event(frame=t, kind="camera_moved",
                                 message=f"frame {t}: the camera moved (the whole board shifted)"))
-        changed = board.changed_cells(diff, agent_masks, appearance, in_view)
-        tile = canonical.CELL / canvas.scale  # puzzle pixels per tile
-        for change in board.persistent_changes(changed):
+        tile = ROAD_PX / canvas.scale  # puzzle pixels per tile
+        for change in board.persistent_changes(changed_tiles(changed, hidden, in_view, ROAD_PX)):
             ok = False
             t = change.frame + first
             r, c = (v + canonical.MARGIN for v in change.cell)  # persistent_changes counts from a grid margin
@@ -249,27 +248,69 @@ class IrregularVerifier:
         return metrics
 
 
-def goal_changed(diff: np.ndarray, agent_masks: np.ndarray, appearance: tracking.Appearance,
-                 in_view: np.ndarray, layout: RoadLayout, canvas: RoadCanvas) -> int | None:
+def _hidden(agent_masks: np.ndarray) -> np.ndarray:
+    """T x H x W bool: the agent's pixels and a 2-pixel ring around them, never judged as the board."""
+    kernel = np.ones((5, 5), np.uint8)
+    hidden = np.empty(agent_masks.shape, dtype=np.uint8)
+    for m, out in zip(agent_masks, hidden):
+        cv2.dilate(m.view(np.uint8), kernel, dst=out)
+    return hidden.view(bool)
+
+
+def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, tile: int) -> np.ndarray:
+    """T x R x C bool: which square tiles of ``tile`` canonical pixels (one road wide) differ from the empty board.
+
+    The rule of :func:`verifiers.board.changed_cells` on tiles of any size: a
+    tile changed when more than ``board.CHANGED_FRACTION`` of the visible part
+    of its interior (its edges trimmed by the share ``board.INSET`` is of a grid
+    cell) differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
+    """
+    t, h, w = changed.shape
+    rows, cols = h // tile, w // tile
+    inset = round(board.INSET * tile / canonical.CELL)
+    out = np.zeros((t, rows, cols), dtype=bool)
+    for i in range(t):
+        # Only a tile with a changed pixel can have changed: the frame is judged on the tiles around those.
+        x, y, bw, bh = cv2.boundingRect(changed[i, :rows * tile, :cols * tile].view(np.uint8))
+        if not bw:
+            continue
+        r0, r1, c0, c1 = y // tile, -(-(y + bh) // tile), x // tile, -(-(x + bw) // tile)
+        region = (slice(r0 * tile, r1 * tile), slice(c0 * tile, c1 * tile))
+        visible = ~hidden[i][region] & in_view[region]
+        vis = _inner_counts(visible, tile, inset)
+        hit = _inner_counts(changed[i][region] & visible, tile, inset)
+        judged = vis >= board.MIN_VISIBLE * (tile - 2 * inset) ** 2
+        out[i, r0:r1, c0:c1] = judged & (hit > board.CHANGED_FRACTION * np.maximum(vis, 1))
+    return out
+
+
+def _inner_counts(mask: np.ndarray, tile: int, inset: int) -> np.ndarray:
+    """rows x cols: how many pixels of each tile's interior (``inset`` trimmed) are set in ``mask`` (whole tiles)."""
+    rows, cols = mask.shape[0] // tile, mask.shape[1] // tile
+    cells = mask.view(np.uint8).reshape(rows, tile, cols, tile)
+    inner = cells[:, inset:tile - inset, :, inset:tile - inset]
+    return inner.sum(axis=1, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
+
+
+def goal_changed(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, layout: RoadLayout,
+                 canvas: RoadCanvas) -> int | None:
     """The first analysed frame from which the goal's box stays changed for ``board.PERSIST`` frames; None if never.
 
     The goal is one small sprite: the board's tiles may each see too little of
-    it change, so its own box is judged as a whole (the agent's pixels excluded).
+    it change, so its own box is judged as a whole (the agent's pixels and ``hidden`` ring excluded).
     """
-    h, w = diff.shape[1:3]
+    h, w = changed.shape[1:3]
     x0, y0, x1, y1 = (round(v * canvas.scale) for v in layout.goal_box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     if x1 <= x0 or y1 <= y0:
         return None
-    threshold = board.board_threshold(appearance)
-    kernel = np.ones((5, 5), np.uint8)
+    visible = ~hidden[:, y0:y1, x0:x1] & in_view[y0:y1, x0:x1]
+    shown = visible.sum(axis=(1, 2))
+    differs = (changed[:, y0:y1, x0:x1] & visible).sum(axis=(1, 2))
     run = 0
-    for t in range(len(diff)):
-        hidden = cv2.dilate(agent_masks[t].view(np.uint8), kernel)[y0:y1, x0:x1].astype(bool)
-        visible = ~hidden & in_view[y0:y1, x0:x1]
-        judged = visible.sum() >= GOAL_VISIBLE * visible.size
-        differs = (diff[t, y0:y1, x0:x1] > threshold) & visible
-        run = run + 1 if judged and differs.sum() > GOAL_CHANGED * visible.sum() else 0
+    for t in range(len(changed)):
+        judged = shown[t] >= GOAL_VISIBLE * visible[t].size
+        run = run + 1 if judged and differs[t] > GOAL_CHANGED * shown[t] else 0
         if run == board.PERSIST:
             return t - board.PERSIST + 1
     return None

@@ -1,9 +1,8 @@
 """Canonical space and appearance for road puzzles (the irregular maze).
 
 A road puzzle has no grid: canonical space is the puzzle image scaled so a
-road is :data:`verifiers.canonical.CELL` pixels wide (capped for huge
-images), which lets the board check of :mod:`verifiers.board` tile it in
-squares one road wide. The empty board and the agent's look are learned from
+road is :data:`ROAD_PX` pixels wide (capped for huge images), and the board
+check tiles it in squares one road wide. The empty board and the agent's look are learned from
 the video itself: the road under the agent's start is filled in from the
 video's later frames (the per-pixel median, once the agent has driven off) or,
 when it never leaves, by inpainting.
@@ -18,12 +17,15 @@ import numpy as np
 
 from puzzles.irregular.layout import RoadLayout, centre_distance
 from verifiers import tracking
-from verifiers.canonical import CELL
 from verifiers.roadpath import RoadField
 
+# Canonical pixels per road width. Every rule is stated in road widths, so this sets only the precision:
+# 8 pixels hold a sprite of 0.7 road widths (6 pixels across) with a core the 3x3 smoothing leaves intact,
+# and cost a quarter of the 16 a grid cell gets. The trajectory is judged on a field twice as fine.
+ROAD_PX = 8
+FIELD_ZOOM = 2  # the road field the trajectory is judged on has this many pixels per canonical pixel
 MAX_CANVAS = 640  # canonical pixels along the longer side, at most
 MEDIAN_FRAMES = 15  # frames sampled for the median that shows the road under the agent's start
-QUIET = 12.0  # L1 distance from the board behind a pixel below which its neighbourhood is not searched
 AGENT_CONTRAST = 60.0  # L1 colour distance from the road by which the agent's pixels stand out
 MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this much
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
@@ -39,7 +41,7 @@ class RoadCanvas:
 
     @classmethod
     def of(cls, layout: RoadLayout, width: int, height: int) -> RoadCanvas:
-        scale = min(CELL / layout.road_width, MAX_CANVAS / max(width, height))
+        scale = min(ROAD_PX / layout.road_width, MAX_CANVAS / max(width, height))
         return cls(scale, (max(1, round(width * scale)), max(1, round(height * scale))), layout.road_width * scale)
 
     def puzzle_to_canonical(self) -> np.ndarray:
@@ -54,11 +56,23 @@ class RoadCanvas:
         A layout without roads (a VR-Bench state that carries none) gives a field that
         is on the road everywhere: the rule cannot be checked and is reported unchecked.
         """
+        return self._field(layout, 1)
+
+    def fine_field(self, layout: RoadLayout) -> RoadField:
+        """The same field :data:`FIELD_ZOOM` times finer, to judge the trajectory on (still in canonical pixels).
+
+        Whether a centre strays a quarter of a road width beyond the edge is then
+        decided on 16 pixels a road width, whatever the canvas's resolution.
+        """
+        return self._field(layout, FIELD_ZOOM)
+
+    def _field(self, layout: RoadLayout, zoom: int) -> RoadField:
+        size = (self.size[0] * zoom, self.size[1] * zoom)
         if not layout.edges:
-            return RoadField(np.full((self.size[1], self.size[0]), -1.0, np.float32), self.width_px)
+            return RoadField(np.full((size[1], size[0]), -1.0, np.float32), self.width_px, zoom)
         # Distances are measured at pixel centres: the raster is drawn half a pixel shifted.
-        dist = centre_distance(layout.curves, self.size, self.scale)
-        return RoadField((dist / self.width_px - 0.5).astype(np.float32), self.width_px)
+        dist = centre_distance(layout.curves, size, self.scale * zoom)
+        return RoadField((dist / (self.width_px * zoom) - 0.5).astype(np.float32), self.width_px, zoom)
 
 
 def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: RoadField,
@@ -82,21 +96,26 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
         return "the agent's start lies outside the picture"
 
     filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
+    # Only the start region is read from the median: it is taken in the region's box, with the pixel of
+    # margin the 3x3 smoothing reads (the same values there as smoothing whole frames, a fraction of the cost).
+    bx, by, bw, bh = cv2.boundingRect(region)
+    box = (slice(max(0, by - 1), min(h, by + bh + 1)), slice(max(0, bx - 1), min(w, bx + bw + 1)))
+    start, ref_box = inside[box], reference[box]
     picks = np.unique(np.linspace(0, len(canon) - 1, min(MEDIAN_FRAMES, len(canon))).round().astype(int))
-    median = np.median(tracking.smooth(canon[picks]), axis=0).astype(np.uint8)
+    median = np.median(tracking.smooth(canon[picks, box[0], box[1]]), axis=0).astype(np.uint8)
     background = reference.copy()
     # The median shows the road only if the agent spent most of the video elsewhere.
     # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
-    moved_off = inside & (tracking.distance(reference, median) > AGENT_CONTRAST)
-    gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * inside.sum()
-    background[inside] = (median if gone else filled)[inside]
+    moved_off = start & (tracking.distance(ref_box, median) > AGENT_CONTRAST)
+    gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * start.sum()
+    background[box][start] = (median if gone else filled[box])[start]
 
-    diff = tracking.distance(reference, background)
-    peak = float(diff[inside].max())
-    agent_mask = inside & (diff > 0.5 * peak)
+    diff = tracking.distance(ref_box, background[box])
+    peak = float(diff[start].max())
+    agent_mask = start & (diff > 0.5 * peak)
     if peak < AGENT_CONTRAST or agent_mask.sum() < 4:
         return "the agent cannot be told apart from the road at its start"
-    agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
+    agent_color = np.median(ref_box[agent_mask], axis=0).astype(np.float32)
 
     sprites = inside.copy()
     gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
@@ -128,39 +147,64 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
                                {"ground": ground_colour}, board_colours, threshold)
 
 
-def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """T x H x W uint16: each pixel's L1 distance to the nearest of the empty board's colours around it (3x3).
+@dataclass(frozen=True)
+class Differences:
+    """How every analysed frame differs from the empty board, for tracking and for the board check."""
 
-    Like :func:`verifiers.tracking.difference` it forgives the sub-pixel
-    misregistration left after undoing shake, but it compares whole colours,
-    not a per-channel range: an agent whose colour lies channel by channel
-    between two board colours (red over a yellow star on grey road) still
-    stands out.
+    agent: np.ndarray  # T x H x W uint16, whole-colour distance to the board around each pixel (see below)
+    board: np.ndarray  # T x H x W bool, where :func:`verifiers.tracking.difference` exceeds ``board_threshold``
+
+
+def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
+                board_threshold: float) -> Differences:
+    """Both differences from the empty board in one pass, each exact where it is ever looked at.
+
+    ``agent`` is each pixel's L1 distance to the nearest of the empty board's
+    colours around it (3x3) wherever that exceeds ``threshold`` (the
+    only pixels tracking looks at: its foreground and blob strengths) and at
+    most ``threshold`` elsewhere; ``board`` is exactly where the per-channel
+    envelope difference of :func:`verifiers.tracking.difference` exceeds
+    ``board_threshold``. Both lie at or below each pixel's plain L1 distance to
+    the board behind it (the centre of the 3x3 neighbourhood, which both
+    searches include), so both are computed only inside the box of the pixels
+    whose plain distance exceeds the lower threshold: usually just the agent.
     """
     h, w = background.shape[:2]
-    padded = cv2.copyMakeBorder(background, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
-    shifted = [np.ascontiguousarray(padded[dy:dy + h, dx:dx + w]) for dy in range(3) for dx in range(3)]
-    out = np.empty(smoothed.shape[:3], dtype=np.uint16)
-    centre = shifted[4]
+    padded = cv2.copyMakeBorder(background, 1, 1, 1, 1, cv2.BORDER_REPLICATE).astype(np.int16)
+    around = np.stack([padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)])  # 9 x H x W x 3
+    kernel = np.ones((3, 3), np.uint8)
+    low, high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
+    cut = int(min(threshold, board_threshold))  # distances are integers: > cut is > the lower threshold
+    agent = np.empty(smoothed.shape[:3], dtype=np.uint16)
+    changed = np.zeros(smoothed.shape[:3], dtype=bool)
     for t, frame in enumerate(smoothed):
-        best = _l1(frame, centre)
-        # Only pixels that differ from the board behind them can lower to anything worth computing:
-        # the neighbourhood search runs on their bounding box (usually just the agent).
-        x, y, bw, bh = cv2.boundingRect((best > QUIET).view(np.uint8))
-        if bw:
-            window = (slice(y, y + bh), slice(x, x + bw))
-            part = best[window]
-            for k, bg in enumerate(shifted):
-                if k != 4:
-                    np.minimum(part, _l1(frame[window], bg[window]), out=part)
-        out[t] = best
-    return out
+        best = agent[t]
+        _l1(frame, background, out=best)
+        x, y, bw, bh = cv2.boundingRect((best > cut).view(np.uint8))
+        if not bw:
+            continue
+        window = (slice(y, y + bh), slice(x, x + bw))
+        pixels = frame[window]
+        # All nine neighbours at once (the centre among them): a few calls however small the box.
+        best[window] = np.abs(around[:, y:y + bh, x:x + bw] - pixels.astype(np.int16)).sum(-1).min(0)
+        # The envelope: how far each channel lies outside the 3x3 range of the board (one side is 0).
+        outside = cv2.add(cv2.subtract(pixels, high[window]), cv2.subtract(low[window], pixels))
+        changed[t][window] = _channel_sum(outside) > board_threshold
+    return Differences(agent, changed)
 
 
-def _l1(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-pixel L1 colour distance of two uint8 images, as uint16."""
-    d = cv2.absdiff(a, b)
-    out = np.add(d[..., 0], d[..., 1], dtype=np.uint16)
+def _l1(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """Per-pixel L1 colour distance of two H x W x 3 uint8 images, into ``out`` (H x W uint16)."""
+    h, w = out.shape
+    # Summed by an unnormalised 3-wide box filter over the interleaved channels, read at each pixel's
+    # middle channel: the exact sums, cheaper than numpy's strided adds.
+    sums = cv2.boxFilter(cv2.absdiff(a, b).reshape(h, 3 * w), cv2.CV_16U, (3, 1), normalize=False)
+    out[...] = sums[:, 1::3]
+
+
+def _channel_sum(d: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """H x W uint16: the sum of an H x W x 3 uint8 image's channels."""
+    out = np.add(d[..., 0], d[..., 1], dtype=np.uint16, out=out)
     out += d[..., 2]
     return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -45,15 +46,21 @@ class RoadRules:
 class RoadField:
     """How far each canonical pixel lies outside the road surface, in road widths (negative on the road)."""
 
-    off: np.ndarray  # H x W float32
+    off: np.ndarray  # H x W float32, ``zoom`` pixels per canonical pixel
     width_px: float  # canonical pixels per road width
+    zoom: int = 1  # raster pixels per canonical pixel
+
+    @cached_property
+    def _far(self) -> float:
+        """The depth of points outside the raster: beyond every pixel's (asked for every sighting and chord)."""
+        return float(self.off.max()) + 1.0
 
     def at(self, points: np.ndarray) -> np.ndarray:
         """Off-road depth at canonical (u, v) points (N x 2); points outside the raster count as far off."""
-        idx = np.floor(points).astype(int)
+        idx = np.floor(np.asarray(points) * self.zoom).astype(int)
         h, w = self.off.shape
         inside = (idx[:, 0] >= 0) & (idx[:, 0] < w) & (idx[:, 1] >= 0) & (idx[:, 1] < h)
-        out = np.full(len(points), float(self.off.max()) + 1.0, dtype=np.float64)
+        out = np.full(len(points), self._far, dtype=np.float64)
         out[inside] = self.off[idx[inside, 1], idx[inside, 0]]
         return out
 
@@ -90,7 +97,7 @@ def analyse(positions: list[Point | None], frames: list[int], duplicated: list[b
 
     # 2. Where each sighting stands; departures that persist are violations, lone ones are noise.
     seen = [i for i, p in enumerate(positions) if p is not None]
-    depth = {i: float(road.at(np.array([positions[i]]))[0]) for i in seen}
+    depth = dict(zip(seen, road.at(np.array([positions[i] for i in seen], dtype=float).reshape(-1, 2)).tolist()))
     off = {i for i in seen if depth[i] > rules.tolerance}
     result.off_road_fraction = len(off) / max(1, len(seen))
     kept = list(positions)

@@ -166,3 +166,14 @@ def test_robust_to_degradations(cases):
             video = degrade.DEGRADATIONS[name](Video(frames=c.frames, fps=c.fps))
             verdict = VERIFIER.verify(puzzle, video)
             assert verdict.status == "ok" and verdict.success == c.legal, (name, case, [e.message for e in verdict.events])
+
+
+def test_small_blurred_videos_are_still_judged(cases):
+    """A road barely above MIN_ROAD_PIXELS in the video, blurred too: the agent stays trackable and cheats caught."""
+    puzzle, named = cases
+    side = round(puzzle.width * 4.5 / puzzle.layout["road_width"])  # a road 4.5 video pixels wide
+    for name in ("oracle", "shortcut-across-ground", "off-road-and-back", "road-erased", "duplicated"):
+        c = named[name]
+        video = degrade.blur(degrade.resize(Video(frames=c.frames, fps=c.fps), side, side))
+        verdict = VERIFIER.verify(puzzle, video)
+        assert verdict.status == "ok" and verdict.success == c.legal, (name, [e.message for e in verdict.events])

@@ -1,0 +1,138 @@
+"""The irregular verifier's cheap steps give what the plain definitions give, wherever it is looked at."""
+
+import cv2
+import numpy as np
+
+from puzzles.irregular import IrregularFamily
+from puzzles.irregular.layout import RoadLayout
+from verifiers import board, tracking
+from verifiers.irregular import changed_tiles, goal_changed
+from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences
+from verifiers.roadpath import RoadField
+
+
+def _board_and_frames(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A blurred two-colour board with a goal whose colours bracket the agent's, and noisy frames over it."""
+    rng = np.random.default_rng(seed)
+    background = np.full((60, 90, 3), (90, 90, 90), np.uint8)
+    background[20:36, :] = (200, 200, 200)  # a road
+    background[24:32, 60:70] = (250, 205, 30)  # a yellow goal: red lies channel by channel between it and grey
+    background = cv2.blur(background, (3, 3))
+    frames = np.repeat(background[None], 6, axis=0).astype(np.int16)
+    frames += rng.integers(-6, 7, frames.shape, dtype=np.int16)  # codec noise everywhere
+    frames = np.clip(frames, 0, 255).astype(np.uint8)
+    for t in range(6):
+        x = 8 + 10 * t
+        frames[t, 24:31, x:x + 7] = (235, 40, 40)  # the agent drives along the road, over the goal
+    frames[3:, 36:44, 10:30] = (200, 200, 200)  # a road drawn across the ground from frame 3 on
+    frames[5, 2:4, 80:82] = (90, 160, 90)  # a faint speck: below both thresholds
+    return background, frames
+
+
+def _plain_agent_difference(frames: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The definition: each pixel's L1 distance to the nearest colour of the board's 3x3 neighbourhood."""
+    h, w = background.shape[:2]
+    padded = cv2.copyMakeBorder(background, 1, 1, 1, 1, cv2.BORDER_REPLICATE).astype(np.int32)
+    out = np.full(frames.shape[:3], np.iinfo(np.int32).max)
+    for dy in range(3):
+        for dx in range(3):
+            d = np.abs(frames.astype(np.int32) - padded[None, dy:dy + h, dx:dx + w]).sum(-1)
+            out = np.minimum(out, d)
+    return out
+
+
+def test_differences_equal_the_definitions_wherever_they_are_thresholded():
+    background, frames = _board_and_frames()
+    plain = _plain_agent_difference(frames, background)
+    envelope = tracking.difference(frames, background)
+    for threshold, board_threshold in ((40.0, 30.0), (30.0, 45.5), (120.0, 25.0)):
+        diffs = differences(frames, background, threshold, board_threshold)
+        above = plain > threshold
+        assert above.any() and (~above).any()
+        np.testing.assert_array_equal(diffs.agent[above], plain[above])
+        assert (diffs.agent[~above] <= threshold).all()  # never mistaken for foreground
+        np.testing.assert_array_equal(diffs.board, envelope > board_threshold)
+        assert diffs.board[3:, 37:43, 11:29].all() and not diffs.board[:3, 36:44, 10:30].any()
+    # The agent over the goal stands out by whole colour though the per-channel envelope forgives it.
+    over_goal = differences(frames, background, 40.0, 30.0).agent[5, 24:31, 60:65]
+    assert (over_goal > 40).mean() > 0.5
+
+
+def test_tiles_of_a_grid_cell_judge_as_the_grid_board_check():
+    background, frames = _board_and_frames(1)
+    diff = tracking.difference(frames, background)
+    agent = np.zeros(frames.shape[:3], bool)
+    agent[:, 24:31, 8:15] = True
+    agent[2, 40:60, 0:30] = True  # the agent hides part of the new road in one frame
+    in_view = np.ones(frames.shape[1:3], bool)
+    in_view[:, :6] = False
+    appearance = tracking.Appearance(background, np.array([235, 40, 40], np.float32), 49.0,
+                                     np.array([200, 200, 200], np.float32), None,
+                                     {"ground": np.array([90, 90, 90], np.float32)}, np.zeros((0, 3), np.float32), 40.0)
+    threshold = board.board_threshold(appearance)
+    hidden = np.stack([cv2.dilate(m.view(np.uint8), np.ones((5, 5), np.uint8)) for m in agent]).view(bool)
+    tiles = changed_tiles(diff > threshold, hidden, in_view, 16)
+    np.testing.assert_array_equal(tiles, board.changed_cells(diff, agent, appearance, in_view))
+    assert tiles[3:].any() and not tiles[:2].any()
+
+
+def test_a_road_wide_change_is_caught_on_the_coarse_canvas():
+    """At ROAD_PX a tile is one road wide: a road-wide patch drawn over ground changes a tile, a speck none."""
+    changed = np.zeros((4, 6 * ROAD_PX, 6 * ROAD_PX), bool)
+    changed[1:, 2 * ROAD_PX:3 * ROAD_PX, :] = True  # a road one road wide, drawn from frame 1 on
+    changed[2, 5 * ROAD_PX + 2, 1] = True  # a speck
+    nothing = np.zeros_like(changed)
+    everywhere = np.ones(changed.shape[1:], bool)
+    tiles = changed_tiles(changed, nothing, everywhere, ROAD_PX)
+    assert tiles[1:, 2, :].all() and not tiles[0].any() and tiles.sum() == 3 * 6
+    assert board.persistent_changes(tiles)[0].frame == 1
+
+
+def test_goal_check_ignores_the_agent_on_it():
+    family = IrregularFamily()
+    puzzle = family.generate(0, "hard", family.skins[0], "irregular/hard/000000")
+    layout = RoadLayout.model_validate(puzzle.layout)
+    canvas = RoadCanvas.of(layout, puzzle.width, puzzle.height)
+    t, (h, w) = 5, (canvas.size[1], canvas.size[0])
+    x0, y0, x1, y1 = (round(v * canvas.scale) for v in layout.goal_box)
+    changed = np.zeros((t, h, w), bool)
+    changed[:, y0:y1, x0:x1] = True  # the goal's box differs in every frame...
+    hidden = np.zeros((t, h, w), bool)
+    hidden[:3, y0:y1, x0:x1] = True  # ...under the agent for three frames, then uncovered: erased
+    everywhere = np.ones((h, w), bool)
+    assert goal_changed(changed, hidden, everywhere, layout, canvas) == 3
+    hidden[:] = True
+    assert goal_changed(changed, hidden, everywhere, layout, canvas) is None
+
+
+def test_the_trajectory_is_judged_on_a_field_as_fine_as_sixteen_pixels_a_road():
+    family = IrregularFamily()
+    puzzle = family.generate(2, "medium", family.skins[1], "irregular/medium/000002")
+    layout = RoadLayout.model_validate(puzzle.layout)
+    canvas = RoadCanvas.of(layout, puzzle.width, puzzle.height)
+    coarse, fine = canvas.field(layout), canvas.fine_field(layout)
+    assert canvas.width_px == ROAD_PX and fine.zoom == FIELD_ZOOM and ROAD_PX * FIELD_ZOOM == 16
+    assert fine.off.shape == (coarse.off.shape[0] * FIELD_ZOOM, coarse.off.shape[1] * FIELD_ZOOM)
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0, canvas.size[0], (4000, 2))
+    # Exact distances to the centre lines, in road widths beyond the edge (canonical points -> puzzle pixels).
+    exact = np.full(len(points), np.inf)
+    for curve in layout.curves:
+        c = np.asarray(curve, float) * canvas.scale
+        a, ab = c[:-1], np.diff(c, axis=0)
+        u = np.clip(((points[:, None] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0, 1)
+        exact = np.minimum(exact, np.linalg.norm(points[:, None] - (a + u[..., None] * ab), axis=-1).min(1))
+    exact = exact / canvas.width_px - 0.5
+    near = np.abs(exact - 0.25) < 0.5  # around the tolerance's edge, where precision decides a verdict
+    assert np.abs(fine.at(points) - exact)[near].max() < 0.11
+    assert np.abs(fine.at(points) - exact)[near].max() < np.abs(coarse.at(points) - exact)[near].max()
+    outside = np.array([[-1.0, 5.0], [canvas.size[0] + 0.5, 5.0]])
+    assert (fine.at(outside) > fine.off.max()).all()
+
+
+def test_a_field_without_zoom_reads_its_own_pixels():
+    off = np.arange(12, dtype=np.float32).reshape(3, 4)
+    field = RoadField(off, 8.0)
+    np.testing.assert_array_equal(field.at(np.array([[0.2, 0.9], [3.99, 2.5], [1.5, 1.0]])), [0.0, 11.0, 5.0])
+    zoomed = RoadField(off, 8.0, zoom=2)
+    np.testing.assert_array_equal(zoomed.at(np.array([[0.2, 0.9], [1.99, 1.49], [1.0, 1.4], [1.0, 1.6]])), [4.0, 11.0, 10.0, 12.0])
