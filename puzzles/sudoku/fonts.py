@@ -80,10 +80,12 @@ def _large_glyph(digit: str, font: Font) -> np.ndarray:
         cv2.putText(canvas, digit, (DRAW_HEIGHT // 2, DRAW_HEIGHT * 3 // 2), face, scale, 255, thickness, cv2.LINE_AA)
     else:
         raise ValueError(f"unknown font face {font.face!r}; known: {', '.join(['pen', 'pillow', *HERSHEY])}")
-    ys, xs = np.nonzero(canvas > 40)
-    if len(ys) == 0:
+    # The ink's bounding box; cv2.boundingRect is some ten times cheaper than np.nonzero here, and every
+    # fresh verifier process draws all of its templates' glyphs.
+    x, y, w, h = cv2.boundingRect((canvas > 40).view(np.uint8))
+    if w == 0:
         raise ValueError(f"font {font.label} drew nothing for {digit!r}")
-    crop = canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    crop = canvas[y:y + h, x:x + w]
     return crop.astype(np.float32) / 255.0
 
 
