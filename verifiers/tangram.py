@@ -22,7 +22,9 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -35,10 +37,11 @@ from verifiers.tangram_fit import rigid_fit
 from verifiers.tangram_segment import (
     Observation,
     Palette,
+    Scanner,
+    Table,
     Unmixed,
     learn_palette,
     lookup,
-    observe,
     unmix,
 )
 
@@ -94,11 +97,19 @@ class Reference:
 
     obs: Observation
     perimeter: float
-    fit: float  # how well the tan's own outline fits it in the first frame (renderers differ at edges)
+    first_fit: Callable[[], float]  # works out :attr:`fit`
 
     @property
     def area(self) -> float:
         return self.obs.area
+
+    @cached_property
+    def fit(self) -> float:
+        """How well the tan's own outline fits it in the first frame (renderers differ at edges).
+
+        Only a tan that fits its outline badly at the end needs it: worked out then, once.
+        """
+        return self.first_fit()
 
 
 def _ecc(shape: tuple[float, float]) -> float:
@@ -208,14 +219,22 @@ class TangramVerifier:
         palette = learn_palette(canon[0], drawn, silhouette)
         if isinstance(palette, str):
             return self._unreadable(palette)
-        table = lookup(palette)  # built once: it unmixes every colour, the costliest step before the frames
-        obs, last = self._observe(canon, palette, table)
+        table = lookup(palette)  # every colour unmixed once (filled in as the frames show colours)
+        obs, last = self._observe(canon, table)
         polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
         mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
-        first_mix = unmix(canon[0], table, palette.n_pieces)
-        refs = [Reference(o, s * _perimeter(p.polygon),
-                          0.0 if o.centroid is None else rigid_fit(first_mix.shares(i), o.centroid, polygons[i], mirrors[i]))
-                for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
+        first_mix: list[Unmixed] = []
+
+        def first_fit(i: int, o: Observation) -> Callable[[], float]:
+            def fit() -> float:
+                if o.centroid is None:
+                    return 0.0
+                if not first_mix:
+                    first_mix.append(unmix(canon[0], table))
+                return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
+            return fit
+
+        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o)) for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
                 return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")
@@ -226,8 +245,9 @@ class TangramVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         glitch = max(2, round(self.max_glitch_seconds * video.fps))
-        ok = self._judge_pieces(obs, refs, names, first, glitch, events)
-        ok &= self._judge_speed(obs, refs, names, first, video.fps, size, events)
+        issues = self._issues(obs, refs)
+        ok = self._judge_pieces(issues, names, first, glitch, events)
+        ok &= self._judge_speed(obs, issues, names, first, video.fps, size, events)
 
         # 5. The last frame.
         final = self._judge_end(last, palette, obs[-1], refs, polygons, mirrors, soft_silhouette, names,
@@ -235,7 +255,7 @@ class TangramVerifier:
         success = ok and final["solved"]
 
         # 6. Metrics and verdict.
-        normal = [problem(o, r, DURING) is None for row in obs for o, r in zip(row, refs)]
+        normal = [found is None for row in issues for found in row]
         metrics = {
             "final_iou": round(final["iou"], 4),
             "uncovered": round(final["uncovered"], 4),
@@ -251,23 +271,35 @@ class TangramVerifier:
     # --- steps ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _observe(canon: np.ndarray, palette: Palette, table: Unmixed) -> tuple[list[list[Observation]], Unmixed]:
+    def _observe(canon: np.ndarray, table: Table) -> tuple[list[list[Observation]], Unmixed]:
         """Every tan in every frame, and the last frame unmixed (through ``table``, :func:`lookup`'s)."""
-        out = []
-        for frame in canon:
-            mix = unmix(frame, table, palette.n_pieces)
-            out.append([observe(mix, i) for i in range(palette.n_pieces)])
-        return out, mix
+        return Scanner(table).scan(canon), unmix(canon[-1], table)
 
     @staticmethod
-    def _judge_pieces(obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
+    def _issues(obs: list[list[Observation]], refs: list[Reference]) -> list[list[tuple[str, str] | None]]:
+        """:func:`problem` (``DURING``) of every tan in every frame, once an observation (a tan
+        that did not change from one frame to the next keeps the same one)."""
+        memo: dict[tuple[int, int], tuple[str, str] | None] = {}
+        out = []
+        for row in obs:
+            found = []
+            for i, o in enumerate(row):
+                key = (i, id(o))  # the observations stay alive in ``obs``: ids are not reused
+                if key not in memo:
+                    memo[key] = problem(o, refs[i], DURING)
+                found.append(memo[key])
+            out.append(found)
+        return out
+
+    @staticmethod
+    def _judge_pieces(issues: list[list[tuple[str, str] | None]], names: list[str], first: int,
                       glitch: int, events: list[Event]) -> bool:
         """A tan that looks wrong for ``glitch`` frames or more in a row is a violation."""
         ok = True
-        for i in range(len(refs)):
+        for i in range(len(names)):
             run: list[tuple[int, tuple[str, str]]] = []
-            for t, row in enumerate([*obs, None]):
-                found = None if row is None else problem(row[i], refs[i], DURING)
+            for t, row in enumerate([*issues, None]):
+                found = None if row is None else row[i]
                 if found is not None:
                     run.append((t, found))
                     continue
@@ -282,15 +314,15 @@ class TangramVerifier:
                 run = []
         return ok
 
-    def _judge_speed(self, obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
-                     fps: float, size: tuple[int, int], events: list[Event]) -> bool:
+    def _judge_speed(self, obs: list[list[Observation]], issues: list[list[tuple[str, str] | None]],
+                     names: list[str], first: int, fps: float, size: tuple[int, int], events: list[Event]) -> bool:
         ok = True
         limit = self.max_speed * max(size) / fps  # canonical pixels a frame
-        for i in range(len(refs)):
+        for i in range(len(names)):
             last: tuple[int, tuple[float, float]] | None = None
             for t, row in enumerate(obs):
                 o = row[i]
-                if o.centroid is None or problem(o, refs[i], DURING) is not None:
+                if o.centroid is None or issues[t][i] is not None:
                     continue
                 if last is not None:
                     dist = math.dist(o.centroid, last[1])
@@ -313,19 +345,19 @@ class TangramVerifier:
         """
         solved = True
         fits = []
+        n = palette.n_pieces
+        pieces = [mix.shares(i) for i in range(n)]
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
-            fit = 0.0 if o.centroid is None else rigid_fit(mix.shares(i), o.centroid, polygons[i], mirrors[i])
+            fit = 0.0 if o.centroid is None else rigid_fit(pieces[i], o.centroid, polygons[i], mirrors[i])
             fits.append(fit)
-            if found is None and fit < min(self.min_fit, r.fit - self.fit_margin):
+            if found is None and fit < self.min_fit and fit < r.fit - self.fit_margin:  # r.fit only if needed
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
             if found is not None:
                 solved = False
                 events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",
                                     message=f"frame {frame}: at the end {names[i]} {found[1]}"))
-        n = palette.n_pieces
         empty = sum(mix.shares(k) for k in palette.empty)  # background or fill showing
-        pieces = [mix.shares(i) for i in range(n)]
         total = np.minimum(sum(pieces), 1.0)
         best = None
         for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):

@@ -135,14 +135,14 @@ def _draw_shifted(fixed: np.ndarray, out: np.ndarray) -> None:
     # (OVERSAMPLE is 4: a half-pixel square is 2 x 2 oversampled pixels.)
     quarter = mask[0::2, 0::2] + mask[1::2, 0::2] + mask[0::2, 1::2] + mask[1::2, 1::2]
     pairs = quarter[:, :-1] + quarter[:, 1:]
-    counts = pairs[:-1] + pairs[1:]
+    shares = np.take(AREA, pairs[:-1] + pairs[1:])  # of every pixel-sized square, at half-pixel steps
     h, w = cy1 - cy0, cx1 - cx0
     j = 0
     for sx in (-1, 0, 1):
         for sy in (-1, 0, 1):
             # Output pixel u reads the drawing's oversampled pixels k * (u - x0) + half * (1 - sx) on.
             top, left = 2 * (cy0 - y0) + 1 - sy, 2 * (cx0 - x0) + 1 - sx
-            out[j, cy0:cy1, cx0:cx1] = AREA[counts[top:top + 2 * h:2, left:left + 2 * w:2]]
+            out[j, cy0:cy1, cx0:cx1] = shares[top:top + 2 * h:2, left:left + 2 * w:2]
             j += 1
 
 
