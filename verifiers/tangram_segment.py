@@ -81,24 +81,23 @@ class Unmixed:
 def learn_palette(frame: np.ndarray, piece_masks: list[np.ndarray], silhouette: np.ndarray) -> Palette | str:
     """Colours from the first canonical frame (RGB uint8); a reason string when two cannot be told apart."""
     erode = np.ones((5, 5), np.uint8)
-    rgb = frame.astype(np.float32)
-    colours = []
+    colours = []  # medians of uint8 values: the same numbers as of their float32 copies, from a third of the bytes
     any_piece = np.zeros(silhouette.shape, bool)
     for mask in piece_masks:
         core = cv2.erode(mask.astype(np.uint8), erode).astype(bool)
-        colours.append(np.median(rgb[core if core.sum() >= 8 else mask], axis=0))
+        colours.append(np.median(frame[core if core.sum() >= 8 else mask], axis=0))
         any_piece |= mask
     grow = np.ones((9, 9), np.uint8)
     outside = ~cv2.dilate((any_piece | silhouette).astype(np.uint8), grow).astype(bool)
     if outside.sum() < 50:
         return "the frame shows no background around the silhouette"
-    colours.append(np.median(rgb[outside], axis=0))
+    colours.append(np.median(frame[outside], axis=0))
     away = ~cv2.dilate(any_piece.astype(np.uint8), grow).astype(bool)
     inside = cv2.erode(silhouette.astype(np.uint8), erode).astype(bool) & away
     if inside.sum() > 30:
-        colours.append(np.median(rgb[inside], axis=0))
+        colours.append(np.median(frame[inside], axis=0))
     empty = tuple(range(n_pieces := len(piece_masks), len(colours)))
-    line = _outline_colour(rgb, silhouette, away, np.asarray(colours[n_pieces:], np.float32))
+    line = _outline_colour(frame, silhouette, away, np.asarray(colours[n_pieces:], np.float32))
     if line is not None:
         colours.append(line)
     palette = np.asarray(colours, np.float32)
@@ -113,15 +112,16 @@ def learn_palette(frame: np.ndarray, piece_masks: list[np.ndarray], silhouette: 
     return Palette(palette, n, empty)
 
 
-def _outline_colour(rgb: np.ndarray, silhouette: np.ndarray, away: np.ndarray,
+def _outline_colour(frame: np.ndarray, silhouette: np.ndarray, away: np.ndarray,
                     empty: np.ndarray) -> np.ndarray | None:
     """The colour of the silhouette's outline, if one is drawn: what on its edge no mix of the empty colours explains."""
     sil = silhouette.astype(np.uint8)
     ring = (cv2.dilate(sil, np.ones((5, 5), np.uint8)) > cv2.erode(sil, np.ones((5, 5), np.uint8))) & away
     if ring.sum() < 20:
         return None
-    table = unmix_pixels(rgb[ring], Palette(empty, 0, tuple(range(len(empty)))))
-    odd = rgb[ring][table.first < 0]
+    pixels = frame[ring].astype(np.float32)
+    table = unmix_pixels(pixels, Palette(empty, 0, tuple(range(len(empty)))))
+    odd = pixels[table.first < 0]
     if len(odd) < 10:
         return None
     d = np.min(np.linalg.norm(odd[:, None, :] - empty[None], axis=-1), axis=1)
@@ -256,11 +256,14 @@ def unmix_pixels(p: np.ndarray, palette: Palette, exclude: np.ndarray | None = N
     mixed = np.arange(len(p)) if everything else np.flatnonzero(d2[np.arange(len(p)), a] > PURE ** 2)
     if len(mixed):
         q, qa = p[mixed], a[mixed]
-        seg = c[qa][:, None, :] - c[None]  # M x K x 3: from each colour b to the nearest colour a
-        length2 = np.maximum((seg ** 2).sum(-1), 1e-6)
+        pairs = c[:, None, :] - c[None]  # K x K x 3: from each colour b to each colour a
+        seg = pairs[qa]  # M x K x 3: from each colour b to the nearest colour a
+        length2 = np.maximum((pairs ** 2).sum(-1), 1e-6)[qa]
         rel = q[:, None, :] - c[None]
         alpha = np.clip((rel * seg).sum(-1) / length2, 0.0, 1.0)
-        resid = ((rel - alpha[..., None] * seg) ** 2).sum(-1)
+        away = np.multiply(alpha[..., None], seg, out=seg)  # (seg is not needed after: reuse its memory)
+        np.subtract(rel, away, out=away)
+        resid = np.square(away, out=away).sum(-1)
         idx = np.arange(len(mixed))
         resid[idx, qa] = np.inf  # b == a is no pair
         if exclude is not None:
