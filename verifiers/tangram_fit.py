@@ -124,9 +124,11 @@ def _draw_shifted(fixed: np.ndarray, out: np.ndarray) -> None:
     # and the oversampled pixels they read, half a pixel more a side.
     x0, y0 = xa // (16 * k) - 2, ya // (16 * k) - 2
     x1, y1 = xb // (16 * k) + 3, yb // (16 * k) + 3
-    cx0, cy0 = max(x0, 0), max(y0, 0)
-    cx1, cy1 = min(x1, shape[1]), min(y1, shape[0])
-    if cx1 <= cx0 or cy1 <= cy0:
+    if x0 < 0 or y0 < 0 or x1 > shape[1] or y1 > shape[0]:
+        # Near the crop's edge _draw fills a clipped window, and a clipped fill is not the whole
+        # fill cut: draw each the way _draw does.
+        for j, (sx, sy) in enumerate((sx, sy) for sx in (-1, 0, 1) for sy in (-1, 0, 1)):
+            _draw(fixed + np.array([16 * half * sx, 16 * half * sy], np.int32), out[j])
         return
     mask = np.zeros(((y1 - y0) * k + 2 * half, (x1 - x0) * k + 2 * half), np.uint8)
     origin = np.array([x0 * 16 * k - 16 * half, y0 * 16 * k - 16 * half], np.int32)
@@ -136,14 +138,10 @@ def _draw_shifted(fixed: np.ndarray, out: np.ndarray) -> None:
     quarter = mask[0::2, 0::2] + mask[1::2, 0::2] + mask[0::2, 1::2] + mask[1::2, 1::2]
     pairs = quarter[:, :-1] + quarter[:, 1:]
     shares = np.take(AREA, pairs[:-1] + pairs[1:])  # of every pixel-sized square, at half-pixel steps
-    h, w = cy1 - cy0, cx1 - cx0
-    j = 0
-    for sx in (-1, 0, 1):
-        for sy in (-1, 0, 1):
-            # Output pixel u reads the drawing's oversampled pixels k * (u - x0) + half * (1 - sx) on.
-            top, left = 2 * (cy0 - y0) + 1 - sy, 2 * (cx0 - x0) + 1 - sx
-            out[j, cy0:cy1, cx0:cx1] = shares[top:top + 2 * h:2, left:left + 2 * w:2]
-            j += 1
+    h, w = y1 - y0, x1 - x0
+    for j, (sx, sy) in enumerate((sx, sy) for sx in (-1, 0, 1) for sy in (-1, 0, 1)):
+        # Output pixel x0 + u reads the drawing's oversampled pixels k * u + half * (1 - sx) on.
+        out[j, y0:y1, x0:x1] = shares[1 - sy:1 - sy + 2 * h:2, 1 - sx:1 - sx + 2 * w:2]
 
 
 def _inside(poly: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

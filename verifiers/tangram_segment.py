@@ -304,21 +304,21 @@ def _observe(i: int, box: tuple[int, int, int, int], body: np.ndarray, shares: n
     crop = (body == i).view(np.uint8)
     parts, comp, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
-    order = np.argsort(-areas)
-    k = int(order[0]) + 1
-    second = float(areas[order[1]]) if len(order) > 1 else 0.0
     near = cv2.dilate(crop, NEAR)
     area = float(shares[near.view(bool)].sum())
-    # (one part: it is the whole crop, and its surroundings are those of the crop)
-    own = (near if parts == 2 else cv2.dilate((comp == k).view(np.uint8), NEAR)).view(bool)
+    if parts == 2:  # one part: it is the whole crop, and its surroundings are the crop's
+        main, second, own = float(areas[0]), 0.0, near.view(bool)
+    else:
+        order = np.argsort(-areas)
+        main, second = float(areas[order[0]]), float(areas[order[1]])
+        own = cv2.dilate((comp == int(order[0]) + 1).view(np.uint8), NEAR).view(bool)
     m = cv2.moments(np.where(own, shares, np.float32(0.0)))
     if m["m00"] <= 0:
-        return Observation(area, float(areas[order[0]]), second, None, (0.0, 0.0))
+        return Observation(area, main, second, None, (0.0, 0.0))
     a = m["m00"]
     n20, n02, n11 = m["mu20"] / a ** 2, m["mu02"] / a ** 2, m["mu11"] / a ** 2
     shape = (float(n20 + n02), float((n20 - n02) ** 2 + 4 * n11 ** 2))
-    return Observation(area, float(areas[order[0]]), second,
-                       (float(m["m10"] / a + x0), float(m["m01"] / a + y0)), shape)
+    return Observation(area, main, second, (float(m["m10"] / a + x0), float(m["m01"] / a + y0)), shape)
 
 
 class Scanner:
