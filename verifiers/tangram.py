@@ -234,7 +234,8 @@ class TangramVerifier:
                 return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
             return fit
 
-        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o)) for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
+        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o))
+                for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
                 return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")
