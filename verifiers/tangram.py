@@ -137,6 +137,39 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
     return None
 
 
+SCREEN_TOLERANCE = 1e-4  # far above the rounding of float32 sums of a canvas (about 1e-6 of them)
+
+
+def _likely_shifts(silhouette: np.ndarray, empty: np.ndarray, total: np.ndarray) -> list[tuple[int, int]]:
+    """The shifts of the silhouette (in the order they are tried) whose IoU with the tans may be the best.
+
+    Each shift's IoU is first worked out in float64 on the silhouette's box only (the sums of
+    products with the shifted silhouette are dot products with shifted windows); the float32
+    sums over the whole canvas, the ones that count, differ from those by rounding only, far
+    less than :data:`SCREEN_TOLERANCE`: a shift further below the best than that cannot be the
+    best, and only the others are worked out as before. Every shift, when the silhouette comes
+    within a few pixels of the canvas's edge (where a shift wraps it round).
+    """
+    shifts = [(dy, dx) for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1) for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1)]
+    ys, xs = np.nonzero(silhouette)
+    h, w = silhouette.shape
+    margin = SHIFT_SEARCH + 2
+    if not len(ys) or min(ys.min(), xs.min()) < margin or ys.max() >= h - margin or xs.max() >= w - margin:
+        return shifts
+    y0, y1, x0, x1 = int(ys.min()) - 1, int(ys.max()) + 2, int(xs.min()) - 1, int(xs.max()) + 2  # (dilated by 1)
+    sil = silhouette[y0:y1, x0:x1].astype(np.float64)
+    grown = cv2.dilate(silhouette, np.ones((3, 3), np.uint8))[y0:y1, x0:x1].astype(np.float64)
+    empty64, total64 = empty.astype(np.float64), total.astype(np.float64)
+    area, tans = float(sil.sum()), float(total64.sum())
+    scores = []
+    for dy, dx in shifts:  # np.roll(a, d)[p] = a[p - d]: sum of roll(a, d) * b = sum of a[q] * b[q + d]
+        shown = float(np.vdot(sil, empty64[y0 + dy:y1 + dy, x0 + dx:x1 + dx]))
+        out = tans - float(np.vdot(grown, total64[y0 + dy:y1 + dy, x0 + dx:x1 + dx]))
+        scores.append((area - shown) / (area + out))
+    best = max(scores)
+    return [shift for shift, score in zip(shifts, scores) if score >= best - SCREEN_TOLERANCE]
+
+
 def _perimeter(polygon: list[tuple[float, float]]) -> float:
     pts = np.asarray(polygon, np.float64)
     return float(np.linalg.norm(pts - np.roll(pts, 1, axis=0), axis=1).sum())
@@ -361,16 +394,16 @@ class TangramVerifier:
         empty = sum(mix.shares(k) for k in palette.empty)  # background or fill showing
         total = np.minimum(sum(pieces), 1.0)
         best = None
-        for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
-            for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
-                sil = np.roll(silhouette, (dy, dx), axis=(0, 1))
-                area = float(sil.sum())
-                shown = float((sil * empty).sum())
-                # A tan's anti-aliased edge may reach a pixel past the outline in another renderer.
-                out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
-                iou = (area - shown) / (area + out)
-                if best is None or iou > best[0]:
-                    best = (iou, shown / area, out / max(1.0, float(total.sum())), sil)
+        for dy, dx in _likely_shifts(silhouette, empty, total):
+            sil = np.roll(silhouette, (dy, dx), axis=(0, 1))
+            area = float(sil.sum())
+            shown = float((sil * empty).sum())
+            # A tan's anti-aliased edge may reach a pixel past the outline in another renderer.
+            out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
+            iou = (area - shown) / (area + out)
+            if best is None or iou > best[0]:
+                best = (iou, shown / area, out / max(1.0, float(total.sum())), sil)
+        assert best is not None
         iou, uncovered, outside, sil = best
         grown = cv2.dilate(sil, np.ones((5, 5), np.uint8))
         placed = 0
