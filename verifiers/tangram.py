@@ -22,7 +22,9 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -35,10 +37,11 @@ from verifiers.tangram_fit import rigid_fit
 from verifiers.tangram_segment import (
     Observation,
     Palette,
+    Scanner,
+    Table,
     Unmixed,
     learn_palette,
     lookup,
-    observe,
     unmix,
 )
 
@@ -94,11 +97,19 @@ class Reference:
 
     obs: Observation
     perimeter: float
-    fit: float  # how well the tan's own outline fits it in the first frame (renderers differ at edges)
+    first_fit: Callable[[], float]  # works out :attr:`fit`
 
     @property
     def area(self) -> float:
         return self.obs.area
+
+    @cached_property
+    def fit(self) -> float:
+        """How well the tan's own outline fits it in the first frame (renderers differ at edges).
+
+        Only a tan that fits its outline badly at the end needs it: worked out then, once.
+        """
+        return self.first_fit()
 
 
 def _ecc(shape: tuple[float, float]) -> float:
@@ -124,6 +135,39 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
     if di1 > tol.shape_i1 or de > tol.shape_ecc:
         return "deformed", f"changed shape (moment change {di1:.2f}, elongation change {de:.2f})"
     return None
+
+
+SCREEN_TOLERANCE = 1e-4  # far above the rounding of float32 sums of a canvas (about 1e-6 of them)
+
+
+def _likely_shifts(silhouette: np.ndarray, empty: np.ndarray, total: np.ndarray) -> list[tuple[int, int]]:
+    """The shifts of the silhouette (in the order they are tried) whose IoU with the tans may be the best.
+
+    Each shift's IoU is first worked out in float64 on the silhouette's box only (the sums of
+    products with the shifted silhouette are dot products with shifted windows); the float32
+    sums over the whole canvas, the ones that count, differ from those by rounding only, far
+    less than :data:`SCREEN_TOLERANCE`: a shift further below the best than that cannot be the
+    best, and only the others are worked out as before. Every shift, when the silhouette comes
+    within a few pixels of the canvas's edge (where a shift wraps it round).
+    """
+    shifts = [(dy, dx) for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1) for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1)]
+    ys, xs = np.nonzero(silhouette)
+    h, w = silhouette.shape
+    margin = SHIFT_SEARCH + 2
+    if not len(ys) or min(ys.min(), xs.min()) < margin or ys.max() >= h - margin or xs.max() >= w - margin:
+        return shifts
+    y0, y1, x0, x1 = int(ys.min()) - 1, int(ys.max()) + 2, int(xs.min()) - 1, int(xs.max()) + 2  # (dilated by 1)
+    sil = silhouette[y0:y1, x0:x1].astype(np.float64)
+    grown = cv2.dilate(silhouette, np.ones((3, 3), np.uint8))[y0:y1, x0:x1].astype(np.float64)
+    empty64, total64 = empty.astype(np.float64), total.astype(np.float64)
+    area, tans = float(sil.sum()), float(total64.sum())
+    scores = []
+    for dy, dx in shifts:  # np.roll(a, d)[p] = a[p - d]: sum of roll(a, d) * b = sum of a[q] * b[q + d]
+        shown = float(np.vdot(sil, empty64[y0 + dy:y1 + dy, x0 + dx:x1 + dx]))
+        out = tans - float(np.vdot(grown, total64[y0 + dy:y1 + dy, x0 + dx:x1 + dx]))
+        scores.append((area - shown) / (area + out))
+    best = max(scores)
+    return [shift for shift, score in zip(shifts, scores) if score >= best - SCREEN_TOLERANCE]
 
 
 def _perimeter(polygon: list[tuple[float, float]]) -> float:
@@ -208,13 +252,22 @@ class TangramVerifier:
         palette = learn_palette(canon[0], drawn, silhouette)
         if isinstance(palette, str):
             return self._unreadable(palette)
-        table = lookup(palette)  # built once: it unmixes every colour, the costliest step before the frames
-        obs, last = self._observe(canon, palette, table)
+        table = lookup(palette)  # every colour unmixed once (filled in as the frames show colours)
+        obs, last = self._observe(canon, table)
         polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
         mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
-        first_mix = unmix(canon[0], table, palette.n_pieces)
-        refs = [Reference(o, s * _perimeter(p.polygon),
-                          0.0 if o.centroid is None else rigid_fit(first_mix.shares(i), o.centroid, polygons[i], mirrors[i]))
+        first_mix: list[Unmixed] = []
+
+        def first_fit(i: int, o: Observation) -> Callable[[], float]:
+            def fit() -> float:
+                if o.centroid is None:
+                    return 0.0
+                if not first_mix:
+                    first_mix.append(unmix(canon[0], table))
+                return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
+            return fit
+
+        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o))
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
@@ -226,8 +279,9 @@ class TangramVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         glitch = max(2, round(self.max_glitch_seconds * video.fps))
-        ok = self._judge_pieces(obs, refs, names, first, glitch, events)
-        ok &= self._judge_speed(obs, refs, names, first, video.fps, size, events)
+        issues = self._issues(obs, refs)
+        ok = self._judge_pieces(issues, names, first, glitch, events)
+        ok &= self._judge_speed(obs, issues, names, first, video.fps, size, events)
 
         # 5. The last frame.
         final = self._judge_end(last, palette, obs[-1], refs, polygons, mirrors, soft_silhouette, names,
@@ -235,7 +289,7 @@ class TangramVerifier:
         success = ok and final["solved"]
 
         # 6. Metrics and verdict.
-        normal = [problem(o, r, DURING) is None for row in obs for o, r in zip(row, refs)]
+        normal = [found is None for row in issues for found in row]
         metrics = {
             "final_iou": round(final["iou"], 4),
             "uncovered": round(final["uncovered"], 4),
@@ -251,23 +305,35 @@ class TangramVerifier:
     # --- steps ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _observe(canon: np.ndarray, palette: Palette, table: Unmixed) -> tuple[list[list[Observation]], Unmixed]:
+    def _observe(canon: np.ndarray, table: Table) -> tuple[list[list[Observation]], Unmixed]:
         """Every tan in every frame, and the last frame unmixed (through ``table``, :func:`lookup`'s)."""
-        out = []
-        for frame in canon:
-            mix = unmix(frame, table, palette.n_pieces)
-            out.append([observe(mix, i) for i in range(palette.n_pieces)])
-        return out, mix
+        return Scanner(table).scan(canon), unmix(canon[-1], table)
 
     @staticmethod
-    def _judge_pieces(obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
+    def _issues(obs: list[list[Observation]], refs: list[Reference]) -> list[list[tuple[str, str] | None]]:
+        """:func:`problem` (``DURING``) of every tan in every frame, once an observation (a tan
+        that did not change from one frame to the next keeps the same one)."""
+        memo: dict[tuple[int, int], tuple[str, str] | None] = {}
+        out = []
+        for row in obs:
+            found = []
+            for i, o in enumerate(row):
+                key = (i, id(o))  # the observations stay alive in ``obs``: ids are not reused
+                if key not in memo:
+                    memo[key] = problem(o, refs[i], DURING)
+                found.append(memo[key])
+            out.append(found)
+        return out
+
+    @staticmethod
+    def _judge_pieces(issues: list[list[tuple[str, str] | None]], names: list[str], first: int,
                       glitch: int, events: list[Event]) -> bool:
         """A tan that looks wrong for ``glitch`` frames or more in a row is a violation."""
         ok = True
-        for i in range(len(refs)):
+        for i in range(len(names)):
             run: list[tuple[int, tuple[str, str]]] = []
-            for t, row in enumerate([*obs, None]):
-                found = None if row is None else problem(row[i], refs[i], DURING)
+            for t, row in enumerate([*issues, None]):
+                found = None if row is None else row[i]
                 if found is not None:
                     run.append((t, found))
                     continue
@@ -282,15 +348,15 @@ class TangramVerifier:
                 run = []
         return ok
 
-    def _judge_speed(self, obs: list[list[Observation]], refs: list[Reference], names: list[str], first: int,
-                     fps: float, size: tuple[int, int], events: list[Event]) -> bool:
+    def _judge_speed(self, obs: list[list[Observation]], issues: list[list[tuple[str, str] | None]],
+                     names: list[str], first: int, fps: float, size: tuple[int, int], events: list[Event]) -> bool:
         ok = True
         limit = self.max_speed * max(size) / fps  # canonical pixels a frame
-        for i in range(len(refs)):
+        for i in range(len(names)):
             last: tuple[int, tuple[float, float]] | None = None
             for t, row in enumerate(obs):
                 o = row[i]
-                if o.centroid is None or problem(o, refs[i], DURING) is not None:
+                if o.centroid is None or issues[t][i] is not None:
                     continue
                 if last is not None:
                     dist = math.dist(o.centroid, last[1])
@@ -313,31 +379,31 @@ class TangramVerifier:
         """
         solved = True
         fits = []
+        n = palette.n_pieces
+        pieces = [mix.shares(i) for i in range(n)]
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
-            fit = 0.0 if o.centroid is None else rigid_fit(mix.shares(i), o.centroid, polygons[i], mirrors[i])
+            fit = 0.0 if o.centroid is None else rigid_fit(pieces[i], o.centroid, polygons[i], mirrors[i])
             fits.append(fit)
-            if found is None and fit < min(self.min_fit, r.fit - self.fit_margin):
+            if found is None and fit < self.min_fit and fit < r.fit - self.fit_margin:  # r.fit only if needed
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
             if found is not None:
                 solved = False
                 events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",
                                     message=f"frame {frame}: at the end {names[i]} {found[1]}"))
-        n = palette.n_pieces
         empty = sum(mix.shares(k) for k in palette.empty)  # background or fill showing
-        pieces = [mix.shares(i) for i in range(n)]
         total = np.minimum(sum(pieces), 1.0)
         best = None
-        for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
-            for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
-                sil = np.roll(silhouette, (dy, dx), axis=(0, 1))
-                area = float(sil.sum())
-                shown = float((sil * empty).sum())
-                # A tan's anti-aliased edge may reach a pixel past the outline in another renderer.
-                out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
-                iou = (area - shown) / (area + out)
-                if best is None or iou > best[0]:
-                    best = (iou, shown / area, out / max(1.0, float(total.sum())), sil)
+        for dy, dx in _likely_shifts(silhouette, empty, total):
+            sil = np.roll(silhouette, (dy, dx), axis=(0, 1))
+            area = float(sil.sum())
+            shown = float((sil * empty).sum())
+            # A tan's anti-aliased edge may reach a pixel past the outline in another renderer.
+            out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
+            iou = (area - shown) / (area + out)
+            if best is None or iou > best[0]:
+                best = (iou, shown / area, out / max(1.0, float(total.sum())), sil)
+        assert best is not None
         iou, uncovered, outside, sil = best
         grown = cv2.dilate(sil, np.ones((5, 5), np.uint8))
         placed = 0

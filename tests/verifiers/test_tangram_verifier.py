@@ -247,3 +247,33 @@ def test_bench_scores_the_oracle_one_and_the_static_video_zero(tmp_path, capsys,
     assert len(records) == 1 and records[0].verdict is not None
     assert records[0].verdict.verifier == "tangram" and int(records[0].success) == solved
     assert "tangram" in capsys.readouterr().out
+
+
+def test_the_shift_screen_keeps_the_best_shift_of_the_full_search():
+    from verifiers.tangram import SHIFT_SEARCH, _likely_shifts
+
+    def full_search(sil0: np.ndarray, empty: np.ndarray, total: np.ndarray) -> tuple[int, int]:
+        best = None
+        for dy in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
+            for dx in range(-SHIFT_SEARCH, SHIFT_SEARCH + 1):
+                sil = np.roll(sil0, (dy, dx), axis=(0, 1))
+                area, shown = float(sil.sum()), float((sil * empty).sum())
+                out = float(((1 - cv2.dilate(sil, np.ones((3, 3), np.uint8))) * total).sum())
+                iou = (area - shown) / (area + out)
+                if best is None or iou > best[0]:
+                    best = (iou, (dy, dx))
+        return best[1]
+
+    rng = np.random.default_rng(0)
+    for trial in range(12):
+        sil = np.zeros((64, 80), np.float32)
+        sil[20:44, 25:55] = 1.0
+        sil = cv2.GaussianBlur(sil, (5, 5), 1.0) if trial % 2 else sil  # soft edges, or a tie-prone sharp box
+        total = np.roll(sil, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), axis=(0, 1))
+        total = np.clip(total + rng.normal(0, 0.02 * (trial % 3), total.shape), 0, 1).astype(np.float32)
+        empty = np.clip(1 - total, 0, 1).astype(np.float32)
+        likely = _likely_shifts(sil, empty, total)
+        assert full_search(sil, empty, total) in likely and len(likely) < 49
+    edge = np.zeros((64, 80), np.float32)
+    edge[0:30, 0:30] = 1.0  # at the canvas's edge a shift wraps the silhouette round: every shift is tried
+    assert len(_likely_shifts(edge, 1 - edge, edge)) == 49

@@ -1,0 +1,105 @@
+"""Finding tans frame after frame: the incremental scan sees what observing every frame whole sees.
+
+:class:`verifiers.tangram_segment.Scanner` redoes only what changed from one
+frame to the next, and :class:`verifiers.tangram_segment.Table` unmixes only
+the colours a video shows; both must give the numbers of the plain way (every
+colour unmixed, every frame observed whole) to the last bit, on sharp and
+noisy frames, tans that move, split, vanish or appear, and frames that repeat.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from verifiers.tangram_segment import (
+    GRID,
+    Palette,
+    Scanner,
+    Table,
+    observe,
+    unmix,
+    unmix_pixels,
+)
+
+BACKGROUND, FILL = (240, 240, 235), (60, 60, 70)
+TAN_COLOURS = [(220, 40, 40), (40, 160, 60), (40, 80, 220), (230, 200, 40), (200, 60, 200), (40, 200, 210),
+               (240, 130, 30), (120, 60, 20), (150, 150, 255)]
+
+
+def palette(n: int) -> Palette:
+    colours = np.array([*TAN_COLOURS[:n], BACKGROUND, FILL], np.float32)
+    return Palette(colours, n, (n, n + 1))
+
+
+def square(cx: float, cy: float, half: float, turn: float) -> np.ndarray:
+    t = np.radians(turn + np.arange(4) * 90.0)
+    return np.stack([cx + half * np.cos(t), cy + half * np.sin(t)], axis=1)
+
+
+def frame(poses: list[tuple[float, float, float] | None], extra: tuple[int, float, float] | None = None,
+          noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """A 96 x 128 canvas: a silhouette and one square a tan at (cx, cy, turn); ``extra`` draws tan i once more."""
+    image = np.zeros((96 * 4, 128 * 4, 3), np.uint8)
+    image[:] = BACKGROUND
+    cv2.fillPoly(image, [np.round(square(64, 48, 30, 0) * 4).astype(np.int32)], FILL, cv2.LINE_AA)
+    shapes = [(i, p) for i, p in enumerate(poses) if p is not None]
+    if extra is not None:
+        shapes.append((extra[0], (extra[1], extra[2], 0.0)))
+    for i, (cx, cy, turn) in shapes:
+        cv2.fillPoly(image, [np.round(square(cx, cy, 7, turn) * 4).astype(np.int32)], TAN_COLOURS[i], cv2.LINE_AA)
+    small = cv2.resize(image, (128, 96), interpolation=cv2.INTER_AREA)
+    if noise:
+        small = np.clip(small + np.random.default_rng(seed).normal(0, noise, small.shape), 0, 255).astype(np.uint8)
+    return small
+
+
+def video(n: int) -> np.ndarray:
+    """Tans gliding one after another, a still stretch, a noisy stretch, a tan split and one gone."""
+    start = [(14.0 + 12 * i, 10.0 + 8 * (i % 3), 10.0 * i) for i in range(n)]
+    poses = [list(start)]
+    for i in (0, n - 1):  # two tans glide, the others stay put
+        for step in range(6):
+            moved = list(poses[-1])
+            cx, cy, turn = moved[i]
+            moved[i] = (cx + 1.7, cy + 2.3, turn + 4.0 * step)
+            poses.append(moved)
+    frames = [frame(p) for p in poses]
+    frames += [frames[-1]] * 3  # nothing changes
+    frames += [frame(poses[-1], noise=6.0, seed=s) for s in range(3)]  # every colour changes
+    frames += [frame(poses[-1], extra=(1, 100.0, 80.0))]  # tan 1 appears a second time
+    gone = list(poses[-1])
+    gone[2] = None
+    frames += [frame(gone), frame(gone, noise=2.0, seed=9), frame(poses[-1])]  # tan 2 goes and comes back
+    return np.stack(frames)
+
+
+@pytest.mark.parametrize("n", [7, 9])  # 9 tans: more than the one-bit-a-tan bookkeeping holds
+def test_the_scan_sees_what_observing_every_frame_whole_sees(n):
+    frames = video(n)
+    seen = Scanner(Table(palette(n))).scan(frames)
+    whole = Table(palette(n))
+    for t, f in enumerate(frames):
+        mix = unmix(f, whole)
+        assert seen[t] == [observe(mix, i) for i in range(n)], f"frame {t}"
+    assert seen[0][1].second == 0 and seen[-4][1].second > 0.5 * seen[-4][1].main  # the split is seen
+    assert seen[-3][2].centroid is None and seen[-1][2].centroid is not None  # tan 2 went and came back
+
+
+def test_a_table_filled_colour_by_colour_is_the_table_of_every_colour():
+    pal = palette(7)
+    best = unmix_pixels(GRID, pal)
+    alt = unmix_pixels(GRID, pal, exclude=best.first, everything=True)
+    table = Table(pal)
+    rng = np.random.default_rng(3)
+    for _ in range(3):  # filled in three batches of random colours
+        table.fill(rng.integers(0, len(GRID), 2000).astype(np.uint16))
+    known = np.flatnonzero(table.known)
+    assert len(known) > 4000
+    for mine, full in ((table.first, best.first), (table.second, best.second), (table.share, best.share)):
+        assert np.array_equal(mine[known], full[known])
+    own = known[table.labels[known] != 255]
+    assert len(own) > 100
+    for mine, full in ((table.alt_first, alt.first), (table.alt_second, alt.second), (table.alt_share, alt.share)):
+        assert np.array_equal(mine[own], full[own])  # the second-best mix: only a tan's own colours need it
