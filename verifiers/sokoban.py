@@ -98,7 +98,7 @@ class SokobanVerifier(GridAgentVerifier):
         smoothed = tracking.smooth(canon)
 
         # 3. Player and boxes in every frame.
-        diff = tracking.difference(smoothed, looks.player.background)
+        diff = tracking.Difference(smoothed, looks.player.background)
         tracks = self._track(smoothed, diff, looks, geometry, layout)
         if tracks.player.positions[0] is None:
             return self._unreadable("the player is not found at its start cell in the first frame")
@@ -179,7 +179,7 @@ class SokobanVerifier(GridAgentVerifier):
         player = replace(player, board_colours=np.vstack([player.board_colours, box_colour[None]]))
         return Looks(player, box, min(player.threshold, box_threshold))
 
-    def _track(self, smoothed: np.ndarray, diff: np.ndarray, looks: Looks, geometry: BoardGeometry,
+    def _track(self, smoothed: np.ndarray, diff: tracking.Difference, looks: Looks, geometry: BoardGeometry,
                layout: SokobanLayout) -> Tracks:
         fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold)).view(bool)
         box_colour = looks.box.agent_color

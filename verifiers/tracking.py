@@ -77,6 +77,71 @@ def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
     return out
 
 
+class Difference:
+    """:func:`difference` for every frame, held saturated at 255, with exact values where asked.
+
+    Every threshold the verifiers put on it lies below 255 (they are clipped to
+    at most 200), and a sum above 255 is above them all: the saturated values
+    (``capped``, T x H x W uint8) threshold exactly as the full ones, for a third
+    of the work (no 16-bit copy of the frames). The exact values, which blob
+    centres and colours are weighed by, are computed in the windows that need
+    them: ``diff[t][ys, xs]`` is ``difference(...)[t, ys, xs]``.
+    """
+
+    def __init__(self, smoothed: np.ndarray, background: np.ndarray) -> None:
+        kernel = np.ones((3, 3), np.uint8)
+        self.smoothed = smoothed
+        self.low, self.high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
+        t, h, w = smoothed.shape[:3]
+        self.capped = np.empty((t, h, w), dtype=np.uint8)
+        outside = np.empty((h, w, 3), dtype=np.uint8)
+        below = np.empty_like(outside)
+        sums = np.empty((h, 3 * w - 2), dtype=np.uint8)
+        flat = outside.reshape(h, 3 * w)
+        for frame, out in zip(smoothed, self.capped):
+            cv2.subtract(frame, self.high, dst=outside)
+            cv2.subtract(self.low, frame, dst=below)
+            cv2.add(outside, below, dst=outside)  # one of the two is 0
+            # The three channels summed with saturating adds of the interleaved row shifted by one
+            # and two: column 3x holds pixel x's sum (capped at 255), read off every third column.
+            cv2.add(flat[:, :-2], flat[:, 1:-1], dst=sums)
+            cv2.add(sums, flat[:, 2:], dst=sums)
+            out[...] = sums[:, ::3]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.capped.shape
+
+    def __len__(self) -> int:
+        return len(self.capped)
+
+    def __getitem__(self, t: int) -> FrameDifference:
+        return FrameDifference(self, t)
+
+    def above(self, threshold: float) -> np.ndarray:
+        """T x H x W bool: ``difference > threshold``, read off the saturated values below 255."""
+        if threshold >= 255:  # no verifier asks this; exact, frame by frame, should one ever do
+            return np.stack([self.window(t, slice(None), slice(None)) > threshold for t in range(len(self))])
+        return self.capped > int(math.floor(threshold))  # integers: > t exactly when > floor(t)
+
+    def window(self, t: int, ys: slice, xs: slice) -> np.ndarray:
+        """Exact uint16 values of frame ``t`` in the window (ys, xs)."""
+        frame = self.smoothed[t, ys, xs].astype(np.int16)
+        outside = np.maximum(frame - self.high[ys, xs], 0) + np.maximum(self.low[ys, xs] - frame, 0)
+        return outside.sum(axis=-1, dtype=np.uint16)
+
+
+@dataclass(frozen=True)
+class FrameDifference:
+    """One frame of a :class:`Difference`: sliced like an H x W array, computed in the slice only."""
+
+    source: Difference
+    t: int
+
+    def __getitem__(self, window: tuple[slice, slice]) -> np.ndarray:
+        return self.source.window(self.t, *window)
+
+
 def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
     """Pixel slices of grid cell (row, col) in canonical space (margin in cells)."""
     y0 = (row + margin) * CELL
@@ -152,22 +217,25 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
-def foreground(diff: np.ndarray, appearance: Appearance) -> np.ndarray:
+def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndarray:
     """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed."""
     kernel = np.ones((3, 3), np.uint8)
-    out = (diff > appearance.threshold).view(np.uint8)  # thresholded at once, opened frame by frame in place
+    differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
+    out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
     for o in out:
         cv2.morphologyEx(o, cv2.MORPH_OPEN, kernel, dst=o)
     return out
 
 
-def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
+def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference,
           appearance: Appearance) -> tuple[list[Blob], np.ndarray]:
     """Connected foreground regions of one frame, each judged agent-like or not.
 
     A blob's centre is weighted by how much each pixel differs from the board,
-    which is steadier than the binary centroid on a coarse raster. Returns the
-    blobs and a mask of the pixels that belong to agent-like blobs.
+    which is steadier than the binary centroid on a coarse raster. ``diff`` is
+    the frame's :func:`difference` (or its :class:`FrameDifference`; only the
+    blobs' boxes are read). Returns the blobs and a mask of the pixels that
+    belong to agent-like blobs.
     """
     found: list[Blob] = []
     agent_pixels = np.zeros(mask.shape, dtype=bool)
@@ -273,19 +341,66 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     # One table lookup a pixel instead of two: agent-coloured bins are marked negative
     # (distances are never negative), so the agent mask is read off the same lookup.
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
+    by_code = table[_CODE_TO_BIN].reshape(256, 256)
     kernel = np.ones((5, 5), np.uint8)
     out = np.empty(frames.shape[:3], dtype=np.float32)
+    # Scratch images reused frame after frame (fresh ones cost more than the work on them).
+    packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
+    code = np.empty(packed.shape, dtype=np.int16)
+    coloured, agent = np.empty(frames.shape[1:3], dtype=bool), np.empty(frames.shape[1:3], dtype=np.uint8)
     for t, frame in enumerate(frames):
         values = out[t]
-        values[...] = table[_colour_index(frame)]
+        # The same lookup as table[_colour_index(frame)], in two OpenCV passes: cvtColor packs each
+        # pixel's high bits as a 16-bit code, whose two bytes address the table laid out 256 x 256
+        # (remap, nearest: a gather, three times cheaper than numpy's on a 64-bit index per pixel).
+        cv2.cvtColor(frame, cv2.COLOR_RGB2BGR565, dst=packed)
+        np.copyto(code, packed)
+        cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
+        np.less(values, 0, out=coloured)
+        cv2.dilate(coloured.view(np.uint8), kernel, dst=agent)
+        np.copyto(values, 0.0, where=agent.view(bool))
+    return out
+
+
+def _code_to_bin() -> np.ndarray:
+    """For every 16-bit code of ``cv2.COLOR_RGB2BGR565`` (5 bits red high, 6 green, 5 blue low), its
+    :func:`_colour_index` bin (5 bits a channel: green's lowest bit dropped)."""
+    code = np.arange(65536)
+    red, green, blue = code >> 11, (code >> 5) & 63, code & 31
+    return (red << 10) | ((green >> 1) << 5) | blue
+
+
+_CODE_TO_BIN = _code_to_bin()
+
+
+def half_structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
+    """:func:`structure` at half the canonical resolution, for :func:`verifiers.canonical.stabilize_half`.
+
+    Each frame is halved first (``cv2.pyrDown``, as the full structure would be
+    before phase correlation) and its colours looked up there: a quarter of the
+    lookups. The agent's ring is as wide in canonical pixels as at full size
+    plus the halving's own blur (two half pixels), so the agent's blended rim
+    never shows as board.
+    """
+    to_floor, is_agent = _colour_tables(appearance)
+    table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
+    kernel = np.ones((5, 5), np.uint8)
+    h, w = (frames.shape[1] + 1) // 2, (frames.shape[2] + 1) // 2  # pyrDown's size
+    out = np.empty((len(frames), h, w), dtype=np.float32)
+    for t, frame in enumerate(frames):
+        values = out[t]
+        values[...] = table[_colour_index(cv2.pyrDown(frame))]
         agent = cv2.dilate((values < 0).view(np.uint8), kernel)
         values[agent.view(bool)] = 0.0
     return out
 
 
-def follow_agent(smoothed: np.ndarray, diff: np.ndarray, appearance: Appearance, start: tuple[float, float],
+def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
+                 start: tuple[float, float],
                  copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
+
+    ``diff`` is :func:`difference` of ``smoothed``, or the same as a :class:`Difference`.
 
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the

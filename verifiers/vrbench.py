@@ -84,8 +84,10 @@ def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, flo
     for box in boxes:
         _clear(base_mask, box)
     scores = []
+    # Scratch images reused frame after frame (fresh full-size ones cost more than the work on them).
+    mask, grey, changed = np.empty((h, w), dtype=bool), np.empty((h, w), dtype=np.uint8), np.empty((h, w), dtype=bool)
     for t in range(MF_STEP, len(frames), MF_STEP):
-        mask = base_mask.copy()
+        np.copyto(mask, base_mask)
         if player[t] is not None:
             x, y = player[t]
             pw, ph = player_size
@@ -94,8 +96,11 @@ def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, flo
         if kept:
             # |a - b| of uint8 greys by cv2.absdiff, counted under the mask: the same numbers as
             # indexing full-resolution int16 copies, without the copies.
-            changed = cv2.absdiff(cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY), first) > MF_PIXEL
-            scores.append(1.0 - np.count_nonzero(changed & mask) / kept)
+            cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY, dst=grey)
+            cv2.absdiff(grey, first, dst=grey)
+            np.greater(grey, MF_PIXEL, out=changed)
+            changed &= mask
+            scores.append(1.0 - np.count_nonzero(changed) / kept)
         else:
             scores.append(1.0)
     return float(np.mean(scores)) if scores else 1.0
