@@ -228,18 +228,7 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
     reported), because a pan that large is the camera moving, not shake.
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
-    return stabilize_half(canon, [cv2.pyrDown(s) for s in structure], limit)
-
-
-def stabilize_half(canon: np.ndarray, half: np.ndarray | list[np.ndarray],
-                   limit: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`stabilize` from the board's structure already at half the canonical resolution.
-
-    ``half`` holds one float32 image per frame, ``cv2.pyrDown``'s size of a
-    canonical frame (see :func:`verifiers.tracking.half_structure`); its
-    frames other than the first are overwritten. Shifts are returned in
-    canonical pixels, as by :func:`stabilize`.
-    """
+    half = [cv2.pyrDown(s) for s in structure]
     window = cv2.createHanningWindow((half[0].shape[1], half[0].shape[0]), cv2.CV_32F)
     shifts = np.zeros((len(canon), 2))
     out = canon  # copied only when a frame is actually moved: most videos hold still

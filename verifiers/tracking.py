@@ -373,28 +373,6 @@ def _code_to_bin() -> np.ndarray:
 _CODE_TO_BIN = _code_to_bin()
 
 
-def half_structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
-    """:func:`structure` at half the canonical resolution, for :func:`verifiers.canonical.stabilize_half`.
-
-    Each frame is halved first (``cv2.pyrDown``, as the full structure would be
-    before phase correlation) and its colours looked up there: a quarter of the
-    lookups. The agent's ring is as wide in canonical pixels as at full size
-    plus the halving's own blur (two half pixels), so the agent's blended rim
-    never shows as board.
-    """
-    to_floor, is_agent = _colour_tables(appearance)
-    table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
-    kernel = np.ones((5, 5), np.uint8)
-    h, w = (frames.shape[1] + 1) // 2, (frames.shape[2] + 1) // 2  # pyrDown's size
-    out = np.empty((len(frames), h, w), dtype=np.float32)
-    for t, frame in enumerate(frames):
-        values = out[t]
-        values[...] = table[_colour_index(cv2.pyrDown(frame))]
-        agent = cv2.dilate((values < 0).view(np.uint8), kernel)
-        values[agent.view(bool)] = 0.0
-    return out
-
-
 def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
                  start: tuple[float, float],
                  copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
