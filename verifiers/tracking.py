@@ -168,9 +168,13 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     region = np.zeros(reference.shape[:2], dtype=bool)
     for cell in agent_cells:
         region[cell_slices(*cell)] = True
-    diff = distance(reference, background)
-    peak = float(diff[region].max()) if region.any() else 0.0
-    agent_mask = region & (diff > 0.5 * peak)
+    # Measured in the box around the agent's cells only: nothing outside them is read.
+    x, y, w, h = cv2.boundingRect(region.view(np.uint8))
+    box = (slice(y, y + h), slice(x, x + w))
+    diff = distance(reference[box], background[box])
+    peak = float(diff[region[box]].max()) if w else 0.0
+    agent_mask = np.zeros_like(region)
+    agent_mask[box] = region[box] & (diff > 0.5 * peak)
     if peak < 60 or agent_mask.sum() < 4:
         return "the agent cannot be told apart from the floor at its start cell"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
@@ -209,10 +213,14 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     order = np.argsort(-counts, kind="stable")
     colours = []
     covered = 0
+    sums = None
     for b in order[:most]:
         if counts[b] < 0.003 * len(pixels) or covered >= coverage * len(pixels):
             break
-        colours.append(pixels[bins == b].mean(axis=0))
+        if sums is None:  # every bin's channel sums in three passes, not a pass per colour
+            sums = [np.bincount(bins, weights=pixels[:, c], minlength=4096) for c in range(3)]
+        # Sums of integers are exact in float64: the same mean as pixels[bins == b].mean(axis=0).
+        colours.append([sums[c][b] / counts[b] for c in range(3)])
         covered += counts[b]
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
@@ -237,13 +245,19 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifferenc
     blobs' boxes are read). Returns the blobs and a mask of the pixels that
     belong to agent-like blobs.
     """
-    found: list[Blob] = []
     agent_pixels = np.zeros(mask.shape, dtype=bool)
+    return _blobs_into(frame, mask, diff, appearance, agent_pixels), agent_pixels
+
+
+def _blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
+                agent_pixels: np.ndarray) -> list[Blob]:
+    """:func:`blobs`, setting the agent-like blobs' pixels in ``agent_pixels`` (H x W bool, all False)."""
+    found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
     # cost is per pixel, and the box keeps the components and their raster order unchanged.
     bx, by, bw, bh = cv2.boundingRect(mask)
     if bw == 0:
-        return found, agent_pixels
+        return found
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[by:by + bh, bx:bx + bw], connectivity=8)
     min_area = max(3.0, MIN_AREA_RATIO * appearance.agent_area)
     for label in range(1, count):
@@ -255,8 +269,8 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifferenc
         x, y = bx + lx, by + ly
         strength = diff[y:y + h, x:x + w]
         # Judge the colour on the blob's core: on a small blurred sprite the rim outnumbers it.
-        core = window & (strength >= np.median(strength[window]))
-        color = np.median(frame[y:y + h, x:x + w][core], axis=0)
+        core = window & (strength >= _median(strength[window]))
+        color = _median(frame[y:y + h, x:x + w][core])
         like = _looks_like_agent(color, area, appearance)
         # The centre is weighted by the plain difference from the board behind each pixel: the
         # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
@@ -268,7 +282,20 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifferenc
         found.append(Blob(center, area, like))
         if like:
             agent_pixels[y:y + h, x:x + w] |= window
-    return found, agent_pixels
+    return found
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """``np.median(values, axis=0)`` of integers (a value, or a row of them), without its generic overhead.
+
+    The same float64 numbers: the middle value, or the mean of the two middle ones.
+    """
+    n = len(values)
+    k = n // 2
+    if n % 2:
+        return np.partition(values, k, axis=0)[k].astype(np.float64)
+    part = np.partition(values, (k - 1, k), axis=0)
+    return (part[k - 1].astype(np.float64) + part[k]) / 2
 
 
 def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) -> bool:
@@ -285,16 +312,19 @@ def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) ->
 
 def _to_blends(p: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Distances from colour ``p`` to every segment joining two of ``colours`` (blends of two colours)."""
-    i, j = _pairs(len(colours))
-    a, ab = colours[i], colours[j] - colours[i]
-    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-6), 0.0, 1.0)
+    a, ab, length2 = _segments(colours.tobytes(), colours.dtype.str, len(colours))
+    t = np.clip(((p - a) * ab).sum(-1) / length2, 0.0, 1.0)
     return np.linalg.norm(p - (a + t[:, None] * ab), axis=-1)
 
 
 @lru_cache(maxsize=16)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i < j) of ``n`` colours, as two index arrays: asked for by every blob of every frame."""
-    return np.triu_indices(n, k=1)
+def _segments(raw: bytes, dtype: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every segment between two (i < j) of ``n`` colours (given as bytes): its start, its vector and
+    its squared length (at least 1e-6). Asked for by every blob of every frame with the same colours."""
+    colours = np.frombuffer(raw, dtype=dtype).reshape(n, 3)
+    i, j = np.triu_indices(n, k=1)
+    a, ab = colours[i], colours[j] - colours[i]
+    return a, ab, np.maximum((ab * ab).sum(-1), 1e-6)
 
 
 def _colour_index(frame: np.ndarray) -> np.ndarray:
@@ -391,7 +421,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found, agent_masks[t] = blobs(smoothed[t], masks[t], diff[t], appearance)
+        found = _blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)
