@@ -91,7 +91,7 @@ class SokobanVerifier(GridAgentVerifier):
         looks = self._looks(tracking.smooth(view.canon[:1])[0], layout)
         if isinstance(looks, str):
             return self._unreadable(looks)
-        structure = np.minimum(tracking.structure(view.canon, looks.player), tracking.structure(view.canon, looks.box))
+        structure = tracking.joint_structure(view.canon, [looks.player, looks.box])
         for cell in layout.targets:  # a box standing on a target hides much of its mark: not the camera moving
             structure[(slice(None), *tracking.cell_slices(*cell))] = 0.0
         canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL)

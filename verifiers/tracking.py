@@ -122,7 +122,7 @@ class Difference:
         """T x H x W bool: ``difference > threshold``, read off the saturated values below 255."""
         if threshold >= 255:  # no verifier asks this; exact, frame by frame, should one ever do
             return np.stack([self.window(t, slice(None), slice(None)) > threshold for t in range(len(self))])
-        return self.capped > int(math.floor(threshold))  # integers: > t exactly when > floor(t)
+        return self.capped > math.floor(threshold)  # integers: > t exactly when > floor(t)
 
     def window(self, t: int, ys: slice, xs: slice) -> np.ndarray:
         """Exact uint16 values of frame ``t`` in the window (ys, xs)."""
@@ -367,7 +367,22 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     codec noise does not flicker it). Pixels nearer the agent's colour than to
     every board colour, and a small ring around them, count as floor.
     """
-    to_floor, is_agent = _colour_tables(appearance)
+    return joint_structure(frames, [appearance])
+
+
+def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.ndarray:
+    """The pixel-wise minimum of :func:`structure` over several looks of moving objects on one board.
+
+    For a board where more than one kind of object moves (sokoban's player and
+    boxes): ``appearances`` share the floor colour, so every structure is the
+    same distance to the floor, zeroed around its own object; their minimum is
+    that distance zeroed around any of them, computed in one pass.
+    """
+    to_floor, is_agent = _colour_tables(appearances[0])
+    for other in appearances[1:]:
+        if not np.array_equal(other.floor, appearances[0].floor):
+            raise ValueError("joint_structure needs appearances on the same floor")
+        is_agent |= _colour_tables(other)[1]
     # One table lookup a pixel instead of two: agent-coloured bins are marked negative
     # (distances are never negative), so the agent mask is read off the same lookup.
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
