@@ -116,13 +116,16 @@ def first_frame_mismatches(background: np.ndarray, codes: list[str], skip: set[t
         return []
     names = list(known)
     typical = np.stack([known[n] for n in names])
+    # Every cell's interior mean at once (sums of uint8 are exact in float64: the same means cell by cell).
+    h, w = background.shape[0] // CELL, background.shape[1] // CELL
+    cells = background[:h * CELL, :w * CELL].reshape(h, CELL, w, CELL, 3)
+    means = cells[:, INSET:CELL - INSET, :, INSET:CELL - INSET].mean(axis=(1, 3))
     wrong: list[tuple[int, int]] = []
     for r, row in enumerate(codes):
         for c, code in enumerate(row):
             if (r, c) in skip or code not in known:
                 continue
-            y0, x0 = (r + MARGIN) * CELL + INSET, (c + MARGIN) * CELL + INSET
-            mean = background[y0:y0 + CELL - 2 * INSET, x0:x0 + CELL - 2 * INSET].reshape(-1, 3).mean(axis=0)
+            mean = means[r + MARGIN, c + MARGIN]
             if names[int(np.abs(typical - mean).sum(-1).argmin())] != code:
                 wrong.append((r, c))
     return wrong

@@ -197,9 +197,9 @@ class SokobanVerifier(GridAgentVerifier):
         for t in range(len(smoothed)):
             frame = smoothed[t]
             boxish = _nearer(frame, fg[t], box_colour, player_colour)
-            found, player_px = tracking.blobs(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player)
-            box_found, box_px = tracking.blobs(frame, boxish.view(np.uint8), diff[t], looks.box)
-            masks[t] = player_px | box_px
+            # Both kinds' pixels go straight into this frame's mask (player's or box's: not the board).
+            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t])
+            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t])
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look
                 row, col = geometry.canonical_to_grid(*b.center)

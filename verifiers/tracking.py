@@ -246,12 +246,12 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifferenc
     belong to agent-like blobs.
     """
     agent_pixels = np.zeros(mask.shape, dtype=bool)
-    return _blobs_into(frame, mask, diff, appearance, agent_pixels), agent_pixels
+    return blobs_into(frame, mask, diff, appearance, agent_pixels), agent_pixels
 
 
-def _blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
+def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
                 agent_pixels: np.ndarray) -> list[Blob]:
-    """:func:`blobs`, setting the agent-like blobs' pixels in ``agent_pixels`` (H x W bool, all False)."""
+    """:func:`blobs`, adding the agent-like blobs' pixels to ``agent_pixels`` (H x W bool) in place."""
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
     # cost is per pixel, and the box keeps the components and their raster order unchanged.
@@ -436,7 +436,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found = _blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)
