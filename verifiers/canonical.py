@@ -229,13 +229,22 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
     half = [cv2.pyrDown(s) for s in structure]
-    window = cv2.createHanningWindow((half[0].shape[1], half[0].shape[0]), cv2.CV_32F)
+    h, w = half[0].shape
+    # What phaseCorrelate does first (zero padding to a fast DFT size, then the Hanning window),
+    # done here once for the reference and into one reused buffer for each frame: handed images
+    # of that size and no window, it computes the same shift without its own copies.
+    window = np.zeros((cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)), dtype=np.float32)
+    window[:h, :w] = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    reference, frame = np.zeros_like(window), np.zeros_like(window)
+    reference[:h, :w] = half[0]
+    cv2.multiply(window, reference, dst=reference)
     shifts = np.zeros((len(canon), 2))
     out = canon  # copied only when a frame is actually moved: most videos hold still
     size = (canon.shape[2], canon.shape[1])
     for i in range(1, len(canon)):
-        # phaseCorrelate applies the window in place: give it copies.
-        (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i], window)  # half[i] is not used again
+        frame[:h, :w] = half[i]
+        cv2.multiply(window, frame, dst=frame)
+        (dx, dy), _ = cv2.phaseCorrelate(reference, frame)
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
         if shake_corrected(shifts[i], limit):
