@@ -250,7 +250,7 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifferenc
 
 
 def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-                agent_pixels: np.ndarray) -> list[Blob]:
+               agent_pixels: np.ndarray) -> list[Blob]:
     """:func:`blobs`, adding the agent-like blobs' pixels to ``agent_pixels`` (H x W bool) in place."""
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
