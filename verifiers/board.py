@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from verifiers.canonical import CELL, MARGIN
-from verifiers.tracking import Appearance
+from verifiers.tracking import Appearance, Difference
 
 INSET = 3  # canonical pixels trimmed from each side of a cell before comparing
 CHANGED_FRACTION = 0.35  # share of a cell's visible interior that must differ
@@ -39,23 +39,40 @@ def board_threshold(appearance: Appearance) -> float:
     return float(np.clip(0.4 * contrast, 25.0, 200.0))
 
 
-def changed_cells(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance,
+def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appearance: Appearance,
                   in_view: np.ndarray) -> np.ndarray:
     """T x R x C boolean (R, C include the margin ring): which cells differ from the empty board.
 
-    ``in_view`` (H x W) marks the canonical pixels that show the video itself;
-    the rest (beyond the video's edges) is never judged.
+    ``diff`` is :func:`verifiers.tracking.difference` (or the same as a
+    :class:`verifiers.tracking.Difference`). ``in_view`` (H x W) marks the
+    canonical pixels that show the video itself; the rest (beyond the video's
+    edges) is never judged, nor the agent's pixels and a ring around them.
     """
-    h, w = diff.shape[1:3]
+    t, h, w = agent_masks.shape
     rows, cols = h // CELL, w // CELL
-    differs = diff > board_threshold(appearance)
+    threshold = board_threshold(appearance)
+    differs = diff.above(threshold) if isinstance(diff, Difference) else diff > threshold
+    # Counted over whole frames without the agent, then the agent's few cells taken back out:
+    # visible = in view and not hidden, so each count is the in-view count less the hidden one.
+    vis = np.repeat(_inner_counts(in_view[None], rows, cols), t, axis=0)
+    hit = _inner_counts(differs & in_view, rows, cols)
     kernel = np.ones((5, 5), np.uint8)
-    hidden = np.empty(agent_masks.shape, dtype=np.uint8)
-    for m, out in zip(agent_masks, hidden):
-        cv2.dilate(m.view(np.uint8), kernel, dst=out)
-    visible = ~hidden.view(bool) & in_view
-    vis = _inner_counts(visible, rows, cols)
-    hit = _inner_counts(differs & visible, rows, cols)
+    hidden = np.zeros((h, w), dtype=np.uint8)  # scratch: only the agent's neighbourhood is ever set
+    for i, mask in enumerate(agent_masks):
+        x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+        if bw == 0:
+            continue
+        # The dilation reaches 2 pixels past the mask; counted over the whole cells it touches.
+        ys, xs = slice(max(0, y - 2), min(h, y + bh + 2)), slice(max(0, x - 2), min(w, x + bw + 2))
+        hidden[ys, xs] = cv2.dilate(mask[ys, xs].view(np.uint8), kernel)
+        r0, r1 = ys.start // CELL, min(rows, -(-ys.stop // CELL))
+        c0, c1 = xs.start // CELL, min(cols, -(-xs.stop // CELL))
+        if r1 > r0 and c1 > c0:
+            cells = (slice(r0 * CELL, r1 * CELL), slice(c0 * CELL, c1 * CELL))
+            gone = hidden[cells].view(bool) & in_view[cells]
+            vis[i, r0:r1, c0:c1] -= _inner_counts(gone[None], r1 - r0, c1 - c0)[0]
+            hit[i, r0:r1, c0:c1] -= _inner_counts((gone & differs[i][cells])[None], r1 - r0, c1 - c0)[0]
+        hidden[ys, xs] = 0
     area = (CELL - 2 * INSET) ** 2
     judged = vis >= MIN_VISIBLE * area
     return judged & (hit > CHANGED_FRACTION * np.maximum(vis, 1))
@@ -99,13 +116,16 @@ def first_frame_mismatches(background: np.ndarray, codes: list[str], skip: set[t
         return []
     names = list(known)
     typical = np.stack([known[n] for n in names])
+    # Every cell's interior mean at once (sums of uint8 are exact in float64: the same means cell by cell).
+    h, w = background.shape[0] // CELL, background.shape[1] // CELL
+    cells = background[:h * CELL, :w * CELL].reshape(h, CELL, w, CELL, 3)
+    means = cells[:, INSET:CELL - INSET, :, INSET:CELL - INSET].mean(axis=(1, 3))
     wrong: list[tuple[int, int]] = []
     for r, row in enumerate(codes):
         for c, code in enumerate(row):
             if (r, c) in skip or code not in known:
                 continue
-            y0, x0 = (r + MARGIN) * CELL + INSET, (c + MARGIN) * CELL + INSET
-            mean = background[y0:y0 + CELL - 2 * INSET, x0:x0 + CELL - 2 * INSET].reshape(-1, 3).mean(axis=0)
+            mean = means[r + MARGIN, c + MARGIN]
             if names[int(np.abs(typical - mean).sum(-1).argmin())] != code:
                 wrong.append((r, c))
     return wrong

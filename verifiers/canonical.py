@@ -152,17 +152,48 @@ def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[
     # so the final bilinear warp never skips pixels; a fractional area resize costs ten times more.
     k = max(1, int(1 / (scale * 1.3)))
     m = compose(video_to_canonical, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)) if k > 1 else video_to_canonical
-    h, w = frames.shape[1:3]
+    h, w = frames.shape[1] // k, frames.shape[2] // k
     out = np.empty((len(frames), size[1], size[0], 3), dtype=np.uint8)
+    # Every intermediate image lives in one buffer reused frame after frame: a fresh one for
+    # each OpenCV call costs more than the call itself (new memory is faulted in page by page).
+    small = np.empty((h, w, 3), dtype=np.uint8)
+    box = np.empty((h * k, w * k, 3), dtype=np.uint8) if k > 1 and k % 2 else None
+    four = np.empty((h, w, 4), dtype=np.uint8)
+    warped = np.empty((size[1], size[0], 4), dtype=np.uint8)
     for i, fr in enumerate(frames):
         if k > 1:
-            fr = cv2.resize(fr[:h // k * k, :w // k * k], (w // k, h // k), interpolation=cv2.INTER_AREA)
+            fr = _shrink_into(fr, k, small, box)
         # Warped as four channels: OpenCV's vectorised bilinear path for them is faster than for
         # three, even with both conversions, and each channel gets exactly the same values.
-        four = cv2.warpAffine(cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA), m, size, flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
-        cv2.cvtColor(four, cv2.COLOR_RGBA2RGB, dst=out[i])
+        cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA, dst=four)
+        cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out[i])
     return out
+
+
+def shrink(image: np.ndarray, k: int) -> np.ndarray:
+    """The mean of every k x k block of ``image`` (uint8), exactly as ``cv2.resize`` with ``INTER_AREA`` gives it.
+
+    OpenCV vectorises the area resize only for halving; for an odd factor a box
+    filter anchored at each block's corner, read at every k-th pixel, gives the
+    same values in half the time: both round the block's mean to the nearest
+    integer, and the mean of an odd number k*k of integers is never a tie. (For
+    an even factor above two the two round ties differently: the resize it is.)
+    """
+    h, w = image.shape[0] // k, image.shape[1] // k
+    small = np.empty((h, w, *image.shape[2:]), dtype=np.uint8)
+    box = np.empty((h * k, w * k, *image.shape[2:]), dtype=np.uint8) if k % 2 else None
+    return _shrink_into(image, k, small, box)
+
+
+def _shrink_into(image: np.ndarray, k: int, small: np.ndarray, box: np.ndarray | None) -> np.ndarray:
+    """:func:`shrink` into ``small``, with ``box`` (the cropped image's size) as scratch for an odd ``k``."""
+    h, w = small.shape[:2]
+    crop = image[:h * k, :w * k]
+    if box is None:
+        return cv2.resize(crop, (w, h), dst=small, interpolation=cv2.INTER_AREA)
+    cv2.boxFilter(crop, -1, (k, k), dst=box, anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(box, (w, h), dst=small, interpolation=cv2.INTER_NEAREST)  # pixel (k*x, k*y): whole factors
 
 
 def inside_video(video_size: tuple[int, int], video_to_canonical: np.ndarray, size: tuple[int, int],
@@ -198,13 +229,22 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
     half = [cv2.pyrDown(s) for s in structure]
-    window = cv2.createHanningWindow((half[0].shape[1], half[0].shape[0]), cv2.CV_32F)
+    h, w = half[0].shape
+    # What phaseCorrelate does first (zero padding to a fast DFT size, then the Hanning window),
+    # done here once for the reference and into one reused buffer for each frame: handed images
+    # of that size and no window, it computes the same shift without its own copies.
+    window = np.zeros((cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)), dtype=np.float32)
+    window[:h, :w] = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    reference, frame = np.zeros_like(window), np.zeros_like(window)
+    reference[:h, :w] = half[0]
+    cv2.multiply(window, reference, dst=reference)
     shifts = np.zeros((len(canon), 2))
     out = canon  # copied only when a frame is actually moved: most videos hold still
     size = (canon.shape[2], canon.shape[1])
     for i in range(1, len(canon)):
-        # phaseCorrelate applies the window in place: give it copies.
-        (dx, dy), _ = cv2.phaseCorrelate(half[0].copy(), half[i], window)  # half[i] is not used again
+        frame[:h, :w] = half[i]
+        cv2.multiply(window, frame, dst=frame)
+        (dx, dy), _ = cv2.phaseCorrelate(reference, frame)
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
         if shake_corrected(shifts[i], limit):

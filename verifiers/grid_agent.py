@@ -125,7 +125,7 @@ class GridAgentVerifier:
         smoothed = tracking.smooth(canon)
 
         # 4. The agent in every frame.
-        diff = tracking.difference(smoothed, appearance.background)
+        diff = tracking.Difference(smoothed, appearance.background)
         sightings = self._sightings(smoothed, diff, appearance, geometry, layout)
         if self.tracker == "cotracker" and sightings.positions[0] is not None:
             sightings = self._point_tracked(video.frames[first:], sightings, to_canonical, shifts,
@@ -195,7 +195,7 @@ class GridAgentVerifier:
                  for c in range(math.floor(c0 + 0.2), math.ceil(c1 - 0.2)) if layout.inside((r, c))]
         return cells or [layout.start]
 
-    def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
+    def _sightings(self, smoothed: np.ndarray, diff: tracking.Difference, appearance: tracking.Appearance,
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
         start = cell_centre(geometry, layout.start)
         positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL)
@@ -231,7 +231,7 @@ class GridAgentVerifier:
                 cv2.circle(masks[t].view(np.uint8), (round(p[0]), round(p[1])), radius, 1, -1)
         return Sightings(anchored_to_start(positions, cell_centre(geometry, layout.start)), classical.duplicated, masks)
 
-    def _judge_board(self, diff: np.ndarray, sightings: Sightings, appearance: tracking.Appearance,
+    def _judge_board(self, diff: tracking.Difference, sightings: Sightings, appearance: tracking.Appearance,
                      layout: GridLayout, shifts: np.ndarray, first: int,
                      in_view: np.ndarray, events: list[Event]) -> bool:
         ok = True

@@ -12,6 +12,7 @@ enters a new cell only once its centre is well inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -65,6 +66,12 @@ class PenetrationField:
         return out
 
 
+@lru_cache(maxsize=8)
+def _penetration_field(raw: bytes, shape: tuple[int, ...], dtype: str) -> PenetrationField:
+    """One field per board (given as its bytes): sokoban judges the player and every box on the same walls."""
+    return PenetrationField(np.frombuffer(raw, dtype=dtype).reshape(shape).copy())
+
+
 def _cell(p: Point) -> Cell:
     return (int(np.floor(p[0])), int(np.floor(p[1])))
 
@@ -84,7 +91,7 @@ def analyse_path(positions: list[Point | None], frames: list[int], duplicated: l
                  blocked_name: str = "wall") -> PathResult:
     """Judge a trajectory. ``positions[i]`` is the agent at video frame ``frames[i]`` (None when unseen)."""
     result = PathResult(cells=[start], entered=frames[:1])
-    penetration = PenetrationField(blocked)
+    penetration = _penetration_field(blocked.tobytes(), blocked.shape, blocked.dtype.str)
     current = start
     last: tuple[int, Point] | None = None  # (index, position) of the last sighting
     lost_since: int | None = None

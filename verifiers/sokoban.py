@@ -91,14 +91,14 @@ class SokobanVerifier(GridAgentVerifier):
         looks = self._looks(tracking.smooth(view.canon[:1])[0], layout)
         if isinstance(looks, str):
             return self._unreadable(looks)
-        structure = np.minimum(tracking.structure(view.canon, looks.player), tracking.structure(view.canon, looks.box))
+        structure = tracking.joint_structure(view.canon, [looks.player, looks.box])
         for cell in layout.targets:  # a box standing on a target hides much of its mark: not the camera moving
             structure[(slice(None), *tracking.cell_slices(*cell))] = 0.0
         canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL)
         smoothed = tracking.smooth(canon)
 
         # 3. Player and boxes in every frame.
-        diff = tracking.difference(smoothed, looks.player.background)
+        diff = tracking.Difference(smoothed, looks.player.background)
         tracks = self._track(smoothed, diff, looks, geometry, layout)
         if tracks.player.positions[0] is None:
             return self._unreadable("the player is not found at its start cell in the first frame")
@@ -179,7 +179,7 @@ class SokobanVerifier(GridAgentVerifier):
         player = replace(player, board_colours=np.vstack([player.board_colours, box_colour[None]]))
         return Looks(player, box, min(player.threshold, box_threshold))
 
-    def _track(self, smoothed: np.ndarray, diff: np.ndarray, looks: Looks, geometry: BoardGeometry,
+    def _track(self, smoothed: np.ndarray, diff: tracking.Difference, looks: Looks, geometry: BoardGeometry,
                layout: SokobanLayout) -> Tracks:
         fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold)).view(bool)
         box_colour = looks.box.agent_color
@@ -197,9 +197,9 @@ class SokobanVerifier(GridAgentVerifier):
         for t in range(len(smoothed)):
             frame = smoothed[t]
             boxish = _nearer(frame, fg[t], box_colour, player_colour)
-            found, player_px = tracking.blobs(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player)
-            box_found, box_px = tracking.blobs(frame, boxish.view(np.uint8), diff[t], looks.box)
-            masks[t] = player_px | box_px
+            # Both kinds' pixels go straight into this frame's mask (player's or box's: not the board).
+            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t])
+            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t])
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look
                 row, col = geometry.canonical_to_grid(*b.center)

@@ -77,6 +77,71 @@ def difference(smoothed: np.ndarray, background: np.ndarray) -> np.ndarray:
     return out
 
 
+class Difference:
+    """:func:`difference` for every frame, held saturated at 255, with exact values where asked.
+
+    Every threshold the verifiers put on it lies below 255 (they are clipped to
+    at most 200), and a sum above 255 is above them all: the saturated values
+    (``capped``, T x H x W uint8) threshold exactly as the full ones, for a third
+    of the work (no 16-bit copy of the frames). The exact values, which blob
+    centres and colours are weighed by, are computed in the windows that need
+    them: ``diff[t][ys, xs]`` is ``difference(...)[t, ys, xs]``.
+    """
+
+    def __init__(self, smoothed: np.ndarray, background: np.ndarray) -> None:
+        kernel = np.ones((3, 3), np.uint8)
+        self.smoothed = smoothed
+        self.low, self.high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
+        t, h, w = smoothed.shape[:3]
+        self.capped = np.empty((t, h, w), dtype=np.uint8)
+        outside = np.empty((h, w, 3), dtype=np.uint8)
+        below = np.empty_like(outside)
+        sums = np.empty((h, 3 * w - 2), dtype=np.uint8)
+        flat = outside.reshape(h, 3 * w)
+        for frame, out in zip(smoothed, self.capped):
+            cv2.subtract(frame, self.high, dst=outside)
+            cv2.subtract(self.low, frame, dst=below)
+            cv2.add(outside, below, dst=outside)  # one of the two is 0
+            # The three channels summed with saturating adds of the interleaved row shifted by one
+            # and two: column 3x holds pixel x's sum (capped at 255), read off every third column.
+            cv2.add(flat[:, :-2], flat[:, 1:-1], dst=sums)
+            cv2.add(sums, flat[:, 2:], dst=sums)
+            out[...] = sums[:, ::3]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.capped.shape
+
+    def __len__(self) -> int:
+        return len(self.capped)
+
+    def __getitem__(self, t: int) -> FrameDifference:
+        return FrameDifference(self, t)
+
+    def above(self, threshold: float) -> np.ndarray:
+        """T x H x W bool: ``difference > threshold``, read off the saturated values below 255."""
+        if threshold >= 255:  # no verifier asks this; exact, frame by frame, should one ever do
+            return np.stack([self.window(t, slice(None), slice(None)) > threshold for t in range(len(self))])
+        return self.capped > math.floor(threshold)  # integers: > t exactly when > floor(t)
+
+    def window(self, t: int, ys: slice, xs: slice) -> np.ndarray:
+        """Exact uint16 values of frame ``t`` in the window (ys, xs)."""
+        frame = self.smoothed[t, ys, xs].astype(np.int16)
+        outside = np.maximum(frame - self.high[ys, xs], 0) + np.maximum(self.low[ys, xs] - frame, 0)
+        return outside.sum(axis=-1, dtype=np.uint16)
+
+
+@dataclass(frozen=True)
+class FrameDifference:
+    """One frame of a :class:`Difference`: sliced like an H x W array, computed in the slice only."""
+
+    source: Difference
+    t: int
+
+    def __getitem__(self, window: tuple[slice, slice]) -> np.ndarray:
+        return self.source.window(self.t, *window)
+
+
 def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
     """Pixel slices of grid cell (row, col) in canonical space (margin in cells)."""
     y0 = (row + margin) * CELL
@@ -103,9 +168,13 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     region = np.zeros(reference.shape[:2], dtype=bool)
     for cell in agent_cells:
         region[cell_slices(*cell)] = True
-    diff = distance(reference, background)
-    peak = float(diff[region].max()) if region.any() else 0.0
-    agent_mask = region & (diff > 0.5 * peak)
+    # Measured in the box around the agent's cells only: nothing outside them is read.
+    x, y, w, h = cv2.boundingRect(region.view(np.uint8))
+    box = (slice(y, y + h), slice(x, x + w))
+    diff = distance(reference[box], background[box])
+    peak = float(diff[region[box]].max()) if w else 0.0
+    agent_mask = np.zeros_like(region)
+    agent_mask[box] = region[box] & (diff > 0.5 * peak)
     if peak < 60 or agent_mask.sum() < 4:
         return "the agent cannot be told apart from the floor at its start cell"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
@@ -144,38 +213,51 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     order = np.argsort(-counts, kind="stable")
     colours = []
     covered = 0
+    sums = None
     for b in order[:most]:
         if counts[b] < 0.003 * len(pixels) or covered >= coverage * len(pixels):
             break
-        colours.append(pixels[bins == b].mean(axis=0))
+        if sums is None:  # every bin's channel sums in three passes, not a pass per colour
+            sums = [np.bincount(bins, weights=pixels[:, c], minlength=4096) for c in range(3)]
+        # Sums of integers are exact in float64: the same mean as pixels[bins == b].mean(axis=0).
+        colours.append([sums[c][b] / counts[b] for c in range(3)])
         covered += counts[b]
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
-def foreground(diff: np.ndarray, appearance: Appearance) -> np.ndarray:
+def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndarray:
     """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed."""
     kernel = np.ones((3, 3), np.uint8)
-    out = (diff > appearance.threshold).view(np.uint8)  # thresholded at once, opened frame by frame in place
+    differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
+    out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
     for o in out:
         cv2.morphologyEx(o, cv2.MORPH_OPEN, kernel, dst=o)
     return out
 
 
-def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
+def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference,
           appearance: Appearance) -> tuple[list[Blob], np.ndarray]:
     """Connected foreground regions of one frame, each judged agent-like or not.
 
     A blob's centre is weighted by how much each pixel differs from the board,
-    which is steadier than the binary centroid on a coarse raster. Returns the
-    blobs and a mask of the pixels that belong to agent-like blobs.
+    which is steadier than the binary centroid on a coarse raster. ``diff`` is
+    the frame's :func:`difference` (or its :class:`FrameDifference`; only the
+    blobs' boxes are read). Returns the blobs and a mask of the pixels that
+    belong to agent-like blobs.
     """
-    found: list[Blob] = []
     agent_pixels = np.zeros(mask.shape, dtype=bool)
+    return blobs_into(frame, mask, diff, appearance, agent_pixels), agent_pixels
+
+
+def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
+               agent_pixels: np.ndarray) -> list[Blob]:
+    """:func:`blobs`, adding the agent-like blobs' pixels to ``agent_pixels`` (H x W bool) in place."""
+    found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
     # cost is per pixel, and the box keeps the components and their raster order unchanged.
     bx, by, bw, bh = cv2.boundingRect(mask)
     if bw == 0:
-        return found, agent_pixels
+        return found
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[by:by + bh, bx:bx + bw], connectivity=8)
     min_area = max(3.0, MIN_AREA_RATIO * appearance.agent_area)
     for label in range(1, count):
@@ -187,8 +269,8 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
         x, y = bx + lx, by + ly
         strength = diff[y:y + h, x:x + w]
         # Judge the colour on the blob's core: on a small blurred sprite the rim outnumbers it.
-        core = window & (strength >= np.median(strength[window]))
-        color = np.median(frame[y:y + h, x:x + w][core], axis=0)
+        core = window & (strength >= _median(strength[window]))
+        color = _median(frame[y:y + h, x:x + w][core])
         like = _looks_like_agent(color, area, appearance)
         # The centre is weighted by the plain difference from the board behind each pixel: the
         # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
@@ -200,7 +282,20 @@ def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray,
         found.append(Blob(center, area, like))
         if like:
             agent_pixels[y:y + h, x:x + w] |= window
-    return found, agent_pixels
+    return found
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """``np.median(values, axis=0)`` of integers (a value, or a row of them), without its generic overhead.
+
+    The same float64 numbers: the middle value, or the mean of the two middle ones.
+    """
+    n = len(values)
+    k = n // 2
+    if n % 2:
+        return np.partition(values, k, axis=0)[k].astype(np.float64)
+    part = np.partition(values, (k - 1, k), axis=0)
+    return (part[k - 1].astype(np.float64) + part[k]) / 2
 
 
 def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) -> bool:
@@ -217,16 +312,19 @@ def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) ->
 
 def _to_blends(p: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Distances from colour ``p`` to every segment joining two of ``colours`` (blends of two colours)."""
-    i, j = _pairs(len(colours))
-    a, ab = colours[i], colours[j] - colours[i]
-    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-6), 0.0, 1.0)
+    a, ab, length2 = _segments(colours.tobytes(), colours.dtype.str, len(colours))
+    t = np.clip(((p - a) * ab).sum(-1) / length2, 0.0, 1.0)
     return np.linalg.norm(p - (a + t[:, None] * ab), axis=-1)
 
 
 @lru_cache(maxsize=16)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i < j) of ``n`` colours, as two index arrays: asked for by every blob of every frame."""
-    return np.triu_indices(n, k=1)
+def _segments(raw: bytes, dtype: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every segment between two (i < j) of ``n`` colours (given as bytes): its start, its vector and
+    its squared length (at least 1e-6). Asked for by every blob of every frame with the same colours."""
+    colours = np.frombuffer(raw, dtype=dtype).reshape(n, 3)
+    i, j = np.triu_indices(n, k=1)
+    a, ab = colours[i], colours[j] - colours[i]
+    return a, ab, np.maximum((ab * ab).sum(-1), 1e-6)
 
 
 def _colour_index(frame: np.ndarray) -> np.ndarray:
@@ -269,23 +367,63 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     codec noise does not flicker it). Pixels nearer the agent's colour than to
     every board colour, and a small ring around them, count as floor.
     """
-    to_floor, is_agent = _colour_tables(appearance)
+    return joint_structure(frames, [appearance])
+
+
+def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.ndarray:
+    """The pixel-wise minimum of :func:`structure` over several looks of moving objects on one board.
+
+    For a board where more than one kind of object moves (sokoban's player and
+    boxes): ``appearances`` share the floor colour, so every structure is the
+    same distance to the floor, zeroed around its own object; their minimum is
+    that distance zeroed around any of them, computed in one pass.
+    """
+    to_floor, is_agent = _colour_tables(appearances[0])
+    for other in appearances[1:]:
+        if not np.array_equal(other.floor, appearances[0].floor):
+            raise ValueError("joint_structure needs appearances on the same floor")
+        is_agent |= _colour_tables(other)[1]
     # One table lookup a pixel instead of two: agent-coloured bins are marked negative
     # (distances are never negative), so the agent mask is read off the same lookup.
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
+    by_code = table[_CODE_TO_BIN].reshape(256, 256)
     kernel = np.ones((5, 5), np.uint8)
     out = np.empty(frames.shape[:3], dtype=np.float32)
+    # Scratch images reused frame after frame (fresh ones cost more than the work on them).
+    packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
+    code = np.empty(packed.shape, dtype=np.int16)
+    coloured, agent = np.empty(frames.shape[1:3], dtype=bool), np.empty(frames.shape[1:3], dtype=np.uint8)
     for t, frame in enumerate(frames):
         values = out[t]
-        values[...] = table[_colour_index(frame)]
-        agent = cv2.dilate((values < 0).view(np.uint8), kernel)
-        values[agent.view(bool)] = 0.0
+        # The same lookup as table[_colour_index(frame)], in two OpenCV passes: cvtColor packs each
+        # pixel's high bits as a 16-bit code, whose two bytes address the table laid out 256 x 256
+        # (remap, nearest: a gather, three times cheaper than numpy's on a 64-bit index per pixel).
+        cv2.cvtColor(frame, cv2.COLOR_RGB2BGR565, dst=packed)
+        np.copyto(code, packed)
+        cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
+        np.less(values, 0, out=coloured)
+        cv2.dilate(coloured.view(np.uint8), kernel, dst=agent)
+        np.copyto(values, 0.0, where=agent.view(bool))
     return out
 
 
-def follow_agent(smoothed: np.ndarray, diff: np.ndarray, appearance: Appearance, start: tuple[float, float],
+def _code_to_bin() -> np.ndarray:
+    """For every 16-bit code of ``cv2.COLOR_RGB2BGR565`` (5 bits red high, 6 green, 5 blue low), its
+    :func:`_colour_index` bin (5 bits a channel: green's lowest bit dropped)."""
+    code = np.arange(65536)
+    red, green, blue = code >> 11, (code >> 5) & 63, code & 31
+    return (red << 10) | ((green >> 1) << 5) | blue
+
+
+_CODE_TO_BIN = _code_to_bin()
+
+
+def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
+                 start: tuple[float, float],
                  copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
+
+    ``diff`` is :func:`difference` of ``smoothed``, or the same as a :class:`Difference`.
 
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
@@ -298,7 +436,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray, appearance: Appearance,
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found, agent_masks[t] = blobs(smoothed[t], masks[t], diff[t], appearance)
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)

@@ -1,0 +1,187 @@
+"""The grid verifiers' fast paths give exactly what the plain computations give.
+
+Each fast function (a saturated difference, a box-filter shrink, a colour
+lookup by packed codes, a board check that takes the agent's cells back out)
+is checked against the straightforward computation it replaces, on seeded
+images with the hard cases in them: ties in rounding, differences past 255,
+an agent at the frame's edge, a changed cell under the agent.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from verifiers import board, canonical, tracking
+from verifiers.canonical import CELL
+
+
+def _frames(seed: int, count: int = 4, size: int = 3 * CELL) -> np.ndarray:
+    """Blurred random colour frames, some with blocks of very different colours (differences past 255)."""
+    rng = np.random.default_rng(seed)
+    frames = rng.integers(0, 256, (count, size, size, 3), dtype=np.uint8)
+    frames[:, 5:20, 7:30] = (250, 5, 250)
+    return np.stack([cv2.blur(f, (3, 3)) for f in frames])
+
+
+def _appearance(background: np.ndarray, threshold: float = 40.5, agent=(200.0, 10.0, 10.0)) -> tracking.Appearance:
+    colours = tracking.dominant_colours(background, coverage=1.0, most=6)
+    return tracking.Appearance(background, np.array(agent, np.float32), 30.0, np.array([30.0, 30.0, 30.0], np.float32),
+                               None, {"#": np.array([200.0, 200.0, 200.0], np.float32)}, colours, threshold)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 7])
+def test_shrink_is_the_area_resize(k):
+    rng = np.random.default_rng(k)
+    for image in (rng.integers(0, 256, (61, 83, 3), dtype=np.uint8),
+                  (rng.integers(0, 4, (61, 83, 3)) * 64 + 8).astype(np.uint8)):  # many exact ties
+        h, w = image.shape[0] // k, image.shape[1] // k
+        expected = cv2.resize(image[:h * k, :w * k], (w, h), interpolation=cv2.INTER_AREA)
+        assert np.array_equal(canonical.shrink(image, k), expected)
+
+
+@pytest.mark.parametrize("k_scale", [0.6, 0.3, 0.2])
+def test_warp_frames_is_the_per_frame_resize_and_warp(k_scale):
+    frames = _frames(1, count=3, size=90)
+    m = np.array([[k_scale, 0.002, 1.5], [-0.001, k_scale * 1.1, -2.0]])
+    k = max(1, int(1 / (np.sqrt(abs(np.linalg.det(m[:, :2]))) * 1.3)))
+    small_m = canonical.compose(m, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64))
+    h, w = 90 // k, 90 // k
+    for got, frame in zip(canonical.warp_frames(frames, m, (40, 36)), frames):
+        small = cv2.resize(frame[:h * k, :w * k], (w, h), interpolation=cv2.INTER_AREA)
+        expected = cv2.warpAffine(small, small_m, (40, 36), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        assert np.array_equal(got, expected)
+
+
+def test_difference_thresholds_and_windows_as_the_full_difference():
+    smoothed = _frames(2)
+    background = smoothed[0].copy()
+    background[20:30, 20:30] = (0, 255, 0)
+    full = tracking.difference(smoothed, background)
+    diff = tracking.Difference(smoothed, background)
+    assert full.max() > 255  # the saturation is exercised
+    assert np.array_equal(diff.capped, np.minimum(full, 255))
+    for threshold in (25.0, 40.5, 200.0, 254.9, 300.0):
+        assert np.array_equal(diff.above(threshold), full > threshold)
+    assert np.array_equal(diff[2][3:40, 10:31], full[2, 3:40, 10:31])
+    assert diff[2][3:40, 10:31].dtype == full.dtype
+    appearance = _appearance(background)
+    assert np.array_equal(tracking.foreground(diff, appearance), tracking.foreground(full, appearance))
+
+
+def test_blobs_read_the_same_from_a_difference_as_from_the_full_array():
+    rng = np.random.default_rng(3)
+    background = np.full((3 * CELL, 3 * CELL, 3), 30, np.uint8)
+    background[:, CELL:CELL + 4] = 200  # a wall
+    frames = np.repeat(background[None], 4, axis=0)
+    for t, frame in enumerate(frames):
+        frame[6 + 3 * t:12 + 3 * t, 20:26] = (250, 5, 250)  # the agent, moving
+        frame[30:40, 30:44] = rng.integers(0, 256, (10, 14, 3))  # something else changing
+    smoothed = tracking.smooth(frames)
+    appearance = tracking.Appearance(background, np.array([250.0, 5.0, 250.0], np.float32), 36.0,
+                                     np.array([30.0, 30.0, 30.0], np.float32), None, {},
+                                     tracking.dominant_colours(background), 40.5)
+    full = tracking.difference(smoothed, background)
+    diff = tracking.Difference(smoothed, background)
+    masks = tracking.foreground(full, appearance)
+    for t in range(len(smoothed)):
+        expected, expected_pixels = tracking.blobs(smoothed[t], masks[t], full[t], appearance)
+        found, pixels = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
+        assert found == expected and np.array_equal(pixels, expected_pixels)
+        assert sum(b.agent_like for b in found) == 1 and len(found) >= 2
+
+
+def test_structure_is_the_colour_table_looked_up_pixel_by_pixel():
+    frames = _frames(4)
+    background = frames[0].copy()
+    player = _appearance(background, agent=(250.0, 5.0, 250.0))
+    box = _appearance(background, agent=(5.0, 250.0, 5.0))
+    frames[1, 30:36, 30:36] = (5, 250, 5)
+    to_floor, is_agent = tracking._colour_tables(player)
+    expected = to_floor[tracking._colour_index(frames)].copy()
+    agent = np.stack([cv2.dilate(a.astype(np.uint8), np.ones((5, 5), np.uint8)) for a in is_agent[
+        tracking._colour_index(frames)]]).astype(bool)
+    expected[agent] = 0.0
+    assert np.array_equal(tracking.structure(frames, player), expected)
+    both = np.minimum(tracking.structure(frames, player), tracking.structure(frames, box))
+    assert np.array_equal(tracking.joint_structure(frames, [player, box]), both)
+    assert (both[1, 30:36, 30:36] == 0).all()
+
+
+def test_median_is_numpys():
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 8, 101):
+        values = rng.integers(0, 700, n).astype(np.uint16)
+        colours = rng.integers(0, 256, (n, 3), dtype=np.uint8)
+        assert tracking._median(values) == np.median(values)
+        assert np.array_equal(tracking._median(colours), np.median(colours, axis=0))
+
+
+def test_dominant_colours_are_the_per_bin_means():
+    image = _frames(6, count=1)[0]
+    image[:20] = (17, 130, 250)
+    pixels = image.reshape(-1, 3)
+    q = (pixels >> 4).astype(np.int32)
+    bins = (q[:, 0] << 8) | (q[:, 1] << 4) | q[:, 2]
+    colours = tracking.dominant_colours(image, coverage=0.5, most=5)
+    assert len(colours) >= 1
+    for colour in colours:
+        b = bins[np.argmin(np.abs(pixels.astype(np.float32) - colour).sum(-1))]
+        assert np.array_equal(colour, pixels[bins == b].mean(axis=0).astype(np.float32))
+
+
+def _changed_plainly(diff, agent_masks, appearance, in_view):
+    """The board check as first written: every frame's whole agent mask dilated."""
+    h, w = diff.shape[1:3]
+    rows, cols = h // CELL, w // CELL
+    differs = diff > board.board_threshold(appearance)
+    hidden = np.stack([cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)) for m in agent_masks]).astype(bool)
+    visible = ~hidden & in_view
+
+    def inner(mask):
+        cells = mask[:, :rows * CELL, :cols * CELL].reshape(len(mask), rows, CELL, cols, CELL)
+        return cells[:, :, board.INSET:CELL - board.INSET, :, board.INSET:CELL - board.INSET].sum(axis=(2, 4))
+
+    vis, hit = inner(visible), inner(differs & visible)
+    judged = vis >= board.MIN_VISIBLE * (CELL - 2 * board.INSET) ** 2
+    return judged & (hit > board.CHANGED_FRACTION * np.maximum(vis, 1))
+
+
+def test_board_check_takes_the_agent_back_out_exactly():
+    rng = np.random.default_rng(7)
+    t, size = 6, 5 * CELL + 7  # not a whole number of cells: the leftover strip is never judged
+    background = np.full((size, size, 3), 30, np.uint8)
+    smoothed = np.repeat(background[None], t, axis=0)
+    smoothed[:, 2 * CELL:3 * CELL, 2 * CELL:3 * CELL] = 200  # a cell changed in every frame
+    smoothed[:, CELL:2 * CELL, 3 * CELL:4 * CELL] = 200  # changed, but covered by the agent below
+    appearance = _appearance(background)
+    agent_masks = np.zeros((t, size, size), bool)
+    agent_masks[:, CELL - 2:2 * CELL + 2, 3 * CELL - 2:4 * CELL + 2] = True
+    agent_masks[1] = False  # a frame without the agent
+    agent_masks[2, -4:, -3:] = True  # the agent at the frame's corner, in the leftover strip
+    agent_masks[3, :2, :2] = True
+    agent_masks[4] |= rng.random((size, size)) > 0.995  # specks anywhere
+    in_view = np.ones((size, size), bool)
+    in_view[:, :5] = False
+    full = tracking.difference(smoothed, background)
+    expected = _changed_plainly(full, agent_masks, appearance, in_view)
+    assert expected[0, 2, 2] and not expected[0, 1, 3] and expected[1, 1, 3]  # the hard cases are in it
+    for diff in (full, tracking.Difference(smoothed, background)):
+        assert np.array_equal(board.changed_cells(diff, agent_masks, appearance, in_view), expected)
+
+
+def test_stabilize_measures_what_phase_correlation_measures():
+    rng = np.random.default_rng(8)
+    board_image = cv2.GaussianBlur(rng.random((120, 120)).astype(np.float32) * 300, (0, 0), 2)
+    moves = [(0, 0), (1, 0), (0, -1), (2, 1), (12, 0)]  # still, shake, and a pan past the limit
+    structure = np.stack([np.roll(board_image, (dy, dx), (0, 1))[10:106, 10:106] for dx, dy in moves])
+    canon = np.repeat(cv2.cvtColor(structure[0].astype(np.uint8), cv2.COLOR_GRAY2RGB)[None], len(moves), axis=0)
+    _, shifts = canonical.stabilize(canon, structure, limit=4.8)
+    window = cv2.createHanningWindow((48, 48), cv2.CV_32F)
+    reference = cv2.pyrDown(structure[0])
+    for shift, image in zip(shifts[1:], structure[1:]):
+        (dx, dy), _ = cv2.phaseCorrelate(reference.copy(), cv2.pyrDown(image), window)
+        assert tuple(shift) == (2 * dx, 2 * dy)
+    assert np.allclose(shifts[:4], moves[:4], atol=0.6)
+    assert [canonical.shake_corrected(s, 4.8) for s in shifts] == [False, True, True, True, False]
