@@ -105,7 +105,7 @@ class Maze3DVerifier:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         board_ok = maze3d_board.judge(diff, track.agent_masks, appearance, in_view, shifts, s, first,
-                                      self._cell_namer(layout), events, thin_regions(layout, size, s))
+                                      self._cell_namer(layout), events, thin_regions(layout, size, s), smoothed)
 
         # 5. The trajectory.
         fps = video.fps

@@ -22,12 +22,17 @@ CHANGED_FRACTION = 0.35
 PERSIST = 3
 CAMERA_SHIFT = 0.5 * 16  # canonical pixels (half of a top face's half-width): larger is the camera moving
 REGION_FRACTION = 0.12
+# A thin region (a ladder) is also compared with the empty board moved as a whole by up to one pixel
+# (see :func:`_detail_changes`): its drawn detail changes when more than this share of it differs.
+DETAIL_FRACTION = 0.5
+DETAIL_FLOOR = 25.0  # L1 colour distance below which a region's pixels are never its detail
+SUBPIXEL = (-1.0, -0.5, 0.0, 0.5, 1.0)  # the shifts (canonical pixels, each axis) the empty board is tried at
 AGENT_RIM = 5  # canonical pixels around the agent's blob that its blur may touch
 
 
 def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_view: np.ndarray, shifts: np.ndarray,
           scale: float, first: int, name: Callable[[float, float], str], events: list[Event],
-          regions: Sequence[tuple[str, np.ndarray]] = ()) -> bool:
+          regions: Sequence[tuple[str, np.ndarray]] = (), frames: np.ndarray | None = None) -> bool:
     """Report board changes and camera motion in ``events``; True when there is none.
 
     Args:
@@ -41,7 +46,9 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
         name: names the board at a ``frame0.png`` pixel, for messages.
         events: where events are appended.
         regions: thin things the blocks would average away (ladders, the goal marker): a name and a
-            canonical mask each; one changes when :data:`REGION_FRACTION` of its pixels do.
+            canonical mask each; one changes when :data:`REGION_FRACTION` of its pixels do, or when
+            its drawn detail is gone from ``frames`` (:func:`_detail_changes`).
+        frames: T x H x W x 3 the smoothed canonical frames ``diff`` was measured on.
     """
     ok = True
     moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT
@@ -50,7 +57,7 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
         t = int(np.argmax(moved)) + first
         events.append(Event(frame=t, kind="camera_moved", message=f"frame {t}: the camera moved (the whole board shifted)"))
     hidden = _hidden(agent_masks, in_view)
-    ok = _judge_regions(diff, hidden, appearance, in_view, first, regions, events) and ok
+    ok = _judge_regions(diff, hidden, appearance, in_view, first, regions, events, frames) and ok
     changed = changed_blocks(diff, hidden, appearance)
     run = np.zeros(changed.shape[1:], dtype=np.int32)
     reported = np.zeros(changed.shape[1:], dtype=bool)
@@ -123,8 +130,12 @@ def board_threshold(appearance: Appearance) -> float:
 
 
 def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance, in_view: np.ndarray,
-                   first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event]) -> bool:
-    """Each region in every frame at once (its box over all frames), then its runs frame by frame."""
+                   first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event],
+                   frames: np.ndarray | None = None) -> bool:
+    """Each region in every frame at once (its box over all frames), then its runs frame by frame.
+
+    With ``frames`` a region also changes in a frame where :func:`_detail_changes` finds its detail gone.
+    """
     ok = True
     threshold = board_threshold(appearance)
     for what, mask in regions:
@@ -138,13 +149,16 @@ def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance,
         free = seen > hidden[box]  # the region, neither out of view nor near the agent
         kept = np.count_nonzero(free, axis=(1, 2))
         hits = np.count_nonzero((diff[box] > threshold) & free, axis=(1, 2))
-        if not (hits > REGION_FRACTION * kept).any():
+        changed = hits > REGION_FRACTION * kept
+        if frames is not None:
+            changed |= _detail_changes(frames, appearance.background, mask & in_view, hidden)
+        if not changed.any():
             continue  # never changed in a frame: no run to follow
         run = 0
         for t in range(len(diff)):
             if kept[t] < 0.5 * total:  # mostly behind the agent: not judged in this frame
                 continue
-            run = run + 1 if hits[t] > REGION_FRACTION * kept[t] else 0
+            run = run + 1 if changed[t] else 0
             if run >= PERSIST:
                 ok = False
                 frame = t - PERSIST + 1 + first
@@ -152,3 +166,49 @@ def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance,
                                     message=f"frame {frame}: {what} changed (erased, redrawn or covered)"))
                 break
     return ok
+
+
+def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """T booleans: frames where the thin thing drawn in region ``seen`` is gone, redrawn or covered.
+
+    The envelope difference forgives every pixel whose colour occurs within one pixel around it on the
+    empty board, so a ladder a pixel or two thin (a shrunk or blurred video) can be erased without a
+    trace there. Here the region is compared with the empty board moved *as a whole* by the sub-pixel
+    shift that fits it best: left-over shake and resampling are a shift, and no single shift turns a
+    ladder into the face behind it. The region's detail is its pixels at least half its own contrast
+    (:data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
+    board, so any colours and sizes work. A frame changes when more pixels than
+    :data:`DETAIL_FRACTION` of its detail, and more than :data:`REGION_FRACTION` of the region, differ
+    from the best-fitting board by that much; pixels in ``hidden`` (0/1: the agent, out of view) do not count.
+    """
+    t = len(frames)
+    out = np.zeros(t, dtype=bool)
+    x, y, w, h = cv2.boundingRect(seen.view(np.uint8))
+    if w == 0:
+        return out
+    pad = 2  # room for the shifts
+    rows = slice(max(0, y - pad), min(seen.shape[0], y + h + pad))
+    cols = slice(max(0, x - pad), min(seen.shape[1], x + w + pad))
+    region = seen[rows, cols]
+    board = background[rows, cols].astype(np.float32)
+    apart = np.abs(board - np.median(board[region], axis=0)).sum(-1)
+    floor = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart[region], 95)))
+    detail = region & (apart > floor)
+    free = region[None] & ~hidden[:, rows, cols].astype(bool)
+    patch = frames[:, rows, cols].astype(np.float32)
+    size = (board.shape[1], board.shape[0])
+    best = np.full(t, np.inf)
+    far = np.zeros(free.shape, dtype=bool)
+    for dx in SUBPIXEL:
+        for dy in SUBPIXEL:
+            moved = cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+            gap = np.abs(patch - moved).sum(-1) * free
+            score = gap.sum(axis=(1, 2))
+            better = score < best
+            best[better] = score[better]
+            far[better] = gap[better] > floor
+    differs = np.count_nonzero(far, axis=(1, 2))
+    out[:] = (differs > DETAIL_FRACTION * np.count_nonzero(detail[None] & free, axis=(1, 2))) \
+        & (differs > REGION_FRACTION * np.count_nonzero(free, axis=(1, 2))) & detail.any()
+    return out

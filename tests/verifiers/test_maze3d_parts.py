@@ -184,3 +184,28 @@ def test_thin_regions_cover_every_ladder_and_the_goal() -> None:
     assert len(regions) == len(layout.ladders) + 1
     assert all(mask.any() for _, mask in regions)
     assert Counter(what.split()[1] for what, _ in regions)["goal"] == 1
+
+
+def _ladder_board(offset: float) -> np.ndarray:
+    """A face with two thin rails and rungs (1-2 px, antialiased), drawn ``offset`` pixels to the right."""
+    big = np.full((H * 4, W * 4, 3), (150, 150, 150), np.uint8)
+    for x in (30, 50):
+        cv2.line(big, (round((x + offset) * 4), 40), (round((x + offset) * 4), 200), (110, 60, 20), 5)
+    for y in range(60, 200, 30):
+        cv2.line(big, (round((30 + offset) * 4), y), (round((50 + offset) * 4), y), (110, 60, 20), 4)
+    return cv2.resize(big, (W, H), interpolation=cv2.INTER_AREA)
+
+
+def test_a_thin_ladder_erased_is_seen_and_a_sub_pixel_shift_is_not() -> None:
+    background = _ladder_board(0.0)
+    mask = np.zeros((H, W), bool)
+    mask[9:51, 27:54] = True  # the ladder's box, a little wider than its rails (x 30 and 50) and rungs
+    hidden = np.zeros((T, H, W), np.uint8)
+    shifted = np.repeat(_ladder_board(1.0)[None], T, axis=0)  # left-over shake (a pixel): the same ladder
+    erased = np.repeat(np.full((1, H, W, 3), 150, np.uint8), T, axis=0)
+    erased[:4] = background
+    assert not B._detail_changes(shifted, background, mask, hidden).any()
+    changed = B._detail_changes(erased, background, mask, hidden)
+    assert not changed[:4].any() and changed[4:].all()
+    # Behind the agent the region is not judged: hidden pixels never count as changed.
+    assert not B._detail_changes(erased, background, mask, np.ones((T, H, W), np.uint8)).any()
