@@ -13,7 +13,8 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
    the first frame (it grew only past both that area and its drawn one, which
    a blurred first frame can under-measure: :class:`Reference`); a departure
    shorter than ``max_glitch_seconds`` is forgiven (a tan passing over
-   another hides part of it for a moment), a longer one is a violation; a jump faster than ``max_speed`` is a teleport;
+   another hides part of it for a moment), a longer one is a violation; a
+   jump faster than ``max_speed`` is a teleport;
 5. judge the last frame: every tan whole and unhidden, the union of the tans
    covering the silhouette (IoU after the best shift of a few pixels, which
    absorbs camera shake) and every tan inside it;
