@@ -147,6 +147,19 @@ def test_near_misses_stay_rejected_when_degraded(name, degradation):
     assert not verdict.success, explain(verdict)
 
 
+def test_a_blurred_tan_alone_on_the_background_is_not_taken_to_grow_when_placed():
+    """Calibration puzzle 7: blurred, the green tan's edge on the background mixes to near the
+    silhouette's grey and measures smaller in the first frame than placed at the end; that is
+    no growth, while a tan that truly grows stays rejected under the same blur."""
+    sc = scene("easy", FAMILY.skins[0], 7)
+    assert sc.puzzle.id == "tangram/easy/000007"
+    verdict = verify(sc.puzzle, cases.oracle(sc), "blur")
+    assert verdict.success, explain(verdict)
+    verdict = verify(sc.puzzle, cases.grows(sc), "blur")
+    assert not verdict.success and {"piece_grew", "end_piece_grew"} & {e.kind for e in verdict.events}, \
+        explain(verdict)
+
+
 def test_camera_moves_are_rejected():
     sc = scene("easy", "paper", 4)
     ref = cases.oracle(sc)
