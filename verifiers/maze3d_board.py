@@ -203,7 +203,12 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray
         for dy in SUBPIXEL:
             moved = cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_REPLICATE)
-            gap = np.abs(patch - moved).sum(-1) * free
+            step = patch - moved
+            np.abs(step, out=step)
+            # The channels added one by one: the same float32 sums as .sum(-1), without its slow short reduction.
+            gap = step[..., 0] + step[..., 1]
+            gap += step[..., 2]
+            gap *= free
             score = gap.sum(axis=(1, 2))
             better = score < best
             best[better] = score[better]
