@@ -327,14 +327,6 @@ def _segments(raw: bytes, dtype: str, n: int) -> tuple[np.ndarray, np.ndarray, n
     return a, ab, np.maximum((ab * ab).sum(-1), 1e-6)
 
 
-def _colour_index(frame: np.ndarray) -> np.ndarray:
-    """Each pixel's bin in a 32x32x32 colour cube (5 bits a channel)."""
-    # Shift in uint8 and widen each channel once, straight to intp: numpy gathers with
-    # native-width indices several times faster than with int32 ones.
-    q = frame >> 3
-    return (q[..., 0].astype(np.intp) << 10) | (q[..., 1].astype(np.intp) << 5) | q[..., 2]
-
-
 def _colour_tables(appearance: Appearance) -> tuple[np.ndarray, np.ndarray]:
     """Per colour bin: distance to the floor colour, and whether the agent is the nearest colour.
 
@@ -350,7 +342,8 @@ def _colour_tables(appearance: Appearance) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cube_distance(colour: np.ndarray) -> np.ndarray:
-    """L1 distance from ``colour`` to the centre of every bin of :func:`_colour_index` (32768 values).
+    """L1 distance from ``colour`` to the centre of every bin of the 32x32x32 colour cube
+    (5 bits a channel, red highest; 32768 values).
 
     Summed from the three channels' 32 distances each, in the order a sum over a
     colour's channels takes: the same numbers as from the 32768 x 3 cube, forty times cheaper.
@@ -395,7 +388,7 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
     coloured, agent = np.empty(frames.shape[1:3], dtype=bool), np.empty(frames.shape[1:3], dtype=np.uint8)
     for t, frame in enumerate(frames):
         values = out[t]
-        # The same lookup as table[_colour_index(frame)], in two OpenCV passes: cvtColor packs each
+        # The same lookup as table[colour-cube bin of each pixel], in two OpenCV passes: cvtColor packs each
         # pixel's high bits as a 16-bit code, whose two bytes address the table laid out 256 x 256
         # (remap, nearest: a gather, three times cheaper than numpy's on a 64-bit index per pixel).
         cv2.cvtColor(frame, cv2.COLOR_RGB2BGR565, dst=packed)
@@ -409,7 +402,7 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
 
 def _code_to_bin() -> np.ndarray:
     """For every 16-bit code of ``cv2.COLOR_RGB2BGR565`` (5 bits red high, 6 green, 5 blue low), its
-    :func:`_colour_index` bin (5 bits a channel: green's lowest bit dropped)."""
+    colour-cube bin (5 bits a channel: green's lowest bit dropped)."""
     code = np.arange(65536)
     red, green, blue = code >> 11, (code >> 5) & 63, code & 31
     return (red << 10) | ((green >> 1) << 5) | blue

@@ -92,6 +92,12 @@ def test_blobs_read_the_same_from_a_difference_as_from_the_full_array():
         assert sum(b.agent_like for b in found) == 1 and len(found) >= 2
 
 
+def _colour_index(frame: np.ndarray) -> np.ndarray:
+    """The reference: each pixel's bin in the 32x32x32 colour cube (5 bits a channel, red highest)."""
+    q = (frame >> 3).astype(np.intp)
+    return (q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]
+
+
 def test_structure_is_the_colour_table_looked_up_pixel_by_pixel():
     frames = _frames(4)
     background = frames[0].copy()
@@ -99,9 +105,9 @@ def test_structure_is_the_colour_table_looked_up_pixel_by_pixel():
     box = _appearance(background, agent=(5.0, 250.0, 5.0))
     frames[1, 30:36, 30:36] = (5, 250, 5)
     to_floor, is_agent = tracking._colour_tables(player)
-    expected = to_floor[tracking._colour_index(frames)].copy()
+    expected = to_floor[_colour_index(frames)].copy()
     agent = np.stack([cv2.dilate(a.astype(np.uint8), np.ones((5, 5), np.uint8)) for a in is_agent[
-        tracking._colour_index(frames)]]).astype(bool)
+        _colour_index(frames)]]).astype(bool)
     expected[agent] = 0.0
     assert np.array_equal(tracking.structure(frames, player), expected)
     both = np.minimum(tracking.structure(frames, player), tracking.structure(frames, box))
