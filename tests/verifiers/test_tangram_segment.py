@@ -1,6 +1,6 @@
 """Finding tans frame after frame: the incremental scan sees what observing every frame whole sees.
 
-:class:`verifiers.tangram_segment.Scanner` redoes only what changed from one
+:class:`verifiers.tangram_scan.Scanner` redoes only what changed from one
 frame to the next, and :class:`verifiers.tangram_segment.Table` unmixes only
 the colours a video shows; both must give the numbers of the plain way (every
 colour unmixed, every frame observed whole) to the last bit, on sharp and
@@ -13,12 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
+from verifiers.tangram_scan import Scanner, observe
 from verifiers.tangram_segment import (
     GRID,
     Palette,
-    Scanner,
     Table,
-    observe,
     unmix,
     unmix_pixels,
 )

@@ -1,0 +1,90 @@
+"""What may change about a tan while it moves and what must hold at the end: bounds on its area,
+parts and shape, measured against how the first frame shows it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from verifiers.tangram_segment import Observation
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Bounds on a tan's look relative to the first frame (canonical-pixel measurements).
+
+    A tan's area may change by ``area`` of itself or by a band ``band`` pixels
+    wide along its outline, whichever is more (edges are where renderers,
+    blur and compression disagree, and a small tan is mostly edge).
+    """
+
+    area: float
+    band: float
+    split: float  # a second part larger than this share of the tan is a split
+    shape_i1: float  # relative change of the first moment invariant
+    shape_ecc: float  # absolute change of the eccentricity sqrt(I2) / I1
+
+    def slack(self, perimeter: float, area: float) -> float:
+        return max(self.area, self.band * perimeter / area)
+
+
+DURING = Tolerances(area=0.2, band=1.0, split=0.15, shape_i1=0.12, shape_ecc=0.1)
+AT_END = Tolerances(area=0.1, band=0.5, split=0.08, shape_i1=0.1, shape_ecc=0.08)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A tan as the first frame shows it, its outline's length and its drawn area (canonical pixels).
+
+    ``drawn`` is the area of the tan's polygon in the layout. In the first frame a tan lies
+    on the background, and a blurred edge there can mix into a colour nearer a third one
+    (green and the background blend to near the silhouette's grey): the edge is unmixed
+    with that colour and the tan measures smaller than it is, while at the end, edged by
+    other tans, it measures whole. A tan grew only when it measures larger than both
+    what the first frame shows and its drawn size.
+    """
+
+    obs: Observation
+    perimeter: float
+    first_fit: Callable[[], float]  # works out :attr:`fit`
+    drawn: float = 0.0
+
+    @property
+    def area(self) -> float:
+        return self.obs.area
+
+    @cached_property
+    def fit(self) -> float:
+        """How well the tan's own outline fits it in the first frame (renderers differ at edges).
+
+        Only a tan that fits its outline badly at the end needs it: worked out then, once.
+        """
+        return self.first_fit()
+
+
+def _ecc(shape: tuple[float, float]) -> float:
+    return math.sqrt(max(shape[1], 0.0)) / shape[0] if shape[0] > 0 else 0.0
+
+
+def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str] | None:
+    """What is wrong with a tan seen as ``obs`` (kind, description), or None when it looks as in ``ref``."""
+    r = obs.area / ref.area
+    slack = tol.slack(ref.perimeter, ref.area)
+    if r < 0.25:
+        return "vanished", f"is gone (area {r:.2f} of the first frame)"
+    if obs.second >= 0.5 * ref.area and obs.main >= 0.5 * ref.area:
+        return "duplicated", f"appears twice (a second part of {obs.second / ref.area:.2f} of its area)"
+    if obs.second >= tol.split * ref.area:
+        return "split", f"split into parts ({obs.main / ref.area:.2f} and {obs.second / ref.area:.2f} of its area)"
+    size = max(ref.area, ref.drawn)  # the first frame may under-measure a blurred tan (see Reference)
+    if obs.area > size * (1 + tol.slack(ref.perimeter, size)):
+        return "grew", f"grew (area {obs.area / size:.2f} of the first frame or of its drawn size)"
+    if r < 1 - slack:
+        return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"
+    di1 = abs(obs.shape[0] / ref.obs.shape[0] - 1)
+    de = abs(_ecc(obs.shape) - _ecc(ref.obs.shape))
+    if di1 > tol.shape_i1 or de > tol.shape_ecc:
+        return "deformed", f"changed shape (moment change {di1:.2f}, elongation change {de:.2f})"
+    return None
