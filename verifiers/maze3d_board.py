@@ -36,7 +36,9 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
     """Report board changes and camera motion in ``events``; True when there is none.
 
     Args:
-        diff: T x H x W how far each canonical pixel lies outside the empty board.
+        diff: T x H x W how far each canonical pixel lies outside the empty board (it may be held
+            saturated at 255, as :class:`verifiers.tracking.Difference` holds it: every threshold
+            put on it lies below).
         agent_masks: T x H x W the agent's pixels.
         appearance: the learned board and agent.
         in_view: canonical pixels that show the video itself.
@@ -174,7 +176,8 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray
     The envelope difference forgives every pixel whose colour occurs within one pixel around it on the
     empty board, so a ladder a pixel or two thin (a shrunk or blurred video) can be erased without a
     trace there. Here the region is compared with the empty board moved *as a whole* by the sub-pixel
-    shift that fits it best: left-over shake and resampling are a shift, and no single shift turns a
+    shift that fits it best (the first of :data:`SUBPIXEL` x :data:`SUBPIXEL` with the least summed
+    difference): left-over shake and resampling are a shift, and no single shift turns a
     ladder into the face behind it. The region's detail is its pixels at least half its own contrast
     (:data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
     board, so any colours and sizes work. A frame changes when more pixels than
@@ -194,26 +197,53 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray
     apart = np.abs(board - np.median(board[region], axis=0)).sum(-1)
     floor = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart[region], 95)))
     detail = region & (apart > floor)
-    free = region[None] & ~hidden[:, rows, cols].astype(bool)
-    patch = frames[:, rows, cols].astype(np.float32)
+    if not detail.any():
+        return out  # nothing drawn to lose
+    # Only the region's own pixels are compared (about half its padded box), every frame at once.
+    ys, xs = np.nonzero(region)
+    free = hidden[:, rows.start + ys, cols.start + xs] == 0  # T x n
+    need = np.maximum(DETAIL_FRACTION * np.count_nonzero(free & detail[ys, xs], axis=1),
+                      REGION_FRACTION * np.count_nonzero(free, axis=1))  # a frame changes above this many pixels
+    # Channels first (3 x T x n, 3 x S x n): each channel's differences are one contiguous pass.
+    patch = np.moveaxis(frames[:, rows.start + ys, cols.start + xs], -1, 0).astype(np.float32)
     size = (board.shape[1], board.shape[0])
-    best = np.full(t, np.inf)
-    far = np.zeros(free.shape, dtype=bool)
-    for dx in SUBPIXEL:
-        for dy in SUBPIXEL:
-            moved = cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
-            step = patch - moved
-            np.abs(step, out=step)
-            # The channels added one by one: the same float32 sums as .sum(-1), without its slow short reduction.
-            gap = step[..., 0] + step[..., 1]
-            gap += step[..., 2]
-            gap *= free
-            score = gap.sum(axis=(1, 2))
-            better = score < best
-            best[better] = score[better]
-            far[better] = gap[better] > floor
-    differs = np.count_nonzero(far, axis=(1, 2))
-    out[:] = (differs > DETAIL_FRACTION * np.count_nonzero(detail[None] & free, axis=(1, 2))) \
-        & (differs > REGION_FRACTION * np.count_nonzero(free, axis=(1, 2))) & detail.any()
+
+    def moved(shifts: list[tuple[float, float]]) -> np.ndarray:
+        """3 x S x n: the region's pixels of the empty board moved by each of ``shifts``."""
+        boards = [cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)[ys, xs] for dx, dy in shifts]
+        return np.ascontiguousarray(np.moveaxis(np.stack(boards), -1, 0))
+
+    weight = free.astype(np.float32)
+    # Exact skip: at the best shift every pixel counted as differing has a gap above ``floor`` (and the
+    # rest are at least 0), so differing * floor < the best score <= the score at shift (0, 0). A frame
+    # whose score at (0, 0) is at most need * floor therefore cannot change, and needs no search. The
+    # scores are exact: shifts by halves make the moved board quarters of integers, so every gap and
+    # every sum (below 2**22) is exact in float32; the margin covers the last bit anyway.
+    score = _gaps(patch, moved([(0.0, 0.0)]), weight).sum(-1)[0]
+    open_ = np.flatnonzero(score > need * floor * (1.0 - 1e-6))
+    if len(open_) == 0:
+        return out
+    boards = moved([(dx, dy) for dx in SUBPIXEL for dy in SUBPIXEL])  # in the order ties are settled in
+    # Every shift of the frames left at once, in chunks of frames that keep the S x chunk x n gaps small.
+    chunk = max(1, 250_000 // (boards.shape[1] * len(ys)))
+    for start in range(0, len(open_), chunk):
+        sel = open_[start:start + chunk]
+        gap = _gaps(patch[:, sel], boards, weight[sel])  # S x m x n
+        best = np.argmin(gap.sum(-1), axis=0)  # the first least score: the earliest shift on ties
+        differs = np.count_nonzero(gap[best, np.arange(len(sel))] > floor, axis=1)
+        out[sel] = differs > need[sel]
     return out
+
+
+def _gaps(patch: np.ndarray, moved: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """S x T x n float32: L1 distances between the frames' pixels (3 x T x n) and each moved board's (3 x S x n),
+    the channels added one by one ((c0 + c1) + c2: the same float32 sums as .sum(-1)), times ``weight`` (T x n 0/1)."""
+    gap = np.abs(patch[0][None] - moved[0][:, None])
+    part = np.empty_like(gap)
+    for c in (1, 2):
+        np.subtract(patch[c][None], moved[c][:, None], out=part)
+        np.abs(part, out=part)
+        gap += part
+    gap *= weight
+    return gap
