@@ -286,3 +286,14 @@ def test_detail_check_skips_only_frames_that_cannot_change(monkeypatch) -> None:
     assert changed.tolist() == [False] * 4 + [True] * 4
     assert np.array_equal(changed, _reference_detail(frames, background, mask, hidden))
     assert searched == [8, 4]  # every frame scored at (0, 0), only the erased ones searched
+
+
+def test_block_counts_match_block_sums() -> None:
+    rng = np.random.default_rng(3)
+    ones = (rng.random((5 * B.BLOCK, 7 * B.BLOCK)) < 0.4).astype(np.uint8)
+    ones[:B.BLOCK, :B.BLOCK] = 1  # a full block: 64, the most a byte of the sum must hold
+    ones[B.BLOCK:2 * B.BLOCK, :B.BLOCK] = 0
+    want = ones.reshape(5, B.BLOCK, 7, B.BLOCK).sum(axis=(1, 3))
+    got = B._block_counts(ones)
+    assert np.array_equal(got, want)
+    assert got[0, 0] == B.BLOCK * B.BLOCK and got[1, 0] == 0
