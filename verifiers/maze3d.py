@@ -90,7 +90,10 @@ class Maze3DVerifier:
         canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
                                             limit=maze3d_board.CAMERA_SHIFT)
         smoothed = tracking.smooth(canon)
-        diff = tracking.difference(smoothed, appearance.background)
+        # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
+        # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
+        # thresholds ``diff.capped`` exactly as it would the full differences.
+        diff = tracking.Difference(smoothed, appearance.background)
 
         # 3. The agent.
         seen = _centre(layout.agent_box)
@@ -104,7 +107,7 @@ class Maze3DVerifier:
         if first:
             events.append(Event(frame=0, kind="skipped_frames",
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
-        board_ok = maze3d_board.judge(diff, track.agent_masks, appearance, in_view, shifts, s, first,
+        board_ok = maze3d_board.judge(diff.capped, track.agent_masks, appearance, in_view, shifts, s, first,
                                       self._cell_namer(layout), events, thin_regions(layout, size, s), smoothed)
 
         # 5. The trajectory.
@@ -236,8 +239,8 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
                                board_colours, threshold)
 
 
-def follow(smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance, start: tuple[float, float],
-           anchor: tuple[float, float], s: float) -> Track:
+def follow(smoothed: np.ndarray, diff: np.ndarray | tracking.Difference, appearance: tracking.Appearance,
+           start: tuple[float, float], anchor: tuple[float, float], s: float) -> Track:
     """Where the agent stands in every frame (``frame0.png`` pixels); copies flagged.
 
     ``start`` is where the agent's sprite is seen at the start (canonical pixels), ``anchor`` the point it

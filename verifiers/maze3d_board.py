@@ -9,6 +9,7 @@ so one corrupted frame from a codec does not fail a video.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import cv2
@@ -36,7 +37,9 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
     """Report board changes and camera motion in ``events``; True when there is none.
 
     Args:
-        diff: T x H x W how far each canonical pixel lies outside the empty board.
+        diff: T x H x W how far each canonical pixel lies outside the empty board (it may be held
+            saturated at 255, as :class:`verifiers.tracking.Difference` holds it: every threshold
+            put on it lies below).
         agent_masks: T x H x W the agent's pixels.
         appearance: the learned board and agent.
         in_view: canonical pixels that show the video itself.
@@ -80,19 +83,23 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
 def _hidden(agent_masks: np.ndarray, in_view: np.ndarray) -> np.ndarray:
     """T x H x W uint8 (0/1): what no board check looks at: the agent widened by its rim, and what is out of view."""
     kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
-    hidden = np.zeros(agent_masks.shape, dtype=np.uint8)
+    hidden = np.empty(agent_masks.shape, dtype=np.uint8)
+    hidden[:] = ~in_view  # every frame out of view at once; the agent is added in its box only
     h, w = agent_masks.shape[1:]
-    outside = None if in_view.all() else (~in_view).view(np.uint8)
     for m, out in zip(agent_masks, hidden):
         x, y, bw, bh = cv2.boundingRect(m.view(np.uint8))
         if bw:
             # Widened only around the agent's box: the same pixels as widening the whole frame.
             box = (slice(max(0, y - AGENT_RIM), min(h, y + bh + AGENT_RIM)),
                    slice(max(0, x - AGENT_RIM), min(w, x + bw + AGENT_RIM)))
-            cv2.dilate(m[box].view(np.uint8), kernel, dst=out[box])
-        if outside is not None:
-            cv2.bitwise_or(out, outside, dst=out)
+            out[box] |= cv2.dilate(m[box].view(np.uint8), kernel)
     return hidden
+
+
+def _above(diff: np.ndarray, threshold: float) -> int | float:
+    """What ``diff > threshold`` may compare with instead: integer differences exceed a threshold exactly
+    when they exceed its floor, and an integer compares with them without a float copy of every value."""
+    return math.floor(threshold) if np.issubdtype(diff.dtype, np.integer) else threshold
 
 
 def changed_blocks(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance) -> np.ndarray:
@@ -107,21 +114,34 @@ def changed_blocks(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance)
     out = np.zeros((t, bh, bw), dtype=bool)
     need = CHANGED_FRACTION * BLOCK * BLOCK  # a block changes above this many pixels (its share times its area)
     raw = np.empty((bh * BLOCK, bw * BLOCK), dtype=bool)  # one frame's thresholded pixels, reused
+    limit = _above(diff, appearance.threshold)
     for i in range(t):
-        np.greater(diff[i, :bh * BLOCK, :bw * BLOCK], appearance.threshold, out=raw)
+        np.greater(diff[i, :bh * BLOCK, :bw * BLOCK], limit, out=raw)
         rest = cv2.subtract(raw.view(np.uint8), hidden[i, :bh * BLOCK, :bw * BLOCK])  # raw and not hidden
-        if cv2.countNonZero(rest) <= need:
-            continue
-        # Counted by rows of blocks first (one OpenCV row sum): stray pixels rarely fill one.
-        bands = cv2.reduce(rest, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(bh, BLOCK).sum(axis=1)
-        if not any((rest[BLOCK * b:BLOCK * (b + 1)].reshape(BLOCK, bw, BLOCK).sum(axis=(0, 2)) > need).any()
-                   for b in np.flatnonzero(bands > need)):
+        if cv2.countNonZero(rest) <= need or not (_block_counts(rest) > need).any():
             continue
         fg = foreground(diff[i:i + 1], appearance)[0]
         rest = cv2.subtract(fg, hidden[i])[:bh * BLOCK, :bw * BLOCK]
         counts = rest.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
         out[i] = counts > need
     return out
+
+
+_BYTES = np.uint64(0x0101010101010101)
+
+
+def _block_counts(ones: np.ndarray) -> np.ndarray:
+    """BH x BW: how many of each block's pixels are 1 in ``ones`` (a contiguous BH*8 x BW*8 uint8 image of 0/1).
+
+    A row of a block is 8 bytes, read as one 64-bit word: the 8 rows' words add without carries between
+    their bytes (each byte at most 8), and multiplying by 0x0101...01 gathers the 8 bytes' sum in the top
+    byte (at most 64: no carry either). Exact, and a few passes over an eighth as many numbers.
+    """
+    if BLOCK != 8:  # the byte trick is for 8-pixel blocks
+        bh, bw = ones.shape[0] // BLOCK, ones.shape[1] // BLOCK
+        return ones.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
+    rows = ones.view(np.uint64).reshape(ones.shape[0] // 8, 8, -1).sum(axis=1, dtype=np.uint64)
+    return (rows * _BYTES) >> np.uint64(56)
 
 
 def board_threshold(appearance: Appearance) -> float:
@@ -132,26 +152,28 @@ def board_threshold(appearance: Appearance) -> float:
 def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance, in_view: np.ndarray,
                    first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event],
                    frames: np.ndarray | None = None) -> bool:
-    """Each region in every frame at once (its box over all frames), then its runs frame by frame.
+    """Each region in every frame at once (its pixels gathered from all frames), then its runs frame by frame.
 
     With ``frames`` a region also changes in a frame where :func:`_detail_changes` finds its detail gone.
     """
     ok = True
     threshold = board_threshold(appearance)
+    limit = _above(diff, threshold)
     for what, mask in regions:
-        # Only the region's bounding box is looked at: regions are small.
+        # Only the region's own pixels are looked at: regions are small.
         x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
-        box = (slice(None), slice(y, y + h), slice(x, x + w))
-        seen = mask[box[1:]] & in_view[box[1:]]
-        total = np.count_nonzero(seen)
+        ys, xs = np.nonzero(mask[y:y + h, x:x + w] & in_view[y:y + h, x:x + w])
+        total = len(ys)
         if total < 4:
             continue
-        free = seen > hidden[box]  # the region, neither out of view nor near the agent
-        kept = np.count_nonzero(free, axis=(1, 2))
-        hits = np.count_nonzero((diff[box] > threshold) & free, axis=(1, 2))
+        ys += y
+        xs += x
+        free = hidden[:, ys, xs] == 0  # T x n: the region, neither out of view nor near the agent
+        kept = np.count_nonzero(free, axis=1)
+        hits = np.count_nonzero((diff[:, ys, xs] > limit) & free, axis=1)
         changed = hits > REGION_FRACTION * kept
         if frames is not None:
-            changed |= _detail_changes(frames, appearance.background, mask & in_view, hidden)
+            changed |= _detail_in(frames, appearance.background, ys, xs, free)
         if not changed.any():
             continue  # never changed in a frame: no run to follow
         run = 0
@@ -174,46 +196,82 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray
     The envelope difference forgives every pixel whose colour occurs within one pixel around it on the
     empty board, so a ladder a pixel or two thin (a shrunk or blurred video) can be erased without a
     trace there. Here the region is compared with the empty board moved *as a whole* by the sub-pixel
-    shift that fits it best: left-over shake and resampling are a shift, and no single shift turns a
+    shift that fits it best (the first of :data:`SUBPIXEL` x :data:`SUBPIXEL` with the least summed
+    difference): left-over shake and resampling are a shift, and no single shift turns a
     ladder into the face behind it. The region's detail is its pixels at least half its own contrast
     (:data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
     board, so any colours and sizes work. A frame changes when more pixels than
     :data:`DETAIL_FRACTION` of its detail, and more than :data:`REGION_FRACTION` of the region, differ
     from the best-fitting board by that much; pixels in ``hidden`` (0/1: the agent, out of view) do not count.
     """
+    ys, xs = np.nonzero(seen)
+    return _detail_in(frames, background, ys, xs, hidden[:, ys, xs] == 0)
+
+
+def _detail_in(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+               free: np.ndarray) -> np.ndarray:
+    """:func:`_detail_changes` of the region of pixels (``ys``, ``xs``) (in raster order), ``free`` (T x n) where
+    neither hidden nor out of view."""
     t = len(frames)
     out = np.zeros(t, dtype=bool)
-    x, y, w, h = cv2.boundingRect(seen.view(np.uint8))
-    if w == 0:
+    if len(ys) == 0:
         return out
     pad = 2  # room for the shifts
-    rows = slice(max(0, y - pad), min(seen.shape[0], y + h + pad))
-    cols = slice(max(0, x - pad), min(seen.shape[1], x + w + pad))
-    region = seen[rows, cols]
-    board = background[rows, cols].astype(np.float32)
-    apart = np.abs(board - np.median(board[region], axis=0)).sum(-1)
-    floor = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart[region], 95)))
-    detail = region & (apart > floor)
-    free = region[None] & ~hidden[:, rows, cols].astype(bool)
-    patch = frames[:, rows, cols].astype(np.float32)
+    y0, x0 = max(0, int(ys[0]) - pad), max(0, int(xs.min()) - pad)
+    y1, x1 = min(frames.shape[1], int(ys[-1]) + 1 + pad), min(frames.shape[2], int(xs.max()) + 1 + pad)
+    board = background[y0:y1, x0:x1].astype(np.float32)
+    ys, xs = ys - y0, xs - x0  # in the padded box from here on
+    here = board[ys, xs]
+    apart = np.abs(here - np.median(here, axis=0)).sum(-1)
+    floor = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart, 95)))
+    detail = apart > floor
+    if not detail.any():
+        return out  # nothing drawn to lose
+    need = np.maximum(DETAIL_FRACTION * np.count_nonzero(free & detail, axis=1),
+                      REGION_FRACTION * np.count_nonzero(free, axis=1))  # a frame changes above this many pixels
+    # Channels first (3 x T x n, 3 x S x n): each channel's differences are one contiguous pass. One
+    # take of flat indices (channel by channel) gathers the pixels at half the cost of indexing by (y, x).
+    flat = ((ys + y0) * frames.shape[2] + xs + x0) * 3
+    patch = np.take(frames.reshape(t, -1), (flat + np.arange(3)[:, None]).ravel(), axis=1)
+    patch = patch.reshape(t, 3, -1).transpose(1, 0, 2).astype(np.float32)
     size = (board.shape[1], board.shape[0])
-    best = np.full(t, np.inf)
-    far = np.zeros(free.shape, dtype=bool)
-    for dx in SUBPIXEL:
-        for dy in SUBPIXEL:
-            moved = cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
-            step = patch - moved
-            np.abs(step, out=step)
-            # The channels added one by one: the same float32 sums as .sum(-1), without its slow short reduction.
-            gap = step[..., 0] + step[..., 1]
-            gap += step[..., 2]
-            gap *= free
-            score = gap.sum(axis=(1, 2))
-            better = score < best
-            best[better] = score[better]
-            far[better] = gap[better] > floor
-    differs = np.count_nonzero(far, axis=(1, 2))
-    out[:] = (differs > DETAIL_FRACTION * np.count_nonzero(detail[None] & free, axis=(1, 2))) \
-        & (differs > REGION_FRACTION * np.count_nonzero(free, axis=(1, 2))) & detail.any()
+
+    def moved(shifts: list[tuple[float, float]]) -> np.ndarray:
+        """3 x S x n: the region's pixels of the empty board moved by each of ``shifts``."""
+        boards = [cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)[ys, xs] for dx, dy in shifts]
+        return np.ascontiguousarray(np.moveaxis(np.stack(boards), -1, 0))
+
+    weight = free.astype(np.float32)
+    # Exact skip: at the best shift every pixel counted as differing has a gap above ``floor`` (and the
+    # rest are at least 0), so differing * floor < the best score <= the score at shift (0, 0). A frame
+    # whose score at (0, 0) is at most need * floor therefore cannot change, and needs no search. The
+    # scores are exact: shifts by halves make the moved board quarters of integers, so every gap and
+    # every sum (below 2**22) is exact in float32; the margin covers the last bit anyway.
+    score = _gaps(patch, moved([(0.0, 0.0)]), weight).sum(-1)[0]
+    open_ = np.flatnonzero(score > need * floor * (1.0 - 1e-6))
+    if len(open_) == 0:
+        return out
+    boards = moved([(dx, dy) for dx in SUBPIXEL for dy in SUBPIXEL])  # in the order ties are settled in
+    # Every shift of the frames left at once, in chunks of frames that keep the S x chunk x n gaps small.
+    chunk = max(1, 250_000 // (boards.shape[1] * len(ys)))
+    for start in range(0, len(open_), chunk):
+        sel = open_[start:start + chunk]
+        gap = _gaps(patch[:, sel], boards, weight[sel])  # S x m x n
+        best = np.argmin(gap.sum(-1), axis=0)  # the first least score: the earliest shift on ties
+        differs = np.count_nonzero(gap[best, np.arange(len(sel))] > floor, axis=1)
+        out[sel] = differs > need[sel]
     return out
+
+
+def _gaps(patch: np.ndarray, moved: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """S x T x n float32: L1 distances between the frames' pixels (3 x T x n) and each moved board's (3 x S x n),
+    the channels added one by one ((c0 + c1) + c2: the same float32 sums as .sum(-1)), times ``weight`` (T x n 0/1)."""
+    gap = np.abs(patch[0][None] - moved[0][:, None])
+    part = np.empty_like(gap)
+    for c in (1, 2):
+        np.subtract(patch[c][None], moved[c][:, None], out=part)
+        np.abs(part, out=part)
+        gap += part
+    gap *= weight
+    return gap

@@ -209,3 +209,91 @@ def test_a_thin_ladder_erased_is_seen_and_a_sub_pixel_shift_is_not() -> None:
     assert not changed[:4].any() and changed[4:].all()
     # Behind the agent the region is not judged: hidden pixels never count as changed.
     assert not B._detail_changes(erased, background, mask, np.ones((T, H, W), np.uint8)).any()
+
+
+def _reference_detail(frames, background, seen, hidden) -> np.ndarray:
+    """:func:`B._detail_changes` as a plain loop: every frame's padded box, every shift, no skip."""
+    x, y, w, h = cv2.boundingRect(seen.astype(np.uint8))
+    rows = slice(max(0, y - 2), min(H, y + h + 2))
+    cols = slice(max(0, x - 2), min(W, x + w + 2))
+    region = seen[rows, cols]
+    board = background[rows, cols].astype(np.float32)
+    apart = np.abs(board - np.median(board[region], axis=0)).sum(-1)
+    floor = max(B.DETAIL_FLOOR, 0.5 * float(np.percentile(apart[region], 95)))
+    detail = region & (apart > floor)
+    out = np.zeros(len(frames), bool)
+    for t, frame in enumerate(frames):
+        free = region & (hidden[t, rows, cols] == 0)
+        patch = frame[rows, cols].astype(np.float32)
+        best, far = np.inf, None
+        for dx in B.SUBPIXEL:
+            for dy in B.SUBPIXEL:
+                moved = cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), (board.shape[1], board.shape[0]),
+                                       flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                gap = np.abs(patch - moved).sum(-1) * free
+                if gap.sum() < best:
+                    best, far = gap.sum(), gap > floor
+        differs = int(far.sum())
+        out[t] = differs > B.DETAIL_FRACTION * (detail & free).sum() and differs > B.REGION_FRACTION * free.sum() \
+            and detail.any()
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_detail_check_decides_as_the_plain_loop_at_its_threshold(seed) -> None:
+    # Frame t erases the ladder in a growing share of its detail pixels, on boards that are noisy and
+    # shifted by up to a pixel: the frames go from well below the change threshold to well above it, so
+    # some sit right at it, and noise and shift make every frame's score at shift (0, 0) large. The skip
+    # (frames whose unshifted score rules a change out) and the search over shifts must flag exactly the
+    # frames the plain loop flags.
+    rng = np.random.default_rng(seed)
+    background = _ladder_board(0.0)
+    mask = np.zeros((H, W), bool)
+    mask[9:51, 27:54] = True
+    ladder = np.argwhere(mask & (np.abs(background.astype(int) - 150).sum(-1) > 60))
+    n = 24
+    frames = np.empty((n, H, W, 3), np.uint8)
+    for t in range(n):
+        frame = _ladder_board(float(rng.choice([0.0, 0.5, 1.0, -0.7])))
+        gone = ladder[rng.permutation(len(ladder))[:round(len(ladder) * t / (n - 1))]]
+        frame[gone[:, 0], gone[:, 1]] = 150
+        noise = rng.normal(0, 4 + 4 * (seed == 2), frame.shape)
+        frames[t] = np.clip(frame + noise, 0, 255).astype(np.uint8)
+    hidden = np.zeros((n, H, W), np.uint8)
+    hidden[n // 2:, 20:30, 25:40] = 1  # the agent over part of the ladder in the later frames
+    want = _reference_detail(frames, background, mask, hidden)
+    got = B._detail_changes(frames, background, mask, hidden)
+    assert np.array_equal(got, want)
+    assert want[-1] and not want[0] and 0 < want.sum() < n - 1  # both sides of the threshold are covered
+
+
+def test_detail_check_skips_only_frames_that_cannot_change(monkeypatch) -> None:
+    background = _ladder_board(0.0)
+    mask = np.zeros((H, W), bool)
+    mask[9:51, 27:54] = True
+    rng = np.random.default_rng(4)
+    still = np.repeat(background[None], 4, axis=0)  # the board as learned: nothing to search
+    erased = np.clip(np.full((4, H, W, 3), 150.0) + rng.normal(0, 6, (4, H, W, 3)), 0, 255).astype(np.uint8)
+    erased[:, :, :, 0] = np.roll(erased[:, :, :, 0], 1, axis=2)  # and shifted: a noisy, moved frame
+    frames = np.concatenate([still, erased])
+    searched = []
+    gaps = B._gaps
+    monkeypatch.setattr(B, "_gaps", lambda patch, moved, weight: searched.append(patch.shape[1]) or gaps(
+        patch, moved, weight))
+    hidden = np.zeros((len(frames), H, W), np.uint8)
+    changed = B._detail_changes(frames, background, mask, hidden)
+    # Hard negative: the erased ladder in noisy, shifted frames is flagged; the still frames are not.
+    assert changed.tolist() == [False] * 4 + [True] * 4
+    assert np.array_equal(changed, _reference_detail(frames, background, mask, hidden))
+    assert searched == [8, 4]  # every frame scored at (0, 0), only the erased ones searched
+
+
+def test_block_counts_match_block_sums() -> None:
+    rng = np.random.default_rng(3)
+    ones = (rng.random((5 * B.BLOCK, 7 * B.BLOCK)) < 0.4).astype(np.uint8)
+    ones[:B.BLOCK, :B.BLOCK] = 1  # a full block: 64, the most a byte of the sum must hold
+    ones[B.BLOCK:2 * B.BLOCK, :B.BLOCK] = 0
+    want = ones.reshape(5, B.BLOCK, 7, B.BLOCK).sum(axis=(1, 3))
+    got = B._block_counts(ones)
+    assert np.array_equal(got, want)
+    assert got[0, 0] == B.BLOCK * B.BLOCK and got[1, 0] == 0
