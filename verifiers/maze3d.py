@@ -3,8 +3,9 @@
 Steps, top to bottom in :meth:`Maze3DVerifier.verify`:
 1. align the puzzle's first frame onto the video (:mod:`verifiers.canonical`) and warp every frame
    into canonical space: ``frame0.png`` scaled so that half a top face is :data:`A_CANON` pixels;
-2. learn the empty board (the agent painted out of the video's own first good frame) and the
-   agent's look there, then undo small shake;
+2. learn the empty board (the video's own first good frame, with the board under the agent read
+   from the video's median where the agent left, else painted in) and the agent's look there,
+   then undo small shake;
 3. find the agent (and any copies) in every frame (:mod:`verifiers.tracking`);
 4. check the board stays intact (:mod:`verifiers.maze3d_board`) and the camera still;
 5. judge the trajectory against the visible top faces and ladders (:mod:`verifiers.maze3d_rules`),
@@ -84,7 +85,7 @@ class Maze3DVerifier:
         in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
 
         # 2. The empty board and the agent's look; shake.
-        appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s))
+        appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s), canon)
         if isinstance(appearance, str):
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
@@ -202,10 +203,20 @@ def _scaled(box: tuple[float, float, float, float], s: float) -> tuple[float, fl
     return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
 
-def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float, float]) -> tracking.Appearance | str:
-    """The empty board (the agent's box painted in from around it) and the agent's look, in canonical space.
+MEDIAN_FRAMES = 15  # frames sampled for the median that shows the board under the agent's start
+MOVED_OFF_SHARE = 0.9  # of the agent's first-frame pixels, the median must show something else at this many
 
-    Returns a reason string when the agent cannot be told apart from the board.
+
+def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float, float],
+                     frames: np.ndarray | None = None) -> tracking.Appearance | str:
+    """The empty board (the agent's box filled in) and the agent's look, in canonical space.
+
+    The board under the agent's start is taken from the per-pixel median of ``frames`` (the
+    canonical video) when the agent spent most of the video elsewhere: inpainting from around
+    the box cannot redraw the face edges that pass under the agent, and leaves the halo that a
+    blurred or compressed agent casts; compared with such a guess, the face looks "changed" as
+    soon as the agent walks off. When the agent did not leave (or without ``frames``) the box is
+    inpainted. Returns a reason string when the agent cannot be told apart from the board.
     """
     h, w = reference.shape[:2]
     x0, y0, x1, y1 = agent_box
@@ -229,6 +240,12 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
         return "the agent cannot be told apart from the block it starts on"
     hole = cv2.dilate(agent_mask.astype(np.uint8), np.ones((5, 5), np.uint8))
     background = cv2.inpaint(reference, hole, 3, cv2.INPAINT_TELEA)
+    # The agent's pixels and their halo, out to the rim that a blurred or compressed agent smears.
+    cover = cv2.dilate(hole, np.ones((5, 5), np.uint8)).astype(bool)
+    revealed = None if frames is None else _median_under(cover, frames, reference, agent_mask, 0.5 * peak)
+    if revealed is not None:
+        box, median = revealed
+        background[box][cover[box]] = median[cover[box]]
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
     board_colours = tracking.dominant_colours(background, most=32)
     contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
@@ -237,6 +254,26 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
     return tracking.Appearance(background, agent_color, float(agent_mask.sum()), board_colours[0], None, {},
                                board_colours, threshold)
+
+
+def _median_under(cover: np.ndarray, frames: np.ndarray, reference: np.ndarray, agent_mask: np.ndarray,
+                  apart: float) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """The smoothed per-pixel median of sampled ``frames`` in the box around ``cover``, and that box;
+    None when the median still shows the agent (more than a tenth of its first-frame pixels stay
+    within ``apart`` of the first frame): it did not spend most of the video elsewhere.
+
+    Taken in the box with the pixel of margin the 3x3 smoothing reads: there, the same values as
+    smoothing whole frames.
+    """
+    h, w = reference.shape[:2]
+    bx, by, bw, bh = cv2.boundingRect(cover.view(np.uint8))
+    box = (slice(max(0, by - 1), min(h, by + bh + 1)), slice(max(0, bx - 1), min(w, bx + bw + 1)))
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(MEDIAN_FRAMES, len(frames))).round().astype(int))
+    median = np.median(tracking.smooth(frames[picks, box[0], box[1]]), axis=0).astype(np.uint8)
+    gone = agent_mask[box] & (tracking.distance(reference[box], median) > apart)
+    if gone.sum() < MOVED_OFF_SHARE * agent_mask.sum():
+        return None
+    return box, median
 
 
 def follow(smoothed: np.ndarray, diff: np.ndarray | tracking.Difference, appearance: tracking.Appearance,

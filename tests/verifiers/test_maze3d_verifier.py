@@ -160,3 +160,22 @@ def test_ladder_erased_in_a_shrunk_or_blurred_video_fails(erased_ladder, preset)
     assert not verdict.success
     assert any(e.kind == "board_changed" and "ladder" in e.message for e in verdict.events), verdict.events
     assert VERIFIER.verify(puzzle, h264(degrade(Video(legal, 16.0)))).success
+
+
+def test_compressed_oracle_passes_once_the_agent_uncovers_its_start() -> None:
+    # Hard seed 42 (stone) under low-bitrate H.264: face edges pass under the agent and it casts a halo,
+    # neither of which inpainting the first frame can redraw; the board there was reported as changed
+    # as soon as the agent walked off. It is now read from the video's median, where the agent is gone.
+    puzzle = FAMILY.generate(42, "hard", "stone", "maze3d/hard/000042")
+    legal = C.oracle(C.make_scene(puzzle))
+    verdict = VERIFIER.verify(puzzle, h264(DEGRADATIONS["h264-low"](Video(legal, 16.0))))
+    assert verdict.success, verdict.events
+
+
+def test_start_is_inpainted_when_the_agent_never_leaves(medium) -> None:
+    # The median shows the board under the start only if the agent left it: a static video's median is the
+    # agent itself, which must not become the empty board (the agent would vanish from every frame).
+    puzzle, cases = medium
+    verdict = judge(puzzle, cases["static"].frames)
+    assert not verdict.success and verdict.status == "ok"
+    assert verdict.trajectory[0] is not None and verdict.trajectory[-1] is not None
