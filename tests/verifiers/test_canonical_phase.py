@@ -95,6 +95,10 @@ def test_stabilize_undoes_shake_and_reports_a_pan_beyond_the_limit():
     # The pan is reported (a shift past the limit) and its frame left as it was; shaken frames are moved back.
     assert np.hypot(*shifts[4]) > 4.8 and np.array_equal(out[4], canon[4])
     assert np.array_equal(out[1], canon[1])
+    for t in (2, 3, 5):  # moved back by exactly the warp of the frame by its shift
+        m = np.array([[1.0, 0.0, -shifts[t][0]], [0.0, 1.0, -shifts[t][1]]])
+        assert np.array_equal(out[t], cv2.warpAffine(canon[t], m, (112, 112), flags=cv2.INTER_LINEAR,
+                                                     borderMode=cv2.BORDER_REPLICATE))
     inner = (slice(12, -12), slice(12, -12))
     for t in (2, 3, 5):
         assert np.abs(out[t][inner].astype(int) - canon[0][inner]).mean() < 0.5 * np.abs(
