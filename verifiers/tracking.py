@@ -385,7 +385,7 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
     # Scratch images reused frame after frame (fresh ones cost more than the work on them).
     packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
     code = np.empty(packed.shape, dtype=np.int16)
-    coloured, agent = np.empty(frames.shape[1:3], dtype=bool), np.empty(frames.shape[1:3], dtype=np.uint8)
+    coloured = np.empty(frames.shape[1:3], dtype=bool)
     for t, frame in enumerate(frames):
         values = out[t]
         # The same lookup as table[colour-cube bin of each pixel], in two OpenCV passes: cvtColor packs each
@@ -395,8 +395,14 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
         np.copyto(code, packed)
         cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
         np.less(values, 0, out=coloured)
-        cv2.dilate(coloured.view(np.uint8), kernel, dst=agent)
-        np.copyto(values, 0.0, where=agent.view(bool))
+        # The ring of two pixels around agent-coloured pixels is painted out within their bounding box
+        # widened by two: outside it the dilation is empty, inside it sees every coloured pixel it would
+        # see on the whole frame. (Usually a sprite's box; no box at all when the agent is hidden.)
+        x, y, w, h = cv2.boundingRect(coloured.view(np.uint8))
+        if w:
+            box = (slice(max(y - 2, 0), y + h + 2), slice(max(x - 2, 0), x + w + 2))
+            ring = cv2.dilate(coloured.view(np.uint8)[box], kernel)
+            np.copyto(values[box], 0.0, where=ring.view(bool))
     return out
 
 
