@@ -43,8 +43,8 @@ def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appear
                   in_view: np.ndarray) -> np.ndarray:
     """T x R x C boolean (R, C include the margin ring): which cells differ from the empty board.
 
-    ``diff`` is :func:`verifiers.tracking.difference` (or the same as a
-    :class:`verifiers.tracking.Difference`). ``in_view`` (H x W) marks the
+    ``diff`` is :func:`verifiers.difference.difference` (or the same as a
+    :class:`verifiers.difference.Difference`). ``in_view`` (H x W) marks the
     canonical pixels that show the video itself; the rest (beyond the video's
     edges) is never judged, nor the agent's pixels and a ring around them.
     """

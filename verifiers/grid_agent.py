@@ -13,9 +13,9 @@ Steps, top to bottom in :meth:`GridAgentVerifier.verify`:
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 from collections import deque
 from dataclasses import dataclass
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -24,7 +24,15 @@ from pydantic import ValidationError
 from genreason.errors import BadInput, GenreasonError
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.grid import GridLayout
-from verifiers import board, canonical, gridpath, point_tracking, tracking, vrbench
+from verifiers import (
+    board,
+    canonical,
+    difference,
+    gridpath,
+    point_tracking,
+    tracking,
+    vrbench,
+)
 from verifiers.canonical import CELL, BoardGeometry
 
 MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too small to judge
@@ -125,7 +133,7 @@ class GridAgentVerifier:
         smoothed = tracking.smooth(canon)
 
         # 4. The agent in every frame.
-        diff = tracking.Difference(smoothed, appearance.background)
+        diff = difference.Difference(smoothed, appearance.background)
         sightings = self._sightings(smoothed, diff, appearance, geometry, layout)
         if self.tracker == "cotracker" and sightings.positions[0] is not None:
             sightings = self._point_tracked(video.frames[first:], sightings, to_canonical, shifts,
@@ -195,7 +203,7 @@ class GridAgentVerifier:
                  for c in range(math.floor(c0 + 0.2), math.ceil(c1 - 0.2)) if layout.inside((r, c))]
         return cells or [layout.start]
 
-    def _sightings(self, smoothed: np.ndarray, diff: tracking.Difference, appearance: tracking.Appearance,
+    def _sightings(self, smoothed: np.ndarray, diff: difference.Difference, appearance: tracking.Appearance,
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
         start = cell_centre(geometry, layout.start)
         positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL)
@@ -231,7 +239,7 @@ class GridAgentVerifier:
                 cv2.circle(masks[t].view(np.uint8), (round(p[0]), round(p[1])), radius, 1, -1)
         return Sightings(anchored_to_start(positions, cell_centre(geometry, layout.start)), classical.duplicated, masks)
 
-    def _judge_board(self, diff: tracking.Difference, sightings: Sightings, appearance: tracking.Appearance,
+    def _judge_board(self, diff: difference.Difference, sightings: Sightings, appearance: tracking.Appearance,
                      layout: GridLayout, shifts: np.ndarray, first: int,
                      in_view: np.ndarray, events: list[Event]) -> bool:
         ok = True

@@ -25,7 +25,14 @@ from pydantic import ValidationError
 from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.maze3d.layout import ImageLayout, Maze3DLayout, place_labels
-from verifiers import canonical, maze3d_board, maze3d_rules, tracking, vrbench
+from verifiers import (
+    canonical,
+    difference,
+    maze3d_board,
+    maze3d_rules,
+    tracking,
+    vrbench,
+)
 from verifiers.maze3d_image import judge_image_only
 
 A_CANON = 16.0  # canonical pixels for half a top face's width
@@ -94,7 +101,7 @@ class Maze3DVerifier:
         # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
         # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
         # thresholds ``diff.capped`` exactly as it would the full differences.
-        diff = tracking.Difference(smoothed, appearance.background)
+        diff = difference.Difference(smoothed, appearance.background)
 
         # 3. The agent.
         seen = _centre(layout.agent_box)
@@ -276,7 +283,7 @@ def _median_under(cover: np.ndarray, frames: np.ndarray, reference: np.ndarray, 
     return box, median
 
 
-def follow(smoothed: np.ndarray, diff: np.ndarray | tracking.Difference, appearance: tracking.Appearance,
+def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appearance: tracking.Appearance,
            start: tuple[float, float], anchor: tuple[float, float], s: float) -> Track:
     """Where the agent stands in every frame (``frame0.png`` pixels); copies flagged.
 

@@ -38,7 +38,7 @@ def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_
 
     Args:
         diff: T x H x W how far each canonical pixel lies outside the empty board (it may be held
-            saturated at 255, as :class:`verifiers.tracking.Difference` holds it: every threshold
+            saturated at 255, as :class:`verifiers.difference.Difference` holds it: every threshold
             put on it lies below).
         agent_masks: T x H x W the agent's pixels.
         appearance: the learned board and agent.

@@ -152,7 +152,7 @@ class Differences:
     """How every analysed frame differs from the empty board, for tracking and for the board check."""
 
     agent: np.ndarray  # T x H x W uint16, whole-colour distance to the board around each pixel (see below)
-    board: np.ndarray  # T x H x W bool, where :func:`verifiers.tracking.difference` exceeds ``board_threshold``
+    board: np.ndarray  # T x H x W bool, where :func:`verifiers.difference.difference` exceeds ``board_threshold``
 
 
 def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
@@ -163,7 +163,7 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
     colours around it (3x3) wherever that exceeds ``threshold`` (the
     only pixels tracking looks at: its foreground and blob strengths) and at
     most ``threshold`` elsewhere; ``board`` is exactly where the per-channel
-    envelope difference of :func:`verifiers.tracking.difference` exceeds
+    envelope difference of :func:`verifiers.difference.difference` exceeds
     ``board_threshold``. Both lie at or below each pixel's plain L1 distance to
     the board behind it (the centre of the 3x3 neighbourhood, which both
     searches include), so both are computed only inside the box of the pixels

@@ -29,7 +29,7 @@ import numpy as np
 
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.sokoban.layout import SokobanLayout
-from verifiers import canonical, gridpath, sokoban_rules, tracking
+from verifiers import canonical, difference, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
@@ -98,7 +98,7 @@ class SokobanVerifier(GridAgentVerifier):
         smoothed = tracking.smooth(canon)
 
         # 3. Player and boxes in every frame.
-        diff = tracking.Difference(smoothed, looks.player.background)
+        diff = difference.Difference(smoothed, looks.player.background)
         tracks = self._track(smoothed, diff, looks, geometry, layout)
         if tracks.player.positions[0] is None:
             return self._unreadable("the player is not found at its start cell in the first frame")
@@ -179,7 +179,7 @@ class SokobanVerifier(GridAgentVerifier):
         player = replace(player, board_colours=np.vstack([player.board_colours, box_colour[None]]))
         return Looks(player, box, min(player.threshold, box_threshold))
 
-    def _track(self, smoothed: np.ndarray, diff: tracking.Difference, looks: Looks, geometry: BoardGeometry,
+    def _track(self, smoothed: np.ndarray, diff: difference.Difference, looks: Looks, geometry: BoardGeometry,
                layout: SokobanLayout) -> Tracks:
         fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold)).view(bool)
         box_colour = looks.box.agent_color

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from verifiers import board, canonical, tracking
+from verifiers import board, canonical, difference, tracking
 from verifiers.canonical import CELL
 
 
@@ -58,8 +58,8 @@ def test_difference_thresholds_and_windows_as_the_full_difference():
     smoothed = _frames(2)
     background = smoothed[0].copy()
     background[20:30, 20:30] = (0, 255, 0)
-    full = tracking.difference(smoothed, background)
-    diff = tracking.Difference(smoothed, background)
+    full = difference.difference(smoothed, background)
+    diff = difference.Difference(smoothed, background)
     assert full.max() > 255  # the saturation is exercised
     assert np.array_equal(diff.capped, np.minimum(full, 255))
     for threshold in (25.0, 40.5, 200.0, 254.9, 300.0):
@@ -82,8 +82,8 @@ def test_blobs_read_the_same_from_a_difference_as_from_the_full_array():
     appearance = tracking.Appearance(background, np.array([250.0, 5.0, 250.0], np.float32), 36.0,
                                      np.array([30.0, 30.0, 30.0], np.float32), None, {},
                                      tracking.dominant_colours(background), 40.5)
-    full = tracking.difference(smoothed, background)
-    diff = tracking.Difference(smoothed, background)
+    full = difference.difference(smoothed, background)
+    diff = difference.Difference(smoothed, background)
     masks = tracking.foreground(full, appearance)
     for t in range(len(smoothed)):
         expected, expected_pixels = tracking.blobs(smoothed[t], masks[t], full[t], appearance)
@@ -191,10 +191,10 @@ def test_board_check_takes_the_agent_back_out_exactly():
     agent_masks[4] |= rng.random((size, size)) > 0.995  # specks anywhere
     in_view = np.ones((size, size), bool)
     in_view[:, :5] = False
-    full = tracking.difference(smoothed, background)
+    full = difference.difference(smoothed, background)
     expected = _changed_plainly(full, agent_masks, appearance, in_view)
     assert expected[0, 2, 2] and not expected[0, 1, 3] and expected[1, 1, 3]  # the hard cases are in it
-    for diff in (full, tracking.Difference(smoothed, background)):
+    for diff in (full, difference.Difference(smoothed, background)):
         assert np.array_equal(board.changed_cells(diff, agent_masks, appearance, in_view), expected)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from puzzles.irregular import IrregularFamily
 from puzzles.irregular.layout import RoadLayout
-from verifiers import board, tracking
+from verifiers import board, difference, tracking
 from verifiers.irregular import changed_tiles, goal_changed
 from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences
 from verifiers.roadpath import RoadField
@@ -44,7 +44,7 @@ def _plain_agent_difference(frames: np.ndarray, background: np.ndarray) -> np.nd
 def test_differences_equal_the_definitions_wherever_they_are_thresholded():
     background, frames = _board_and_frames()
     plain = _plain_agent_difference(frames, background)
-    envelope = tracking.difference(frames, background)
+    envelope = difference.difference(frames, background)
     for threshold, board_threshold in ((40.0, 30.0), (30.0, 45.5), (120.0, 25.0)):
         diffs = differences(frames, background, threshold, board_threshold)
         above = plain > threshold
@@ -60,7 +60,7 @@ def test_differences_equal_the_definitions_wherever_they_are_thresholded():
 
 def test_tiles_of_a_grid_cell_judge_as_the_grid_board_check():
     background, frames = _board_and_frames(1)
-    diff = tracking.difference(frames, background)
+    diff = difference.difference(frames, background)
     agent = np.zeros(frames.shape[:3], bool)
     agent[:, 24:31, 8:15] = True
     agent[2, 40:60, 0:30] = True  # the agent hides part of the new road in one frame
