@@ -12,6 +12,7 @@ downstream (board integrity, tracking, legality) works on that raster.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -217,18 +218,21 @@ def shake_corrected(shift: np.ndarray, limit: float) -> bool:
     return bool(MIN_SHAKE < np.hypot(shift[0], shift[1]) <= limit)
 
 
-def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
+def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float) -> tuple[np.ndarray, np.ndarray]:
     """Undo small camera shake by phase correlation of each frame's board structure against frame 0.
 
-    ``structure`` (T x H x W float32) shows only the static board (walls and
-    other board features, the agent masked out): phase correlation on raw
-    frames locks onto the moving agent when the board has little structure.
+    ``structure`` (each frame's H x W float32 image, in order: a T x H x W array
+    or :func:`verifiers.tracking.structure_frames`) shows only the static board
+    (walls and other board features, the agent masked out): phase correlation
+    on raw frames locks onto the moving agent when the board has little structure.
     Returns the stabilised frames and each frame's measured shift (dx, dy) in
     canonical pixels. Shifts beyond ``limit`` are left in place (and
     reported), because a pan that large is the camera moving, not shake.
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
-    h, w = (structure.shape[1] + 1) // 2, (structure.shape[2] + 1) // 2  # what pyrDown makes
+    images = iter(structure)
+    first = next(images)
+    h, w = (first.shape[0] + 1) // 2, (first.shape[1] + 1) // 2  # what pyrDown makes
     # What phaseCorrelate does first (zero padding to a fast DFT size, then the Hanning window), done
     # here in one buffer for every frame: pyrDown writes into its top left corner, the window is
     # multiplied into that corner in place, and the padding stays zero.
@@ -241,13 +245,13 @@ def stabilize(canon: np.ndarray, structure: np.ndarray, limit: float) -> tuple[n
         cv2.multiply(window, corner, dst=corner)
         return padded
 
-    correlate = PhaseCorrelation(windowed(structure[0]))
+    correlate = PhaseCorrelation(windowed(first))
     shifts = np.zeros((len(canon), 2))
     out = canon  # copied only when a frame is actually moved: most videos hold still
     size = (canon.shape[2], canon.shape[1])
     four, warped = (np.empty((*canon.shape[1:3], 4), dtype=np.uint8) for _ in range(2))
-    for i in range(1, len(canon)):
-        dx, dy = correlate(windowed(structure[i]))
+    for i, image in enumerate(images, start=1):
+        dx, dy = correlate(windowed(image))
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
         if shake_corrected(shifts[i], limit):

@@ -128,7 +128,7 @@ class GridAgentVerifier:
                                                  layout.goal, agent_cells)
         if isinstance(appearance, str):
             return self._unreadable(appearance)
-        canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
+        canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
                                             limit=CAMERA_SHIFT * CELL)
         smoothed = tracking.smooth(canon)
 

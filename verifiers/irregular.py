@@ -170,7 +170,7 @@ class IrregularVerifier:
             appearance = learn_appearance(canon, layout, canvas, road, from_median)
             if isinstance(appearance, str):
                 return appearance
-            steady, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance), limit=limit)
+            steady, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]), limit=limit)
             smoothed = tracking.smooth(steady)
             # Two differences from the empty board: whole-colour distance finds the agent even over a goal
             # whose colours bracket it channel by channel; the per-channel envelope forgives the colour

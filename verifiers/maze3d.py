@@ -95,7 +95,7 @@ class Maze3DVerifier:
         appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s), canon)
         if isinstance(appearance, str):
             return self._unreadable(appearance)
-        canon, shifts = canonical.stabilize(canon, tracking.structure(canon, appearance),
+        canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
                                             limit=maze3d_board.CAMERA_SHIFT)
         smoothed = tracking.smooth(canon)
         # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,

@@ -91,9 +91,10 @@ class SokobanVerifier(GridAgentVerifier):
         looks = self._looks(tracking.smooth(view.canon[:1])[0], layout)
         if isinstance(looks, str):
             return self._unreadable(looks)
-        structure = tracking.joint_structure(view.canon, [looks.player, looks.box])
+        targets = np.zeros(view.canon.shape[1:3], dtype=bool)
         for cell in layout.targets:  # a box standing on a target hides much of its mark: not the camera moving
-            structure[(slice(None), *tracking.cell_slices(*cell))] = 0.0
+            targets[tracking.cell_slices(*cell)] = True
+        structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets)
         canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL)
         smoothed = tracking.smooth(canon)
 

@@ -11,6 +11,7 @@ plausible size); other differences are the board changing.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -281,13 +282,28 @@ def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
     return joint_structure(frames, [appearance])
 
 
-def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.ndarray:
+def joint_structure(frames: np.ndarray, appearances: list[Appearance],
+                    zeroed: np.ndarray | None = None) -> np.ndarray:
     """The pixel-wise minimum of :func:`structure` over several looks of moving objects on one board.
 
     For a board where more than one kind of object moves (sokoban's player and
     boxes): ``appearances`` share the floor colour, so every structure is the
     same distance to the floor, zeroed around its own object; their minimum is
-    that distance zeroed around any of them, computed in one pass.
+    that distance zeroed around any of them, computed in one pass. Pixels in
+    ``zeroed`` (H x W bool) are 0 in every frame.
+    """
+    out = np.empty(frames.shape[:3], dtype=np.float32)
+    for values, frame_out in zip(structure_frames(frames, appearances, zeroed), out):
+        frame_out[...] = values
+    return out
+
+
+def structure_frames(frames: np.ndarray, appearances: list[Appearance],
+                     zeroed: np.ndarray | None = None) -> Iterator[np.ndarray]:
+    """:func:`joint_structure` frame by frame, each in one H x W buffer that the next one overwrites.
+
+    For a consumer that reads each frame's structure once, at once (:func:`verifiers.canonical.stabilize`
+    shrinks it to half size): no T x H x W array is written and read back.
     """
     to_floor, is_agent = _colour_tables(appearances[0])
     for other in appearances[1:]:
@@ -299,13 +315,12 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
     by_code = table[_CODE_TO_BIN].reshape(256, 256)
     kernel = np.ones((5, 5), np.uint8)
-    out = np.empty(frames.shape[:3], dtype=np.float32)
     # Scratch images reused frame after frame (fresh ones cost more than the work on them).
+    values = np.empty(frames.shape[1:3], dtype=np.float32)
     packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
     code = np.empty(packed.shape, dtype=np.int16)
     coloured = np.empty(frames.shape[1:3], dtype=bool)
-    for t, frame in enumerate(frames):
-        values = out[t]
+    for frame in frames:
         # The same lookup as table[colour-cube bin of each pixel], in two OpenCV passes: cvtColor packs each
         # pixel's high bits as a 16-bit code, whose two bytes address the table laid out 256 x 256
         # (remap, nearest: a gather, three times cheaper than numpy's on a 64-bit index per pixel).
@@ -321,7 +336,9 @@ def joint_structure(frames: np.ndarray, appearances: list[Appearance]) -> np.nda
             box = (slice(max(y - 2, 0), y + h + 2), slice(max(x - 2, 0), x + w + 2))
             ring = cv2.dilate(coloured.view(np.uint8)[box], kernel)
             np.copyto(values[box], 0.0, where=ring.view(bool))
-    return out
+        if zeroed is not None:
+            values[zeroed] = 0.0
+        yield values
 
 
 def _code_to_bin() -> np.ndarray:

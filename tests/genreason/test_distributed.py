@@ -111,6 +111,7 @@ def test_refine_on_ray_writes_the_same_candidates_as_locally(tmp_path, cluster):
 
 def test_a_tiny_diffusers_model_on_ray_makes_the_same_samples_as_locally(tmp_path, cluster):
     pytest.importorskip("diffusers")
+    torch = pytest.importorskip("torch")
     from diffusion_helpers import ONE_MAZE_SUITE
 
     from samplers.diffusion.tiny import save_tiny, tiny_args
@@ -119,11 +120,19 @@ def test_a_tiny_diffusers_model_on_ray_makes_the_same_samples_as_locally(tmp_pat
     suite.write_text(ONE_MAZE_SUITE)
     args = tiny_args("ltx-video", save_tiny("ltx-video", tmp_path / "tiny-ltx"))
     runs = {}
-    for executor in ("local", "ray"):
-        config = BenchConfig(model=ComponentSpec(name="ltx-video", args=args), suite=str(suite), samples=2,
-                             out=tmp_path / executor, jobs=1, quiet=True, executor=executor)
-        run_bench(config)
-        runs[executor] = _records(tmp_path / executor)
+    # A one-CPU Ray actor runs torch on one thread (Ray sets OMP_NUM_THREADS=1); the local run must too:
+    # CPU float sums depend on how many threads split them (and the BLAS may pick that number by load),
+    # which changed a pixel, and so the encoded bytes, now and then.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for executor in ("local", "ray"):
+            config = BenchConfig(model=ComponentSpec(name="ltx-video", args=args), suite=str(suite), samples=2,
+                                 out=tmp_path / executor, jobs=1, quiet=True, executor=executor)
+            run_bench(config)
+            runs[executor] = _records(tmp_path / executor)
+    finally:
+        torch.set_num_threads(threads)
     assert [r["status"] for r in runs["ray"]] == ["ok", "ok"]
     assert _stable(runs["ray"]) == _stable(runs["local"])
     assert runs["ray"][0]["extra"]["sampler"] == runs["local"][0]["extra"]["sampler"]  # the recorded frame fit

@@ -212,3 +212,25 @@ def test_stabilize_measures_what_phase_correlation_measures():
         assert tuple(shift) == pytest.approx((2 * dx, 2 * dy), abs=1e-4)  # its division rounds differently
     assert np.allclose(shifts[:4], moves[:4], atol=0.6)
     assert [canonical.shake_corrected(s, 4.8) for s in shifts] == [False, True, True, True, False]
+
+
+def test_structure_frame_by_frame_is_the_structure_and_stabilizes_alike():
+    # structure_frames hands each frame's structure in one reused buffer, for stabilize to read at once:
+    # the same values as the whole stack, and the same shifts (a consumer that kept the buffers would see
+    # only the last frame, so stabilize must read each before asking for the next).
+    rng = np.random.default_rng(9)
+    background = cv2.blur(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8), (5, 5))
+    frames = np.stack([np.roll(background, (dy, dx), (0, 1)) for dx, dy in [(0, 0), (1, 0), (0, 2), (-1, 1)]])
+    frames[1, 40:48, 40:48] = (250, 10, 10)  # agent-coloured pixels, painted out with their ring
+    appearance = _appearance(background, agent=(250.0, 10.0, 10.0))
+    zeroed = np.zeros((96, 96), bool)
+    zeroed[:16, :16] = True
+    stack = tracking.joint_structure(frames, [appearance], zeroed=zeroed)
+    assert (stack[:, :16, :16] == 0).all() and (stack[1, 38:50, 38:50] == 0).all() and stack.max() > 0
+    for t, values in enumerate(tracking.structure_frames(frames, [appearance], zeroed=zeroed)):
+        assert np.array_equal(values, stack[t])
+    out_stack, shifts_stack = canonical.stabilize(frames, stack, limit=4.8)
+    out_frames, shifts_frames = canonical.stabilize(frames, tracking.structure_frames(frames, [appearance], zeroed),
+                                                    limit=4.8)
+    assert np.array_equal(shifts_stack, shifts_frames) and np.array_equal(out_stack, out_frames)
+    assert np.abs(shifts_frames[1:]).max() > 0.5  # the shifts were measured, not all zero
