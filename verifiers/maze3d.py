@@ -210,7 +210,6 @@ def _scaled(box: tuple[float, float, float, float], s: float) -> tuple[float, fl
     return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
 
-MEDIAN_FRAMES = 15  # frames sampled for the median that shows the board under the agent's start
 MOVED_OFF_SHARE = 0.9  # of the agent's first-frame pixels, the median must show something else at this many
 
 
@@ -249,10 +248,12 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     background = cv2.inpaint(reference, hole, 3, cv2.INPAINT_TELEA)
     # The agent's pixels and their halo, out to the rim that a blurred or compressed agent smears.
     cover = cv2.dilate(hole, np.ones((5, 5), np.uint8)).astype(bool)
-    revealed = None if frames is None else _median_under(cover, frames, reference, agent_mask, 0.5 * peak)
-    if revealed is not None:
-        box, median = revealed
-        background[box][cover[box]] = median[cover[box]]
+    if frames is not None:
+        box, median = tracking.median_around(frames, cover)
+        # The median shows the board only if the agent left: then nearly all of its first-frame pixels differ.
+        gone = agent_mask[box] & (tracking.distance(reference[box], median) > 0.5 * peak)
+        if gone.sum() >= MOVED_OFF_SHARE * agent_mask.sum():
+            background[box][cover[box]] = median[cover[box]]
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
     board_colours = tracking.dominant_colours(background, most=32)
     contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
@@ -261,26 +262,6 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
     return tracking.Appearance(background, agent_color, float(agent_mask.sum()), board_colours[0], None, {},
                                board_colours, threshold)
-
-
-def _median_under(cover: np.ndarray, frames: np.ndarray, reference: np.ndarray, agent_mask: np.ndarray,
-                  apart: float) -> tuple[tuple[slice, slice], np.ndarray] | None:
-    """The smoothed per-pixel median of sampled ``frames`` in the box around ``cover``, and that box;
-    None when the median still shows the agent (more than a tenth of its first-frame pixels stay
-    within ``apart`` of the first frame): it did not spend most of the video elsewhere.
-
-    Taken in the box with the pixel of margin the 3x3 smoothing reads: there, the same values as
-    smoothing whole frames.
-    """
-    h, w = reference.shape[:2]
-    bx, by, bw, bh = cv2.boundingRect(cover.view(np.uint8))
-    box = (slice(max(0, by - 1), min(h, by + bh + 1)), slice(max(0, bx - 1), min(w, bx + bw + 1)))
-    picks = np.unique(np.linspace(0, len(frames) - 1, min(MEDIAN_FRAMES, len(frames))).round().astype(int))
-    median = np.median(tracking.smooth(frames[picks, box[0], box[1]]), axis=0).astype(np.uint8)
-    gone = agent_mask[box] & (tracking.distance(reference[box], median) > apart)
-    if gone.sum() < MOVED_OFF_SHARE * agent_mask.sum():
-        return None
-    return box, median
 
 
 def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appearance: tracking.Appearance,

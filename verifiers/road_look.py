@@ -25,7 +25,6 @@ from verifiers.roadpath import RoadField
 ROAD_PX = 8
 FIELD_ZOOM = 2  # the road field the trajectory is judged on has this many pixels per canonical pixel
 MAX_CANVAS = 640  # canonical pixels along the longer side, at most
-MEDIAN_FRAMES = 15  # frames sampled for the median that shows the road under the agent's start
 AGENT_CONTRAST = 60.0  # L1 colour distance from the road by which the agent's pixels stand out
 MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this much
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
@@ -96,13 +95,8 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
         return "the agent's start lies outside the picture"
 
     filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
-    # Only the start region is read from the median: it is taken in the region's box, with the pixel of
-    # margin the 3x3 smoothing reads (the same values there as smoothing whole frames, a fraction of the cost).
-    bx, by, bw, bh = cv2.boundingRect(region)
-    box = (slice(max(0, by - 1), min(h, by + bh + 1)), slice(max(0, bx - 1), min(w, bx + bw + 1)))
+    box, median = tracking.median_around(canon, region)  # only the start region is read from the median
     start, ref_box = inside[box], reference[box]
-    picks = np.unique(np.linspace(0, len(canon) - 1, min(MEDIAN_FRAMES, len(canon))).round().astype(int))
-    median = np.median(tracking.smooth(canon[picks, box[0], box[1]]), axis=0).astype(np.uint8)
     background = reference.copy()
     # The median shows the road only if the agent spent most of the video elsewhere.
     # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.

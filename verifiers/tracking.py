@@ -56,6 +56,24 @@ def smooth(frames: np.ndarray) -> np.ndarray:
     return out
 
 
+MEDIAN_FRAMES = 15  # frames sampled for the median that shows the board under the agent's start
+
+
+def median_around(frames: np.ndarray, region: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The per-pixel median of :data:`MEDIAN_FRAMES` frames sampled evenly from ``frames``, smoothed as
+    :func:`smooth` smooths, in the box around ``region`` (H x W, nonzero where wanted): (box, median).
+
+    Where an agent spent most of the video elsewhere, the median shows the board it covered at first.
+    The box has the pixel of margin the 3x3 smoothing reads: inside that margin, the same values as
+    smoothing whole frames, for a fraction of the cost.
+    """
+    h, w = frames.shape[1:3]
+    x, y, bw, bh = cv2.boundingRect(region.view(np.uint8))
+    box = (slice(max(0, y - 1), min(h, y + bh + 1)), slice(max(0, x - 1), min(w, x + bw + 1)))
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(MEDIAN_FRAMES, len(frames))).round().astype(int))
+    return box, np.median(smooth(frames[picks, box[0], box[1]]), axis=0).astype(np.uint8)
+
+
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """L1 colour distance over the last axis (0..765), for float colours."""
     return np.abs(np.asarray(a, np.float32) - np.asarray(b, np.float32)).sum(axis=-1)
