@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from verifiers.canonical import CELL, MARGIN
-from verifiers.tracking import Appearance, Difference
+from verifiers.difference import Difference
+from verifiers.tracking import Appearance
 
 INSET = 3  # canonical pixels trimmed from each side of a cell before comparing
 CHANGED_FRACTION = 0.35  # share of a cell's visible interior that must differ
