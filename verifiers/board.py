@@ -55,8 +55,8 @@ def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appear
     differs = diff.above(threshold) if isinstance(diff, Difference) else diff > threshold
     # Counted over whole frames without the agent, then the agent's few cells taken back out:
     # visible = in view and not hidden, so each count is the in-view count less the hidden one.
-    vis = np.repeat(_inner_counts(in_view[None], rows, cols), t, axis=0)
-    hit = _inner_counts(differs & in_view, rows, cols)
+    vis = np.repeat(inner_counts(in_view[None]), t, axis=0)
+    hit = inner_counts(differs & in_view)
     kernel = np.ones((5, 5), np.uint8)
     hidden = np.zeros((h, w), dtype=np.uint8)  # scratch: only the agent's neighbourhood is ever set
     for i, mask in enumerate(agent_masks):
@@ -71,24 +71,26 @@ def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appear
         if r1 > r0 and c1 > c0:
             cells = (slice(r0 * CELL, r1 * CELL), slice(c0 * CELL, c1 * CELL))
             gone = hidden[cells].view(bool) & in_view[cells]
-            vis[i, r0:r1, c0:c1] -= _inner_counts(gone[None], r1 - r0, c1 - c0)[0]
-            hit[i, r0:r1, c0:c1] -= _inner_counts((gone & differs[i][cells])[None], r1 - r0, c1 - c0)[0]
+            vis[i, r0:r1, c0:c1] -= inner_counts(gone)
+            hit[i, r0:r1, c0:c1] -= inner_counts(gone & differs[i][cells])
         hidden[ys, xs] = 0
     area = (CELL - 2 * INSET) ** 2
     judged = vis >= MIN_VISIBLE * area
     return judged & (hit > CHANGED_FRACTION * np.maximum(vis, 1))
 
 
-def _inner_counts(mask: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """T x rows x cols: how many pixels of each cell's interior (``INSET`` trimmed) are set in ``mask``.
+def inner_counts(mask: np.ndarray, tile: int = CELL, inset: int = INSET) -> np.ndarray:
+    """... x rows x cols: how many pixels of each ``tile``-square's interior (``inset`` trimmed) are set in
+    ``mask`` (... x H x W, whole tiles from the top left; a ragged edge is left out).
 
-    Summed as uint8 down each cell's rows first (at most CELL, no overflow), then across:
+    Summed as uint8 down each tile's rows first (at most ``tile``, no overflow), then across:
     several times faster than numpy's generic boolean sum over both axes at once.
     """
-    t = mask.shape[0]
-    cells = mask[:, :rows * CELL, :cols * CELL].view(np.uint8).reshape(t, rows, CELL, cols, CELL)
-    inner = cells[:, :, INSET:CELL - INSET, :, INSET:CELL - INSET]
-    return inner.sum(axis=2, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
+    *lead, h, w = mask.shape
+    rows, cols = h // tile, w // tile
+    cells = mask[..., :rows * tile, :cols * tile].view(np.uint8).reshape(*lead, rows, tile, cols, tile)
+    inner = cells[..., inset:tile - inset, :, inset:tile - inset]
+    return inner.sum(axis=-3, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
 
 
 def persistent_changes(changed: np.ndarray) -> list[CellChange]:

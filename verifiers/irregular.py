@@ -277,19 +277,11 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
         r0, r1, c0, c1 = y // tile, -(-(y + bh) // tile), x // tile, -(-(x + bw) // tile)
         region = (slice(r0 * tile, r1 * tile), slice(c0 * tile, c1 * tile))
         visible = ~hidden[i][region] & in_view[region]
-        vis = _inner_counts(visible, tile, inset)
-        hit = _inner_counts(changed[i][region] & visible, tile, inset)
+        vis = board.inner_counts(visible, tile, inset)
+        hit = board.inner_counts(changed[i][region] & visible, tile, inset)
         judged = vis >= board.MIN_VISIBLE * (tile - 2 * inset) ** 2
         out[i, r0:r1, c0:c1] = judged & (hit > board.CHANGED_FRACTION * np.maximum(vis, 1))
     return out
-
-
-def _inner_counts(mask: np.ndarray, tile: int, inset: int) -> np.ndarray:
-    """rows x cols: how many pixels of each tile's interior (``inset`` trimmed) are set in ``mask`` (whole tiles)."""
-    rows, cols = mask.shape[0] // tile, mask.shape[1] // tile
-    cells = mask.view(np.uint8).reshape(rows, tile, cols, tile)
-    inner = cells[:, inset:tile - inset, :, inset:tile - inset]
-    return inner.sum(axis=1, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
 
 
 def goal_changed(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, layout: RoadLayout,
