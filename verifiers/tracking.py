@@ -172,23 +172,16 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndar
     return out
 
 
-def blobs(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference,
-          appearance: Appearance) -> tuple[list[Blob], np.ndarray]:
-    """Connected foreground regions of one frame, each judged agent-like or not.
+def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
+               agent_pixels: np.ndarray) -> list[Blob]:
+    """Connected foreground regions of one frame, each judged agent-like or not; the agent-like ones' pixels
+    are added to ``agent_pixels`` (H x W bool) in place.
 
     A blob's centre is weighted by how much each pixel differs from the board,
     which is steadier than the binary centroid on a coarse raster. ``diff`` is
     the frame's :func:`~verifiers.difference.difference` (or its :class:`FrameDifference`; only the
-    blobs' boxes are read). Returns the blobs and a mask of the pixels that
-    belong to agent-like blobs.
+    blobs' boxes are read).
     """
-    agent_pixels = np.zeros(mask.shape, dtype=bool)
-    return blobs_into(frame, mask, diff, appearance, agent_pixels), agent_pixels
-
-
-def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-               agent_pixels: np.ndarray) -> list[Blob]:
-    """:func:`blobs`, adding the agent-like blobs' pixels to ``agent_pixels`` (H x W bool) in place."""
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
     # cost is per pixel, and the box keeps the components and their raster order unchanged.
@@ -290,43 +283,23 @@ def _cube_distance(colour: np.ndarray) -> np.ndarray:
     return ((d[0][:, None, None] + d[1][None, :, None]) + d[2][None, None, :]).reshape(-1)
 
 
-def structure(frames: np.ndarray, appearance: Appearance) -> np.ndarray:
-    """T x H x W float32: how far each pixel is from the floor colour, with the agent painted out.
-
-    Used to measure camera motion from the board alone (continuous values, so
-    codec noise does not flicker it). Pixels nearer the agent's colour than to
-    every board colour, and a small ring around them, count as floor.
-    """
-    return joint_structure(frames, [appearance])
-
-
-def joint_structure(frames: np.ndarray, appearances: list[Appearance],
-                    zeroed: np.ndarray | None = None) -> np.ndarray:
-    """The pixel-wise minimum of :func:`structure` over several looks of moving objects on one board.
-
-    For a board where more than one kind of object moves (sokoban's player and
-    boxes): ``appearances`` share the floor colour, so every structure is the
-    same distance to the floor, zeroed around its own object; their minimum is
-    that distance zeroed around any of them, computed in one pass. Pixels in
-    ``zeroed`` (H x W bool) are 0 in every frame.
-    """
-    out = np.empty(frames.shape[:3], dtype=np.float32)
-    for values, frame_out in zip(structure_frames(frames, appearances, zeroed), out):
-        frame_out[...] = values
-    return out
-
-
 def structure_frames(frames: np.ndarray, appearances: list[Appearance],
                      zeroed: np.ndarray | None = None) -> Iterator[np.ndarray]:
-    """:func:`joint_structure` frame by frame, each in one H x W buffer that the next one overwrites.
+    """Each frame's structure (H x W float32): how far each pixel is from the floor colour, with every moving
+    object painted out; in one buffer that the next frame's overwrites.
 
-    For a consumer that reads each frame's structure once, at once (:func:`verifiers.canonical.stabilize`
-    shrinks it to half size): no T x H x W array is written and read back.
+    Used to measure camera motion from the board alone (continuous values, so codec noise does not
+    flicker it). Pixels nearer an object's colour than to every board colour, and a small ring around
+    them, count as floor. ``appearances`` are the looks of the objects that move on one board (sokoban's
+    player and boxes), on the same floor colour: each structure is that distance zeroed around its own
+    object, and theirs is the pixel-wise minimum, made in one pass. Pixels in ``zeroed`` (H x W bool)
+    are 0 in every frame. One buffer suits the consumer, :func:`verifiers.canonical.stabilize`, which
+    reads each frame's once, at once: no T x H x W array is written and read back.
     """
     to_floor, is_agent = _colour_tables(appearances[0])
     for other in appearances[1:]:
         if not np.array_equal(other.floor, appearances[0].floor):
-            raise ValueError("joint_structure needs appearances on the same floor")
+            raise ValueError("structure_frames needs appearances on the same floor")
         is_agent |= _colour_tables(other)[1]
     # One table lookup a pixel instead of two: agent-coloured bins are marked negative
     # (distances are never negative), so the agent mask is read off the same lookup.

@@ -86,10 +86,16 @@ def test_blobs_read_the_same_from_a_difference_as_from_the_full_array():
     diff = difference.Difference(smoothed, background)
     masks = tracking.foreground(full, appearance)
     for t in range(len(smoothed)):
-        expected, expected_pixels = tracking.blobs(smoothed[t], masks[t], full[t], appearance)
-        found, pixels = tracking.blobs(smoothed[t], masks[t], diff[t], appearance)
+        expected_pixels, pixels = np.zeros((2, *masks.shape[1:]), dtype=bool)
+        expected = tracking.blobs_into(smoothed[t], masks[t], full[t], appearance, expected_pixels)
+        found = tracking.blobs_into(smoothed[t], masks[t], diff[t], appearance, pixels)
         assert found == expected and np.array_equal(pixels, expected_pixels)
         assert sum(b.agent_like for b in found) == 1 and len(found) >= 2
+
+
+def _structure(frames: np.ndarray, appearances: list, zeroed: np.ndarray | None = None) -> np.ndarray:
+    """T x H x W: every frame's structure, each copied out of the buffer the next one reuses."""
+    return np.stack([values.copy() for values in tracking.structure_frames(frames, appearances, zeroed)])
 
 
 def _colour_index(frame: np.ndarray) -> np.ndarray:
@@ -109,9 +115,9 @@ def test_structure_is_the_colour_table_looked_up_pixel_by_pixel():
     agent = np.stack([cv2.dilate(a.astype(np.uint8), np.ones((5, 5), np.uint8)) for a in is_agent[
         _colour_index(frames)]]).astype(bool)
     expected[agent] = 0.0
-    assert np.array_equal(tracking.structure(frames, player), expected)
-    both = np.minimum(tracking.structure(frames, player), tracking.structure(frames, box))
-    assert np.array_equal(tracking.joint_structure(frames, [player, box]), both)
+    assert np.array_equal(_structure(frames, [player]), expected)
+    both = np.minimum(_structure(frames, [player]), _structure(frames, [box]))
+    assert np.array_equal(_structure(frames, [player, box]), both)
     assert (both[1, 30:36, 30:36] == 0).all()
 
 
@@ -130,7 +136,7 @@ def test_structure_paints_out_agent_colours_anywhere_in_the_frame():
     assert not coloured[1].any() and coloured[2, 0, 0] and coloured[2, -1, -1]
     expected = to_floor[_colour_index(frames)].copy()
     expected[np.stack([cv2.dilate(a.astype(np.uint8), np.ones((5, 5), np.uint8)) for a in coloured]).astype(bool)] = 0
-    found = tracking.structure(frames, player)
+    found = _structure(frames, [player])
     assert np.array_equal(found, expected)
     assert (found[1] > 0).all() and (found[2, :3, :4] == 0).all() and (found[2, -4:, -3:] == 0).all()
     assert (found[4, 28:34, 10:15] == 0).all() and found[4][expected[4] != 0].size == 48 * 48 - 6 * 5
@@ -216,8 +222,8 @@ def test_stabilize_measures_what_phase_correlation_measures():
 
 def test_structure_frame_by_frame_is_the_structure_and_stabilizes_alike():
     # structure_frames hands each frame's structure in one reused buffer, for stabilize to read at once:
-    # the same values as the whole stack, and the same shifts (a consumer that kept the buffers would see
-    # only the last frame, so stabilize must read each before asking for the next).
+    # the same shifts as from a stack of copies (a consumer that kept the buffers would see only the
+    # last frame, so stabilize must read each before asking for the next).
     rng = np.random.default_rng(9)
     background = cv2.blur(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8), (5, 5))
     frames = np.stack([np.roll(background, (dy, dx), (0, 1)) for dx, dy in [(0, 0), (1, 0), (0, 2), (-1, 1)]])
@@ -225,7 +231,7 @@ def test_structure_frame_by_frame_is_the_structure_and_stabilizes_alike():
     appearance = _appearance(background, agent=(250.0, 10.0, 10.0))
     zeroed = np.zeros((96, 96), bool)
     zeroed[:16, :16] = True
-    stack = tracking.joint_structure(frames, [appearance], zeroed=zeroed)
+    stack = _structure(frames, [appearance], zeroed)
     assert (stack[:, :16, :16] == 0).all() and (stack[1, 38:50, 38:50] == 0).all() and stack.max() > 0
     for t, values in enumerate(tracking.structure_frames(frames, [appearance], zeroed=zeroed)):
         assert np.array_equal(values, stack[t])
