@@ -196,9 +196,9 @@ def _l1(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     out[...] = sums[:, 1::3]
 
 
-def _channel_sum(d: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _channel_sum(d: np.ndarray) -> np.ndarray:
     """H x W uint16: the sum of an H x W x 3 uint8 image's channels."""
-    out = np.add(d[..., 0], d[..., 1], dtype=np.uint16, out=out)
+    out = np.add(d[..., 0], d[..., 1], dtype=np.uint16)
     out += d[..., 2]
     return out
 
