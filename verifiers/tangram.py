@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
+from puzzles.tangram.pieces import polygon_area
 from verifiers import canonical
 from verifiers.tangram_fit import rigid_fit
 from verifiers.tangram_rules import AT_END, DURING, Reference, problem
@@ -100,11 +101,6 @@ def _likely_shifts(silhouette: np.ndarray, empty: np.ndarray, total: np.ndarray)
         scores.append((area - shown) / (area + out))
     best = max(scores)
     return [shift for shift, score in zip(shifts, scores) if score >= best - SCREEN_TOLERANCE]
-
-
-def _area(polygon: list[tuple[float, float]]) -> float:
-    pts = np.asarray(polygon, np.float64)
-    return float(abs(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))) / 2)
 
 
 def _perimeter(polygon: list[tuple[float, float]]) -> float:
@@ -204,7 +200,7 @@ class TangramVerifier:
                 return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
             return fit
 
-        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), s * s * _area(p.polygon))
+        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), s * s * polygon_area(np.asarray(p.polygon, np.float64)))
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
