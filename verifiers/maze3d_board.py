@@ -173,7 +173,7 @@ def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance,
         hits = np.count_nonzero((diff[:, ys, xs] > limit) & free, axis=1)
         changed = hits > REGION_FRACTION * kept
         if frames is not None:
-            changed |= _detail_in(frames, appearance.background, ys, xs, free)
+            changed |= _detail_changes(frames, appearance.background, ys, xs, free)
         if not changed.any():
             continue  # never changed in a frame: no run to follow
         run = 0
@@ -190,8 +190,11 @@ def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance,
     return ok
 
 
-def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """T booleans: frames where the thin thing drawn in region ``seen`` is gone, redrawn or covered.
+def _detail_changes(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+                    free: np.ndarray) -> np.ndarray:
+    """T booleans: frames where the thin thing drawn in the region of pixels (``ys``, ``xs``, in raster order)
+    is gone, redrawn or covered; ``free`` (T x n) marks the region's pixels neither hidden (the agent) nor out
+    of view in each frame, the only ones that count.
 
     The envelope difference forgives every pixel whose colour occurs within one pixel around it on the
     empty board, so a ladder a pixel or two thin (a shrunk or blurred video) can be erased without a
@@ -202,16 +205,8 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, seen: np.ndarray
     (:data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
     board, so any colours and sizes work. A frame changes when more pixels than
     :data:`DETAIL_FRACTION` of its detail, and more than :data:`REGION_FRACTION` of the region, differ
-    from the best-fitting board by that much; pixels in ``hidden`` (0/1: the agent, out of view) do not count.
+    from the best-fitting board by that much.
     """
-    ys, xs = np.nonzero(seen)
-    return _detail_in(frames, background, ys, xs, hidden[:, ys, xs] == 0)
-
-
-def _detail_in(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-               free: np.ndarray) -> np.ndarray:
-    """:func:`_detail_changes` of the region of pixels (``ys``, ``xs``) (in raster order), ``free`` (T x n) where
-    neither hidden nor out of view."""
     t = len(frames)
     out = np.zeros(t, dtype=bool)
     if len(ys) == 0:
