@@ -48,7 +48,7 @@ from verifiers.tangram_segment import (
     unmix,
 )
 
-CANVAS = 248  # canonical pixels along the puzzle's longer side (31/64 of a 512 px puzzle's pixels a side)
+CANVAS = 224  # canonical pixels along the puzzle's longer side (7/16 of a 512 px puzzle's pixels a side)
 # Lengths and areas below are stated for a 256 px canvas and follow CANVAS.
 MIN_PIECE_SHARE = 40.0 / 256 ** 2  # a tan covering less of the canvas (CANVAS squared) cannot be judged
 SHIFT_SEARCH = round(3 * CANVAS / 256)  # canonical pixels of shift tried when matching the final union to the silhouette
