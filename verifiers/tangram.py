@@ -5,7 +5,8 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
 1. read the layout and align the puzzle's first frame onto the video
    (:func:`verifiers.canonical.align`: stretched, letterboxed or cropped,
    garbage frames at the start skipped);
-2. warp every frame into a canonical raster of :data:`CANVAS` pixels a side;
+2. warp every frame into a canonical raster of :data:`CANVAS` pixels along the puzzle's longer
+   side (lengths and areas in pixels are stated for a 256 px raster and follow it);
 3. learn the colours of the tans, the background and the silhouette from the
    video's own first frame, and find every tan by colour in every frame
    (:mod:`verifiers.tangram_segment`, frame after frame by :mod:`verifiers.tangram_scan`);
@@ -47,9 +48,10 @@ from verifiers.tangram_segment import (
     unmix,
 )
 
-CANVAS = 256  # canonical pixels a side for a 512 px puzzle (scaled for other sizes)
-MIN_PIECE_PIXELS = 40.0  # a tan smaller than this in canonical pixels cannot be judged
-SHIFT_SEARCH = 3  # canonical pixels of shift tried when matching the final union to the silhouette
+CANVAS = 224  # canonical pixels along the puzzle's longer side (7/16 of a 512 px puzzle's pixels a side)
+# Lengths and areas below are stated for a 256 px canvas and follow CANVAS.
+MIN_PIECE_SHARE = 40.0 / 256 ** 2  # a tan covering less of the canvas (CANVAS squared) cannot be judged
+SHIFT_SEARCH = round(3 * CANVAS / 256)  # canonical pixels of shift tried when matching the final union to the silhouette
 
 
 class _Piece(BaseModel):
@@ -180,7 +182,7 @@ class TangramVerifier:
         soft_silhouette = cv2.resize(raster(layout.silhouette, 4).astype(np.float32), size,
                                      interpolation=cv2.INTER_AREA)
         drawn = [raster([p.polygon]) for p in layout.pieces]
-        if min(m.sum() for m in drawn) < MIN_PIECE_PIXELS:
+        if min(m.sum() for m in drawn) < MIN_PIECE_SHARE * CANVAS ** 2:
             return self._unreadable("the tans are too small in this puzzle to judge")
         palette = learn_palette(canon[0], drawn, silhouette)
         if isinstance(palette, str):
@@ -200,7 +202,8 @@ class TangramVerifier:
                 return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
             return fit
 
-        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), s * s * polygon_area(np.asarray(p.polygon, np.float64)))
+        refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), CANVAS,
+                          s * s * polygon_area(np.asarray(p.polygon, np.float64)))
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:

@@ -15,8 +15,8 @@ from verifiers.tangram_segment import Observation
 class Tolerances:
     """Bounds on a tan's look relative to the first frame (canonical-pixel measurements).
 
-    A tan's area may change by ``area`` of itself or by a band ``band`` pixels
-    wide along its outline, whichever is more (edges are where renderers,
+    A tan's area may change by ``area`` of itself or by a band along its outline
+    ``band`` of the canvas's side wide, whichever is more (edges are where renderers,
     blur and compression disagree, and a small tan is mostly edge).
     """
 
@@ -26,17 +26,20 @@ class Tolerances:
     shape_i1: float  # relative change of the first moment invariant
     shape_ecc: float  # absolute change of the eccentricity sqrt(I2) / I1
 
-    def slack(self, perimeter: float, area: float) -> float:
-        return max(self.area, self.band * perimeter / area)
+    def slack(self, perimeter: float, area: float, side: float) -> float:
+        """The share of ``area`` the tan may change by (``perimeter``, ``area`` and the canvas's ``side`` in pixels)."""
+        return max(self.area, self.band * side * perimeter / area)
 
 
-DURING = Tolerances(area=0.2, band=1.0, split=0.15, shape_i1=0.12, shape_ecc=0.1)
-AT_END = Tolerances(area=0.1, band=0.5, split=0.08, shape_i1=0.1, shape_ecc=0.08)
+# Bands of 1 and 1/2 pixel of a 256 px canvas.
+DURING = Tolerances(area=0.2, band=1.0 / 256, split=0.15, shape_i1=0.12, shape_ecc=0.1)
+AT_END = Tolerances(area=0.1, band=0.5 / 256, split=0.08, shape_i1=0.1, shape_ecc=0.08)
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A tan as the first frame shows it, its outline's length and its drawn area (canonical pixels).
+    """A tan as the first frame shows it, its outline's length, the canvas's longer side and its drawn
+    area (canonical pixels).
 
     ``drawn`` is the area of the tan's polygon in the layout. In the first frame a tan lies
     on the background, and a blurred edge there can mix into a colour nearer a third one
@@ -49,6 +52,7 @@ class Reference:
     obs: Observation
     perimeter: float
     first_fit: Callable[[], float]  # works out :attr:`fit`
+    side: float
     drawn: float = 0.0
 
     @property
@@ -71,7 +75,7 @@ def _ecc(shape: tuple[float, float]) -> float:
 def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str] | None:
     """What is wrong with a tan seen as ``obs`` (kind, description), or None when it looks as in ``ref``."""
     r = obs.area / ref.area
-    slack = tol.slack(ref.perimeter, ref.area)
+    slack = tol.slack(ref.perimeter, ref.area, ref.side)
     if r < 0.25:
         return "vanished", f"is gone (area {r:.2f} of the first frame)"
     if obs.second >= 0.5 * ref.area and obs.main >= 0.5 * ref.area:
@@ -79,7 +83,7 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
     if obs.second >= tol.split * ref.area:
         return "split", f"split into parts ({obs.main / ref.area:.2f} and {obs.second / ref.area:.2f} of its area)"
     size = max(ref.area, ref.drawn)  # the first frame may under-measure a blurred tan (see Reference)
-    if obs.area > size * (1 + tol.slack(ref.perimeter, size)):
+    if obs.area > size * (1 + tol.slack(ref.perimeter, size, ref.side)):
         return "grew", f"grew (area {obs.area / size:.2f} of the first frame or of its drawn size)"
     if r < 1 - slack:
         return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"

@@ -18,6 +18,7 @@ from verifiers.tangram_segment import (
     GRID,
     Palette,
     Table,
+    colour_index,
     unmix,
     unmix_pixels,
 )
@@ -102,3 +103,32 @@ def test_a_table_filled_colour_by_colour_is_the_table_of_every_colour():
     assert len(own) > 100
     for mine, full in ((table.alt_first, alt.first), (table.alt_second, alt.second), (table.alt_share, alt.share)):
         assert np.array_equal(mine[own], full[own])  # the second-best mix: only a tan's own colours need it
+
+
+def test_the_scan_reports_exactly_the_pixels_whose_quantised_colour_changed():
+    """Frame to frame, a pixel counts as changed only when its colour leaves its quantisation bin
+    (in any one channel): changes within a bin are not reported, and a frame where most pixels
+    change is taken whole. Odd sizes (whose pixels straddle 32-bit words) included."""
+    rng = np.random.default_rng(5)
+    for h, w in ((13, 11), (96, 128)):
+        scanner = Scanner(Table(palette(3)))
+        frames = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8)]
+        nxt = frames[0].copy()
+        nxt[..., 1] ^= 0x07 * (rng.random((h, w)) < 0.3).astype(np.uint8)  # low bits only: same bins
+        frames.append(nxt)
+        nxt = nxt.copy()
+        flat = nxt.reshape(-1, 3)
+        picked = rng.choice(h * w, size=max(2, h * w // 20), replace=False)
+        flat[picked, rng.integers(0, 3, len(picked))] ^= 0x08  # one channel crosses into the next bin
+        frames.append(nxt)
+        frames.append(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))  # nearly every pixel changes
+        moved, whole = scanner._changes(frames[0])
+        assert moved is None and np.array_equal(whole, colour_index(frames[0]))
+        moved, colours = scanner._changes(frames[1])
+        assert len(moved) == 0 and len(colours) == 0
+        moved, colours = scanner._changes(frames[2])
+        before, after = colour_index(frames[1]).reshape(-1), colour_index(frames[2]).reshape(-1)
+        assert np.array_equal(moved, np.flatnonzero(before != after)) and np.array_equal(moved, np.sort(picked))
+        assert np.array_equal(colours, after[moved])
+        moved, whole = scanner._changes(frames[3])
+        assert moved is None and np.array_equal(whole, colour_index(frames[3]))

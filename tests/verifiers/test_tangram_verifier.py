@@ -286,7 +286,7 @@ def test_the_shift_screen_keeps_the_best_shift_of_the_full_search():
         total = np.clip(total + rng.normal(0, 0.02 * (trial % 3), total.shape), 0, 1).astype(np.float32)
         empty = np.clip(1 - total, 0, 1).astype(np.float32)
         likely = _likely_shifts(sil, empty, total)
-        assert full_search(sil, empty, total) in likely and len(likely) < 49
+        assert full_search(sil, empty, total) in likely and len(likely) < (2 * SHIFT_SEARCH + 1) ** 2
     edge = np.zeros((64, 80), np.float32)
     edge[0:30, 0:30] = 1.0  # at the canvas's edge a shift wraps the silhouette round: every shift is tried
-    assert len(_likely_shifts(edge, 1 - edge, edge)) == 49
+    assert len(_likely_shifts(edge, 1 - edge, edge)) == (2 * SHIFT_SEARCH + 1) ** 2
