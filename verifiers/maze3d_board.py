@@ -20,7 +20,7 @@ from verifiers.tracking import Appearance, foreground
 
 # The canonical raster of every 3D maze module: half a top face (``a``) is this many pixels. Every length
 # below but :data:`SUBPIXEL` is a share of ``a`` turned into canonical pixels, so each keeps its meaning on any raster.
-A_CANON = 12.0
+A_CANON = 15.0
 BLOCK = round(0.5 * A_CANON)  # canonical pixels a block: half of ``a``
 CHANGED_FRACTION = 0.35
 PERSIST = 3
