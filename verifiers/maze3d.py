@@ -35,7 +35,7 @@ from verifiers import (
 )
 from verifiers.maze3d_image import judge_image_only
 
-A_CANON = 16.0  # canonical pixels for half a top face's width
+A_CANON = maze3d_board.A_CANON  # canonical pixels for half a top face's width (set beside the lengths it scales)
 MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge
 
 
@@ -211,6 +211,16 @@ def _scaled(box: tuple[float, float, float, float], s: float) -> tuple[float, fl
 
 
 MOVED_OFF_SHARE = 0.9  # of the agent's first-frame pixels, the median must show something else at this many
+# Lengths in units of ``a`` (canonical pixels: times A_CANON), so they follow the raster.
+START_PAD = 1 / 8  # the agent's start box widened by this much each way
+AGENT_HALO = 1 / 8  # the agent's pixels widened by this much are painted in, and as much again is its halo
+INPAINT_RADIUS = 3 / 16  # how far around the painted-in pixels inpainting reads the board
+MIN_AGENT_AREA = 1 / 64  # in a**2: an agent smaller than this is not told apart from its block
+
+
+def _pixels(length: float) -> int:
+    """A length in units of ``a`` in whole canonical pixels (at least 1)."""
+    return max(1, round(length * A_CANON))
 
 
 def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float, float],
@@ -227,7 +237,7 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     h, w = reference.shape[:2]
     x0, y0, x1, y1 = agent_box
     region = np.zeros((h, w), np.uint8)
-    pad = 2
+    pad = _pixels(START_PAD)
     region[max(0, int(y0) - pad):min(h, math.ceil(y1) + pad),
            max(0, int(x0) - pad):min(w, math.ceil(x1) + pad)] = 1
     if not region.any():
@@ -242,12 +252,13 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     peak = float(far.max())
     agent_mask = np.zeros_like(inside)
     agent_mask[inside] = far > 0.5 * peak
-    if peak < 60 or agent_mask.sum() < 4:
+    if peak < 60 or agent_mask.sum() < MIN_AGENT_AREA * A_CANON ** 2:
         return "the agent cannot be told apart from the block it starts on"
-    hole = cv2.dilate(agent_mask.astype(np.uint8), np.ones((5, 5), np.uint8))
-    background = cv2.inpaint(reference, hole, 3, cv2.INPAINT_TELEA)
+    widen = np.ones((2 * _pixels(AGENT_HALO) + 1,) * 2, np.uint8)
+    hole = cv2.dilate(agent_mask.astype(np.uint8), widen)
+    background = cv2.inpaint(reference, hole, INPAINT_RADIUS * A_CANON, cv2.INPAINT_TELEA)
     # The agent's pixels and their halo, out to the rim that a blurred or compressed agent smears.
-    cover = cv2.dilate(hole, np.ones((5, 5), np.uint8)).astype(bool)
+    cover = cv2.dilate(hole, widen).astype(bool)
     if frames is not None:
         box, median = tracking.median_around(frames, cover)
         # The median shows the board only if the agent left: then nearly all of its first-frame pixels differ.

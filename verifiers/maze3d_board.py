@@ -1,7 +1,7 @@
 """Is a 3D maze's board left intact, and the camera still? Block by block against the video's own empty board.
 
-The canonical frame is cut into square blocks of half a top face's width. A
-block "changed" in a frame when a large share of its pixels differs from the
+The canonical frame (:data:`A_CANON` pixels to ``a``, half a top face's
+width) is cut into square blocks of half of ``a``. A block "changed" in a frame when a large share of its pixels differs from the
 empty board, not counting the agent (its tracked pixels, widened by a rim
 that blur and compression smear). A change must last :data:`PERSIST` frames,
 so one corrupted frame from a codec does not fail a video.
@@ -18,17 +18,23 @@ import numpy as np
 from genreason.types import Event
 from verifiers.tracking import Appearance, foreground
 
-BLOCK = 8  # canonical pixels a block
+# The canonical raster of every 3D maze module: half a top face (``a``) is this many pixels. Every length
+# below but :data:`SUBPIXEL` is a share of ``a`` turned into canonical pixels, so each keeps its meaning on any raster.
+A_CANON = 15.0
+BLOCK = round(0.5 * A_CANON)  # canonical pixels a block: half of ``a``
 CHANGED_FRACTION = 0.35
 PERSIST = 3
-CAMERA_SHIFT = 0.5 * 16  # canonical pixels (half of a top face's half-width): larger is the camera moving
+CAMERA_SHIFT = 0.5 * A_CANON  # canonical pixels (half of ``a``): larger is the camera moving
 REGION_FRACTION = 0.12
 # A thin region (a ladder) is also compared with the empty board moved as a whole by up to one pixel
 # (see :func:`_detail_changes`): its drawn detail changes when more than this share of it differs.
 DETAIL_FRACTION = 0.5
 DETAIL_FLOOR = 25.0  # L1 colour distance below which a region's pixels are never its detail
-SUBPIXEL = (-1.0, -0.5, 0.0, 0.5, 1.0)  # the shifts (canonical pixels, each axis) the empty board is tried at
-AGENT_RIM = 5  # canonical pixels around the agent's blob that its blur may touch
+# The shifts (canonical pixels, each axis) the empty board is tried at. In pixels, not in units of ``a``: what
+# they absorb, the shake left after :func:`verifiers.canonical.stabilize` (which moves frames by more than
+# ``canonical.MIN_SHAKE`` pixels) and bilinear resampling, is a fraction of a canonical pixel on any raster.
+SUBPIXEL = (-1.0, -0.5, 0.0, 0.5, 1.0)
+AGENT_RIM = math.ceil(5 / 16 * A_CANON)  # canonical pixels around the agent's blob that its blur may touch
 
 
 def judge(diff: np.ndarray, agent_masks: np.ndarray, appearance: Appearance, in_view: np.ndarray, shifts: np.ndarray,
@@ -122,26 +128,14 @@ def changed_blocks(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance)
             continue
         fg = foreground(diff[i:i + 1], appearance)[0]
         rest = cv2.subtract(fg, hidden[i])[:bh * BLOCK, :bw * BLOCK]
-        counts = rest.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
-        out[i] = counts > need
+        out[i] = _block_counts(rest) > need
     return out
 
 
-_BYTES = np.uint64(0x0101010101010101)
-
-
 def _block_counts(ones: np.ndarray) -> np.ndarray:
-    """BH x BW: how many of each block's pixels are 1 in ``ones`` (a contiguous BH*8 x BW*8 uint8 image of 0/1).
-
-    A row of a block is 8 bytes, read as one 64-bit word: the 8 rows' words add without carries between
-    their bytes (each byte at most 8), and multiplying by 0x0101...01 gathers the 8 bytes' sum in the top
-    byte (at most 64: no carry either). Exact, and a few passes over an eighth as many numbers.
-    """
-    if BLOCK != 8:  # the byte trick is for 8-pixel blocks
-        bh, bw = ones.shape[0] // BLOCK, ones.shape[1] // BLOCK
-        return ones.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
-    rows = ones.view(np.uint64).reshape(ones.shape[0] // 8, 8, -1).sum(axis=1, dtype=np.uint64)
-    return (rows * _BYTES) >> np.uint64(56)
+    """BH x BW: how many of each block's pixels are 1 in ``ones`` (a BH*BLOCK x BW*BLOCK uint8 image of 0/1)."""
+    bh, bw = ones.shape[0] // BLOCK, ones.shape[1] // BLOCK
+    return ones.reshape(bh, BLOCK, bw, BLOCK).sum(axis=(1, 3))
 
 
 def board_threshold(appearance: Appearance) -> float:
@@ -152,38 +146,48 @@ def board_threshold(appearance: Appearance) -> float:
 def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance, in_view: np.ndarray,
                    first: int, regions: Sequence[tuple[str, np.ndarray]], events: list[Event],
                    frames: np.ndarray | None = None) -> bool:
-    """Each region in every frame at once (its pixels gathered from all frames), then its runs frame by frame.
+    """Every region in every frame at once (the pixels of all of them gathered from all frames in one go),
+    then each region's runs frame by frame.
 
     With ``frames`` a region also changes in a frame where :func:`_detail_changes` finds its detail gone.
     """
-    ok = True
-    threshold = board_threshold(appearance)
-    limit = _above(diff, threshold)
+    names, rows, cols = [], [], []
     for what, mask in regions:
         # Only the region's own pixels are looked at: regions are small.
         x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
         ys, xs = np.nonzero(mask[y:y + h, x:x + w] & in_view[y:y + h, x:x + w])
-        total = len(ys)
-        if total < 4:
+        if len(ys) < 4:
             continue
-        ys += y
-        xs += x
-        free = hidden[:, ys, xs] == 0  # T x n: the region, neither out of view nor near the agent
-        kept = np.count_nonzero(free, axis=1)
-        hits = np.count_nonzero((diff[:, ys, xs] > limit) & free, axis=1)
-        changed = hits > REGION_FRACTION * kept
-        if frames is not None:
-            changed |= _detail_changes(frames, appearance.background, ys, xs, free)
-        if not changed.any():
+        names.append(what)
+        rows.append(ys + y)
+        cols.append(xs + x)
+    if not names:
+        return True
+    sizes = np.array([len(ys) for ys in rows])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # where each region's pixels begin
+    ys, xs = np.concatenate(rows), np.concatenate(cols)
+    t = len(diff)
+    flat = ys * diff.shape[2] + xs
+    # T x n: the regions' pixels, neither out of view nor near the agent; and those that differ.
+    free = np.take(hidden.reshape(t, -1), flat, axis=1) == 0
+    kept = np.add.reduceat(free, starts, axis=1, dtype=np.intp)  # T x R
+    hits = np.add.reduceat((np.take(diff.reshape(t, -1), flat, axis=1) > _above(diff, board_threshold(appearance)))
+                           & free, starts, axis=1, dtype=np.intp)
+    changed = hits > REGION_FRACTION * kept
+    if frames is not None:
+        changed |= _detail_changes(frames, appearance.background, ys, xs, free, starts)
+    ok = True
+    for r, what in enumerate(names):
+        if not changed[:, r].any():
             continue  # never changed in a frame: no run to follow
         run = 0
-        for t in range(len(diff)):
-            if kept[t] < 0.5 * total:  # mostly behind the agent: not judged in this frame
+        for i in range(t):
+            if kept[i, r] < 0.5 * sizes[r]:  # mostly behind the agent: not judged in this frame
                 continue
-            run = run + 1 if changed[t] else 0
+            run = run + 1 if changed[i, r] else 0
             if run >= PERSIST:
                 ok = False
-                frame = t - PERSIST + 1 + first
+                frame = i - PERSIST + 1 + first
                 events.append(Event(frame=frame, kind="board_changed",
                                     message=f"frame {frame}: {what} changed (erased, redrawn or covered)"))
                 break
@@ -191,10 +195,12 @@ def _judge_regions(diff: np.ndarray, hidden: np.ndarray, appearance: Appearance,
 
 
 def _detail_changes(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-                    free: np.ndarray) -> np.ndarray:
-    """T booleans: frames where the thin thing drawn in the region of pixels (``ys``, ``xs``, in raster order)
-    is gone, redrawn or covered; ``free`` (T x n) marks the region's pixels neither hidden (the agent) nor out
-    of view in each frame, the only ones that count.
+                    free: np.ndarray, starts: Sequence[int] | np.ndarray = (0,)) -> np.ndarray:
+    """T x R booleans: frames where the thin thing drawn in each of R regions is gone, redrawn or covered.
+
+    Region r's pixels are (``ys``, ``xs``)[starts[r]:starts[r + 1]] (the last one's run to the end), at least
+    one, in raster order; ``free`` (T x n) marks the pixels neither hidden (the agent) nor out of view in
+    each frame, the only ones that count.
 
     The envelope difference forgives every pixel whose colour occurs within one pixel around it on the
     empty board, so a ladder a pixel or two thin (a shrunk or blurred video) can be erased without a
@@ -208,54 +214,68 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, 
     from the best-fitting board by that much.
     """
     t = len(frames)
-    out = np.zeros(t, dtype=bool)
+    bounds = [*(int(k) for k in starts), len(ys)]
+    out = np.zeros((t, len(bounds) - 1), dtype=bool)
     if len(ys) == 0:
         return out
-    pad = 2  # room for the shifts
-    y0, x0 = max(0, int(ys[0]) - pad), max(0, int(xs.min()) - pad)
-    y1, x1 = min(frames.shape[1], int(ys[-1]) + 1 + pad), min(frames.shape[2], int(xs.max()) + 1 + pad)
-    board = background[y0:y1, x0:x1].astype(np.float32)
-    ys, xs = ys - y0, xs - x0  # in the padded box from here on
-    here = board[ys, xs]
-    apart = np.abs(here - np.median(here, axis=0)).sum(-1)
-    floor = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart, 95)))
-    detail = apart > floor
-    if not detail.any():
-        return out  # nothing drawn to lose
-    need = np.maximum(DETAIL_FRACTION * np.count_nonzero(free & detail, axis=1),
-                      REGION_FRACTION * np.count_nonzero(free, axis=1))  # a frame changes above this many pixels
+    here = background[ys, xs].astype(np.float32)  # n x 3: the empty board's pixels
+    floors = np.zeros(len(bounds) - 1)
+    detail = np.zeros(len(ys), dtype=bool)
+    for r in range(len(bounds) - 1):
+        part = here[bounds[r]:bounds[r + 1]]
+        apart = np.abs(part - np.median(part, axis=0)).sum(-1)
+        floors[r] = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart, 95)))
+        detail[bounds[r]:bounds[r + 1]] = apart > floors[r]
+    # A frame changes above this many of a region's pixels (T x R).
+    need = np.maximum(DETAIL_FRACTION * np.add.reduceat(free & detail, bounds[:-1], axis=1, dtype=np.intp),
+                      REGION_FRACTION * np.add.reduceat(free, bounds[:-1], axis=1, dtype=np.intp))
     # Channels first (3 x T x n, 3 x S x n): each channel's differences are one contiguous pass. One
     # take of flat indices (channel by channel) gathers the pixels at half the cost of indexing by (y, x).
-    flat = ((ys + y0) * frames.shape[2] + xs + x0) * 3
+    flat = (ys * frames.shape[2] + xs) * 3
     patch = np.take(frames.reshape(t, -1), (flat + np.arange(3)[:, None]).ravel(), axis=1)
     patch = patch.reshape(t, 3, -1).transpose(1, 0, 2).astype(np.float32)
-    size = (board.shape[1], board.shape[0])
-
-    def moved(shifts: list[tuple[float, float]]) -> np.ndarray:
-        """3 x S x n: the region's pixels of the empty board moved by each of ``shifts``."""
-        boards = [cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)[ys, xs] for dx, dy in shifts]
-        return np.ascontiguousarray(np.moveaxis(np.stack(boards), -1, 0))
-
     weight = free.astype(np.float32)
     # Exact skip: at the best shift every pixel counted as differing has a gap above ``floor`` (and the
     # rest are at least 0), so differing * floor < the best score <= the score at shift (0, 0). A frame
-    # whose score at (0, 0) is at most need * floor therefore cannot change, and needs no search. The
-    # scores are exact: shifts by halves make the moved board quarters of integers, so every gap and
-    # every sum (below 2**22) is exact in float32; the margin covers the last bit anyway.
-    score = _gaps(patch, moved([(0.0, 0.0)]), weight).sum(-1)[0]
-    open_ = np.flatnonzero(score > need * floor * (1.0 - 1e-6))
-    if len(open_) == 0:
-        return out
-    boards = moved([(dx, dy) for dx in SUBPIXEL for dy in SUBPIXEL])  # in the order ties are settled in
-    # Every shift of the frames left at once, in chunks of frames that keep the S x chunk x n gaps small.
+    # whose score at (0, 0) is at most need * floor therefore cannot change, and needs no search. Every
+    # region is scored at once: the board moved by (0, 0) is its own pixels, so every gap is an integer
+    # and every sum (below 2**24) is exact in float32, whatever order it is added in; the margin covers
+    # the last bit anyway.
+    unmoved = np.ascontiguousarray(here.T[:, None, :])  # 3 x 1 x n
+    score = np.add.reduceat(_gaps(patch, unmoved, weight)[0], bounds[:-1], axis=1)  # T x R
+    for r in range(len(bounds) - 1):
+        part = slice(bounds[r], bounds[r + 1])
+        open_ = np.flatnonzero(score[:, r] > need[:, r] * floors[r] * (1.0 - 1e-6))
+        if len(open_) and detail[part].any():  # a region with no detail has nothing drawn to lose
+            out[open_, r] = _search(patch[:, :, part], background, ys[part], xs[part], weight[:, part],
+                                    floors[r], need[open_, r], open_)
+    return out
+
+
+def _search(patch: np.ndarray, background: np.ndarray, ys: np.ndarray, xs: np.ndarray, weight: np.ndarray,
+            floor: float, need: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Whether each of ``frames`` (indices into ``patch``, 3 x T x n) differs from the region's empty board at
+    the best of the shifts by more than ``need`` pixels (one number a frame) farther than ``floor``."""
+    pad = math.ceil(max(SUBPIXEL)) + 1  # room for the shifts (bilinear reads a pixel beyond)
+    y0, x0 = max(0, int(ys[0]) - pad), max(0, int(xs.min()) - pad)
+    y1, x1 = min(background.shape[0], int(ys[-1]) + 1 + pad), min(background.shape[1], int(xs.max()) + 1 + pad)
+    board = background[y0:y1, x0:x1].astype(np.float32)
+    ys, xs = ys - y0, xs - x0  # in the padded box from here on
+    size = (board.shape[1], board.shape[0])
+    # Every shift's board, channels first (3 x S x n), in the order ties are settled in.
+    boards = np.stack([cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), size, flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE)[ys, xs]
+                       for dx in SUBPIXEL for dy in SUBPIXEL])
+    boards = np.ascontiguousarray(np.moveaxis(boards, -1, 0))
+    out = np.zeros(len(frames), dtype=bool)
+    # Every shift of the frames at once, in chunks of frames that keep the S x chunk x n gaps small.
     chunk = max(1, 250_000 // (boards.shape[1] * len(ys)))
-    for start in range(0, len(open_), chunk):
-        sel = open_[start:start + chunk]
+    for start in range(0, len(frames), chunk):
+        sel = frames[start:start + chunk]
         gap = _gaps(patch[:, sel], boards, weight[sel])  # S x m x n
         best = np.argmin(gap.sum(-1), axis=0)  # the first least score: the earliest shift on ties
         differs = np.count_nonzero(gap[best, np.arange(len(sel))] > floor, axis=1)
-        out[sel] = differs > need[sel]
+        out[start:start + chunk] = differs > need[start:start + chunk]
     return out
 
 
