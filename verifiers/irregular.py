@@ -26,10 +26,12 @@ from puzzles.irregular.layout import RoadLayout, sample_curve
 from verifiers import board, canonical, roadpath, tracking, vrbench
 from verifiers.road_look import (
     ROAD_PX,
+    SPRITE_PAD,
     RoadCanvas,
     differences,
     layout_mismatch,
     learn_appearance,
+    pad_px,
 )
 
 MIN_ROAD_PIXELS = 4.0  # below this a road is a few pixels wide in the video: too small to judge
@@ -39,6 +41,7 @@ GOAL_VISIBLE = 0.3  # share of the goal's box that must be free of the agent for
 GOAL_CHANGED = 0.3  # share of its visible pixels that must differ for the goal to have changed
 MIN_JUMP = 3.0  # road widths a frame below which no move is a teleport, whatever the frame rate
 START_SLACK = 0.5  # road widths between the first sighting and the start node for it to be the agent
+HIDDEN_RING = 0.25  # road widths around the agent's pixels never judged as the board (its blurred rim)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class IrregularVerifier:
                                 message=f"frame {first}: the picture does not match the layout: {mismatch}"))
 
         # 5. The board.
-        hidden = _hidden(agent_masks)
+        hidden = _hidden(agent_masks, pad_px(canvas.width_px, HIDDEN_RING))
         board_ok = self._judge_board(changed, hidden, shifts, first, in_view, canvas, events) and board_ok
         goal_change = goal_changed(changed, hidden, in_view, layout, canvas)
         if goal_change is not None:
@@ -190,9 +193,10 @@ class IrregularVerifier:
     @staticmethod
     def _sprite_mask(layout: RoadLayout, canvas: RoadCanvas) -> np.ndarray:
         mask = np.zeros((canvas.size[1], canvas.size[0]), bool)
+        pad = pad_px(canvas.width_px, SPRITE_PAD)
         for box in (layout.agent_box, layout.goal_box):
             x0, y0, x1, y1 = (round(v * canvas.scale) for v in box)
-            mask[max(0, y0 - 1):max(0, y1 + 1), max(0, x0 - 1):max(0, x1 + 1)] = True
+            mask[max(0, y0 - pad):max(0, y1 + pad), max(0, x0 - pad):max(0, x1 + pad)] = True
         return mask
 
     def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
@@ -248,9 +252,9 @@ class IrregularVerifier:
         return metrics
 
 
-def _hidden(agent_masks: np.ndarray) -> np.ndarray:
-    """T x H x W bool: the agent's pixels and a 2-pixel ring around them, never judged as the board."""
-    kernel = np.ones((5, 5), np.uint8)
+def _hidden(agent_masks: np.ndarray, ring: int) -> np.ndarray:
+    """T x H x W bool: the agent's pixels and a ring ``ring`` pixels wide around them, never judged as the board."""
+    kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     hidden = np.empty(agent_masks.shape, dtype=np.uint8)
     for m, out in zip(agent_masks, hidden):
         cv2.dilate(m.view(np.uint8), kernel, dst=out)

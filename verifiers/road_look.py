@@ -22,12 +22,22 @@ from verifiers.roadpath import RoadField
 # Canonical pixels per road width. Every rule is stated in road widths, so this sets only the precision:
 # 8 pixels hold a sprite of 0.7 road widths (6 pixels across) with a core the 3x3 smoothing leaves intact,
 # and cost a quarter of the 16 a grid cell gets. The trajectory is judged on a field twice as fine.
+# Coarser fails: at 7 the shake measured on the half-size structure image misses by a pixel (a shaken
+# oracle's road edges then read as board changes) or, on a faint correlation peak, by hundreds; at 6
+# besides, the agent over the goal blurs into a blend of the two colours and is lost.
 ROAD_PX = 8
 FIELD_ZOOM = 2  # the road field the trajectory is judged on has this many pixels per canonical pixel
 MAX_CANVAS = 640  # canonical pixels along the longer side, at most
 AGENT_CONTRAST = 60.0  # L1 colour distance from the road by which the agent's pixels stand out
 MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this much
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
+START_PAD = 0.25  # road widths around the agent's box that its start region reaches beyond it
+SPRITE_PAD = 0.125  # road widths around a sprite's box set aside as the sprite's (blur, warp)
+
+
+def pad_px(width_px: float, road_widths: float) -> int:
+    """``road_widths`` in whole canonical pixels on a canvas of ``width_px`` pixels a road (at least 1)."""
+    return max(1, round(road_widths * width_px))
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     h, w = reference.shape[:2]
     x0, y0, x1, y1 = (v * canvas.scale for v in layout.agent_box)
     cx, cy = canvas.point(layout.nodes[layout.start])
-    radius = max(x1 - x0, y1 - y0) / 2 + 2.0
+    radius = max(x1 - x0, y1 - y0) / 2 + START_PAD * canvas.width_px
     region = np.zeros((h, w), np.uint8)
     cv2.circle(region, (round(cx), round(cy)), max(2, round(radius)), 1, -1)
     inside = region.astype(bool)
@@ -113,7 +123,8 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
 
     sprites = inside.copy()
     gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
-    sprites[max(0, gy0 - 1):gy1 + 1, max(0, gx0 - 1):gx1 + 1] = True
+    pad = pad_px(canvas.width_px, SPRITE_PAD)
+    sprites[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad] = True
     core = (road.off < -0.3) & ~sprites
     land = (road.off > 0.6) & ~sprites
     if not layout.edges:  # no road geometry: the road is what surrounds the agent's start, the ground the rest
@@ -163,9 +174,7 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
     searches include), so both are computed only inside the box of the pixels
     whose plain distance exceeds the lower threshold: usually just the agent.
     """
-    h, w = background.shape[:2]
     padded = cv2.copyMakeBorder(background, 1, 1, 1, 1, cv2.BORDER_REPLICATE).astype(np.int16)
-    around = np.stack([padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)])  # 9 x H x W x 3
     kernel = np.ones((3, 3), np.uint8)
     low, high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
     cut = int(min(threshold, board_threshold))  # distances are integers: > cut is > the lower threshold
@@ -179,8 +188,12 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
             continue
         window = (slice(y, y + bh), slice(x, x + bw))
         pixels = frame[window]
-        # All nine neighbours at once (the centre among them): a few calls however small the box.
-        best[window] = np.abs(around[:, y:y + bh, x:x + bw] - pixels.astype(np.int16)).sum(-1).min(0)
+        # All nine neighbours at once (the centre among them): a few calls however small the box. They are
+        # cut from the padded board around the box only (the whole board's nine shifts cost more than
+        # every frame's boxes together).
+        rim = padded[y:y + bh + 2, x:x + bw + 2]
+        around = np.stack([rim[dy:dy + bh, dx:dx + bw] for dy in range(3) for dx in range(3)])  # 9 x bh x bw x 3
+        best[window] = np.abs(around - pixels.astype(np.int16)).sum(-1).min(0)
         # The envelope: how far each channel lies outside the 3x3 range of the board (one side is 0).
         outside = cv2.add(cv2.subtract(pixels, high[window]), cv2.subtract(low[window], pixels))
         changed[t][window] = _channel_sum(outside) > board_threshold

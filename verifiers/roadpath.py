@@ -183,16 +183,18 @@ def progress(kept: list[Point | None], reference: np.ndarray, width_px: float, r
     cum = np.concatenate([[0.0], np.cumsum(seg)])
     if cum[-1] <= 0:
         return 0.0
+    seen = np.array([p for p in kept if p is not None], dtype=np.float64).reshape(-1, 2)
     best = 0.0
-    for p in kept:
-        if p is None:
-            continue
-        d = np.linalg.norm(reference - np.asarray(p), axis=1)
-        if d[-1] <= 0.5 * width_px:
+    # Every sighting against the whole line at once, a block of sightings at a time (the same distances
+    # as one sighting at a time: each is the root of its own two squares, summed in the same order).
+    for block in range(0, len(seen), 64):
+        d = np.linalg.norm(reference[None] - seen[block:block + 64, None], axis=2)
+        if (d[:, -1] <= 0.5 * width_px).any():
             return 1.0
-        j = int(np.argmin(d))
-        if d[j] <= reach * width_px:
-            best = max(best, float(cum[j]))
+        j = np.argmin(d, axis=1)
+        near = d[np.arange(len(j)), j] <= reach * width_px
+        if near.any():
+            best = max(best, float(cum[j[near]].max()))
     return best / float(cum[-1])
 
 

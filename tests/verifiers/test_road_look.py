@@ -2,13 +2,14 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from puzzles.irregular import IrregularFamily
 from puzzles.irregular.layout import RoadLayout
 from verifiers import board, difference, tracking
-from verifiers.irregular import changed_tiles, goal_changed
-from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences
-from verifiers.roadpath import RoadField
+from verifiers.irregular import _hidden, changed_tiles, goal_changed
+from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences, pad_px
+from verifiers.roadpath import RoadField, progress
 
 
 def _board_and_frames(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -136,3 +137,26 @@ def test_a_field_without_zoom_reads_its_own_pixels():
     np.testing.assert_array_equal(field.at(np.array([[0.2, 0.9], [3.99, 2.5], [1.5, 1.0]])), [0.0, 11.0, 5.0])
     zoomed = RoadField(off, 8.0, zoom=2)
     np.testing.assert_array_equal(zoomed.at(np.array([[0.2, 0.9], [1.99, 1.49], [1.0, 1.4], [1.0, 1.6]])), [4.0, 11.0, 10.0, 12.0])
+
+
+def test_progress_judges_every_sighting_across_blocks():
+    """Sightings are judged in blocks of 64: the furthest near one counts wherever it falls, far ones never."""
+    line = np.stack([np.linspace(0, 100, 201), np.zeros(201)], axis=1)
+    far = [(x, 30.0) for x in np.linspace(0, 99, 150)]  # 30 pixels off the line: never within reach
+    assert progress(far, line, 8.0, 0.75) == 0.0
+    near = list(far)
+    near[130] = (60.0, 2.0)  # one near sighting in the third block
+    near[5] = None
+    assert progress(near, line, 8.0, 0.75) == pytest.approx(0.6)
+    near[140] = (99.0, 1.0)  # within half a road of the line's end: the goal, complete
+    assert progress(near, line, 8.0, 0.75) == 1.0
+    assert progress([None] * 70, line, 8.0, 0.75) == 0.0
+
+
+def test_pads_follow_the_raster_in_road_widths():
+    """The agent's hidden ring and the sprite pads are road widths, not pixels: two pixels at 8 a road."""
+    assert pad_px(8.0, 0.25) == 2 and pad_px(16.0, 0.25) == 4 and pad_px(8.0, 0.125) == 1 and pad_px(2.0, 0.1) == 1
+    agent = np.zeros((1, 20, 20), bool)
+    agent[0, 10, 10] = True
+    ring = _hidden(agent, pad_px(8.0, 0.25))
+    assert ring[0, 8:13, 8:13].all() and ring.sum() == 25  # a 2-pixel ring, nothing beyond
