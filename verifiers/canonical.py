@@ -337,7 +337,12 @@ def _swap_quadrants(image: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _peak(correlation: np.ndarray, centre: tuple[float, float]) -> tuple[float, float]:
     """OpenCV's weightedCentroid of the 5 x 5 box (cut at the edges) around the highest value (its first in
-    raster order), summed in double in its order, as a shift from ``centre``."""
+    raster order), summed in double in its order, as a shift from ``centre``.
+
+    Unlike OpenCV, a centroid outside the box gives the highest value's own position: the box of a faint
+    peak can hold negative values that bring its sum near zero, and dividing by that sum threw the
+    centroid hundreds of pixels away (a still camera read as a pan).
+    """
     _, _, _, (px, py) = cv2.minMaxLoc(correlation)
     y0, x0 = max(py - 2, 0), max(px - 2, 0)
     box = correlation[y0:py + 3, x0:px + 3].tolist()  # slicing cuts the box at the far edges
@@ -348,4 +353,7 @@ def _peak(correlation: np.ndarray, centre: tuple[float, float]) -> tuple[float, 
             sy += y * v
             total += v
     total += _EPS64
-    return centre[0] - sx / total, centre[1] - sy / total
+    cx, cy = sx / total, sy / total
+    if not (x0 <= cx <= x0 + len(box[0]) - 1 and y0 <= cy <= y0 + len(box) - 1):
+        cx, cy = px, py
+    return centre[0] - cx, centre[1] - cy

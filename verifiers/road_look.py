@@ -23,8 +23,8 @@ from verifiers.roadpath import RoadField
 # 8 pixels hold a sprite of 0.7 road widths (6 pixels across) with a core the 3x3 smoothing leaves intact,
 # and cost a quarter of the 16 a grid cell gets. The trajectory is judged on a field twice as fine.
 # Coarser fails: at 7 the shake measured on the half-size structure image misses by a pixel (a shaken
-# oracle's road edges then read as board changes) or, on a faint correlation peak, by hundreds; at 6
-# besides, the agent over the goal blurs into a blend of the two colours and is lost.
+# oracle's road edges then read as board changes); at 6 besides, the agent over the goal blurs into a
+# blend of the two colours and is lost.
 ROAD_PX = 8
 FIELD_ZOOM = 2  # the road field the trajectory is judged on has this many pixels per canonical pixel
 MAX_CANVAS = 640  # canonical pixels along the longer side, at most

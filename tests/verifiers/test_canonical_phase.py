@@ -111,3 +111,21 @@ def test_stabilize_leaves_a_still_video_alone():
     canon = np.zeros((4, 112, 112, 3), np.uint8)
     out, shifts = canonical.stabilize(canon, structure, limit=4.8)
     assert out is canon and np.abs(shifts).max() < canonical.MIN_SHAKE
+
+
+def test_a_faint_peak_whose_box_sums_to_nearly_nothing_stays_at_the_peak():
+    # The highest value sits among negative ones that nearly cancel it: OpenCV's weighted centroid divides
+    # by a sum near zero and lands far outside the 5 x 5 box; the peak's own position is the shift then.
+    correlation = np.zeros((72, 72), dtype=np.float32)
+    correlation[38:43, 30:35] = -1.0
+    correlation[40, 32] = 24.0
+    correlation[41, 34], correlation[41, 30] = -0.5, -1.375  # the box sums to 1/8: the centroid at x = 46
+    dx, dy = canonical._peak(correlation, (36.0, 36.0))
+    assert (dx, dy) == (4.0, -4.0)
+
+
+def test_a_clear_peak_keeps_its_sub_pixel_centroid():
+    correlation = np.zeros((72, 72), dtype=np.float32)
+    correlation[40, 32], correlation[40, 33] = 1.0, 0.5  # the centroid a third of the way to the right
+    dx, dy = canonical._peak(correlation, (36.0, 36.0))
+    assert dx == pytest.approx(36.0 - (32 + 1 / 3)) and dy == pytest.approx(-4.0)
