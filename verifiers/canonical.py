@@ -66,6 +66,12 @@ class Alignment:
     hypothesis: str
 
 
+def to_pixels(unit_px: float, units: float) -> int:
+    """A length of ``units`` (road widths, half top faces, ...) in whole canonical pixels, where one unit
+    is ``unit_px`` pixels; at least 1, so a margin never vanishes on a coarse raster."""
+    return max(1, round(units * unit_px))
+
+
 def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Affine ``a`` after ``b`` (both 2x3)."""
     a3 = np.vstack([a, [0, 0, 1]])

@@ -31,7 +31,6 @@ from verifiers.road_look import (
     differences,
     layout_mismatch,
     learn_appearance,
-    pad_px,
 )
 
 MIN_ROAD_PIXELS = 4.0  # below this a road is a few pixels wide in the video: too small to judge
@@ -125,7 +124,7 @@ class IrregularVerifier:
                                 message=f"frame {first}: the picture does not match the layout: {mismatch}"))
 
         # 5. The board.
-        hidden = _hidden(agent_masks, pad_px(canvas.width_px, HIDDEN_RING))
+        hidden = _hidden(agent_masks, canonical.to_pixels(canvas.width_px, HIDDEN_RING))
         board_ok = self._judge_board(changed, hidden, shifts, first, in_view, canvas, events) and board_ok
         goal_change = goal_changed(changed, hidden, in_view, layout, canvas)
         if goal_change is not None:
@@ -193,7 +192,7 @@ class IrregularVerifier:
     @staticmethod
     def _sprite_mask(layout: RoadLayout, canvas: RoadCanvas) -> np.ndarray:
         mask = np.zeros((canvas.size[1], canvas.size[0]), bool)
-        pad = pad_px(canvas.width_px, SPRITE_PAD)
+        pad = canonical.to_pixels(canvas.width_px, SPRITE_PAD)
         for box in (layout.agent_box, layout.goal_box):
             x0, y0, x1, y1 = (round(v * canvas.scale) for v in box)
             mask[max(0, y0 - pad):max(0, y1 + pad), max(0, x0 - pad):max(0, x1 + pad)] = True

@@ -218,11 +218,6 @@ INPAINT_RADIUS = 3 / 16  # how far around the painted-in pixels inpainting reads
 MIN_AGENT_AREA = 1 / 64  # in a**2: an agent smaller than this is not told apart from its block
 
 
-def _pixels(length: float) -> int:
-    """A length in units of ``a`` in whole canonical pixels (at least 1)."""
-    return max(1, round(length * A_CANON))
-
-
 def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float, float],
                      frames: np.ndarray | None = None) -> tracking.Appearance | str:
     """The empty board (the agent's box filled in) and the agent's look, in canonical space.
@@ -237,7 +232,7 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     h, w = reference.shape[:2]
     x0, y0, x1, y1 = agent_box
     region = np.zeros((h, w), np.uint8)
-    pad = _pixels(START_PAD)
+    pad = canonical.to_pixels(A_CANON, START_PAD)
     region[max(0, int(y0) - pad):min(h, math.ceil(y1) + pad),
            max(0, int(x0) - pad):min(w, math.ceil(x1) + pad)] = 1
     if not region.any():
@@ -254,7 +249,7 @@ def learn_appearance(reference: np.ndarray, agent_box: tuple[float, float, float
     agent_mask[inside] = far > 0.5 * peak
     if peak < 60 or agent_mask.sum() < MIN_AGENT_AREA * A_CANON ** 2:
         return "the agent cannot be told apart from the block it starts on"
-    widen = np.ones((2 * _pixels(AGENT_HALO) + 1,) * 2, np.uint8)
+    widen = np.ones((2 * canonical.to_pixels(A_CANON, AGENT_HALO) + 1,) * 2, np.uint8)
     hole = cv2.dilate(agent_mask.astype(np.uint8), widen)
     background = cv2.inpaint(reference, hole, INPAINT_RADIUS * A_CANON, cv2.INPAINT_TELEA)
     # The agent's pixels and their halo, out to the rim that a blurred or compressed agent smears.

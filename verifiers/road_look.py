@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from puzzles.irregular.layout import RoadLayout, centre_distance
-from verifiers import tracking
+from verifiers import canonical, tracking
 from verifiers.roadpath import RoadField
 
 # Canonical pixels per road width. Every rule is stated in road widths, so this sets only the precision:
@@ -33,11 +33,6 @@ MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this mu
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
 START_PAD = 0.25  # road widths around the agent's box that its start region reaches beyond it
 SPRITE_PAD = 0.125  # road widths around a sprite's box set aside as the sprite's (blur, warp)
-
-
-def pad_px(width_px: float, road_widths: float) -> int:
-    """``road_widths`` in whole canonical pixels on a canvas of ``width_px`` pixels a road (at least 1)."""
-    return max(1, round(road_widths * width_px))
 
 
 @dataclass(frozen=True)
@@ -123,7 +118,7 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
 
     sprites = inside.copy()
     gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
-    pad = pad_px(canvas.width_px, SPRITE_PAD)
+    pad = canonical.to_pixels(canvas.width_px, SPRITE_PAD)
     sprites[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad] = True
     core = (road.off < -0.3) & ~sprites
     land = (road.off > 0.6) & ~sprites

@@ -7,8 +7,9 @@ import pytest
 from puzzles.irregular import IrregularFamily
 from puzzles.irregular.layout import RoadLayout
 from verifiers import board, difference, tracking
+from verifiers.canonical import to_pixels
 from verifiers.irregular import _hidden, changed_tiles, goal_changed
-from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences, pad_px
+from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences
 from verifiers.roadpath import RoadField, progress
 
 
@@ -155,8 +156,8 @@ def test_progress_judges_every_sighting_across_blocks():
 
 def test_pads_follow_the_raster_in_road_widths():
     """The agent's hidden ring and the sprite pads are road widths, not pixels: two pixels at 8 a road."""
-    assert pad_px(8.0, 0.25) == 2 and pad_px(16.0, 0.25) == 4 and pad_px(8.0, 0.125) == 1 and pad_px(2.0, 0.1) == 1
+    assert to_pixels(8.0, 0.25) == 2 and to_pixels(16.0, 0.25) == 4 and to_pixels(8.0, 0.125) == 1 and to_pixels(2.0, 0.1) == 1
     agent = np.zeros((1, 20, 20), bool)
     agent[0, 10, 10] = True
-    ring = _hidden(agent, pad_px(8.0, 0.25))
+    ring = _hidden(agent, to_pixels(8.0, 0.25))
     assert ring[0, 8:13, 8:13].all() and ring.sum() == 25  # a 2-pixel ring, nothing beyond
