@@ -254,9 +254,14 @@ class IrregularVerifier:
 def _hidden(agent_masks: np.ndarray, ring: int) -> np.ndarray:
     """T x H x W bool: the agent's pixels and a ring ``ring`` pixels wide around them, never judged as the board."""
     kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
-    hidden = np.empty(agent_masks.shape, dtype=np.uint8)
+    hidden = np.zeros(agent_masks.shape, dtype=np.uint8)
     for m, out in zip(agent_masks, hidden):
-        cv2.dilate(m.view(np.uint8), kernel, dst=out)
+        # Dilated within the agent's box widened by the ring only: outside it the dilation is empty, and
+        # inside it sees every agent pixel it would see on the whole frame.
+        x, y, w, h = cv2.boundingRect(m.view(np.uint8))
+        if w:
+            box = (slice(max(y - ring, 0), y + h + ring), slice(max(x - ring, 0), x + w + ring))
+            cv2.dilate(m.view(np.uint8)[box], kernel, dst=out[box])
     return hidden.view(bool)
 
 

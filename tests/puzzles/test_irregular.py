@@ -122,3 +122,29 @@ def test_calibration_cases_are_labelled():
                  "stops-one-short", "leaves-the-goal", "static", "straight-line", "camera-pans"):
         assert name in names and not names[name].legal, name
     assert names["shortcut-between-frames"].single_frame
+
+
+def _sample_segment_by_segment(curve, step):
+    """sample_curve's definition, one segment at a time."""
+    points = np.asarray(curve, dtype=float)
+    out = [points[:1]]
+    for a, b in pairwise(points):
+        n = max(1, int(np.ceil(float(np.linalg.norm(b - a)) / step)))
+        out.append(a + (np.arange(1, n + 1)[:, None] / n) * (b - a))
+    return np.concatenate(out)
+
+
+def test_sample_curve_is_the_segment_by_segment_sampling():
+    """All segments at once give the same bytes, also for segments a whole number of steps long
+    (where the two ways of summing a length could round a count differently)."""
+    rng = np.random.default_rng(5)
+    curves = [rng.uniform(0, 512, (20, 2)), rng.integers(0, 40, (30, 2)).astype(float),
+              np.cumsum(rng.choice([0.0, 0.5, 2.0, 3.0, 4.0], (40, 2)), axis=0), [(3.0, 4.0), (3.0, 4.0), (6.0, 8.0)]]
+    for curve in curves:
+        for step in (0.5, 1.0, 2.0, 2.5):
+            got, expected = sample_curve(curve, step), _sample_segment_by_segment(curve, step)
+            assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
+    assert np.linalg.norm(np.diff(sample_curve(curves[0], 2.0), axis=0), axis=1).max() <= 2.0 + 1e-9
+    assert sample_curve([(1.0, 2.0)], 2.0).tolist() == [[1.0, 2.0]]  # one point: itself
+    # A segment of exactly four steps gets four points, not five.
+    assert len(sample_curve([(0.0, 0.0), (8.0, 0.0)], 2.0)) == 5

@@ -161,3 +161,20 @@ def test_pads_follow_the_raster_in_road_widths():
     agent[0, 10, 10] = True
     ring = _hidden(agent, to_pixels(8.0, 0.25))
     assert ring[0, 8:13, 8:13].all() and ring.sum() == 25  # a 2-pixel ring, nothing beyond
+
+
+def test_hidden_is_the_whole_frame_dilation():
+    """Dilating within the agent's box gives the whole frame's dilation, at the frame's edges and with no agent."""
+    rng = np.random.default_rng(4)
+    masks = np.zeros((5, 30, 40), bool)
+    masks[0, 0:3, 37:40] = True  # in a corner
+    masks[1, 12:18, 5:9] = True
+    masks[1, 25, 30] = True  # a second, far part: one box around both
+    masks[2] = rng.random((30, 40)) < 0.02
+    masks[4, 29, 0] = True  # frame 3 stays empty
+    for ring in (1, 2, 3):
+        kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
+        expected = np.stack([cv2.dilate(m.view(np.uint8), kernel) for m in masks]).view(bool)
+        got = _hidden(masks, ring)
+        assert np.array_equal(got, expected)
+        assert not got[3].any() and got[0, 0, 39] and got[0, 2 + ring, 39] and not got[0, 3 + ring, 39]
