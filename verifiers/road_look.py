@@ -162,7 +162,7 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
     ``agent`` is each pixel's L1 distance to the nearest of the empty board's
     colours around it (3x3) wherever that exceeds ``threshold`` (the
     only pixels tracking looks at: its foreground and blob strengths) and at
-    most ``threshold`` elsewhere; ``board`` is exactly where the per-channel
+    most ``threshold`` elsewhere (0 outside the box below); ``board`` is exactly where the per-channel
     envelope difference of :func:`verifiers.difference.difference` exceeds
     ``board_threshold``. Both lie at or below each pixel's plain L1 distance to
     the board behind it (the centre of the 3x3 neighbourhood, which both
@@ -173,12 +173,14 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
     kernel = np.ones((3, 3), np.uint8)
     low, high = cv2.erode(background, kernel), cv2.dilate(background, kernel)
     cut = int(min(threshold, board_threshold))  # distances are integers: > cut is > the lower threshold
-    agent = np.empty(smoothed.shape[:3], dtype=np.uint16)
+    agent = np.zeros(smoothed.shape[:3], dtype=np.uint16)
     changed = np.zeros(smoothed.shape[:3], dtype=bool)
+    h, w = background.shape[:2]
+    gap = np.empty((h, w, 3), dtype=np.uint8)
+    marks = np.empty((h, 3 * w), dtype=np.uint8)
     for t, frame in enumerate(smoothed):
         best = agent[t]
-        _l1(frame, background, out=best)
-        x, y, bw, bh = cv2.boundingRect((best > cut).view(np.uint8))
+        x, y, bw, bh = _beyond(frame, background, cut, gap, marks)
         if not bw:
             continue
         window = (slice(y, y + bh), slice(x, x + bw))
@@ -195,13 +197,27 @@ def differences(smoothed: np.ndarray, background: np.ndarray, threshold: float,
     return Differences(agent, changed)
 
 
-def _l1(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """Per-pixel L1 colour distance of two H x W x 3 uint8 images, into ``out`` (H x W uint16)."""
-    h, w = out.shape
-    # Summed by an unnormalised 3-wide box filter over the interleaved channels, read at each pixel's
-    # middle channel: the exact sums, cheaper than numpy's strided adds.
-    sums = cv2.boxFilter(cv2.absdiff(a, b).reshape(h, 3 * w), cv2.CV_16U, (3, 1), normalize=False)
-    out[...] = sums[:, 1::3]
+def _beyond(frame: np.ndarray, background: np.ndarray, cut: int, gap: np.ndarray,
+            marks: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h, as ``cv2.boundingRect`` gives it) of the pixels whose plain L1 colour distance to
+    ``background`` exceeds ``cut``. ``gap`` (H x W x 3) and ``marks`` (H x 3W) are uint8 scratch.
+
+    A pixel's three channel distances sum beyond ``cut`` only if one exceeds ``cut // 3``: the box of
+    those channels (one cheap pass over the interleaved channels) holds the pixels sought, and the
+    sums are taken in that box only.
+    """
+    h, w = gap.shape[:2]
+    cv2.absdiff(frame, background, dst=gap)
+    cv2.threshold(gap.reshape(h, 3 * w), cut // 3, 255, cv2.THRESH_BINARY, dst=marks)
+    x, y, bw, bh = cv2.boundingRect(marks)
+    if not bw:
+        return 0, 0, 0, 0
+    x0, x1 = x // 3, (x + bw + 2) // 3  # the pixels of those channels
+    near = gap[y:y + bh, x0:x1]
+    sums = np.add(near[..., 0], near[..., 1], dtype=np.uint16)
+    sums += near[..., 2]
+    bx, by, bw, bh = cv2.boundingRect((sums > cut).view(np.uint8))
+    return (x0 + bx, y + by, bw, bh) if bw else (0, 0, 0, 0)
 
 
 def _channel_sum(d: np.ndarray) -> np.ndarray:
