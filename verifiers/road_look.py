@@ -233,16 +233,15 @@ def layout_mismatch(appearance: tracking.Appearance, road: RoadField, sprites: n
     The road's core must look like road and the land well away from every road
     like ground, each by colour nearness, for all but :data:`MISMATCH` of their pixels.
     """
-    background = appearance.background.astype(np.float32)
     road_colour, ground_colour = appearance.floor, appearance.cell_colours["ground"]
     if float(np.abs(road_colour - ground_colour).sum()) < 40:
         return "the roads do not stand out from the ground where the layout puts them"
-    to_road = tracking.distance(background, road_colour)
-    to_ground = tracking.distance(background, ground_colour)
     core = (road.off < -0.3) & ~sprites
     land = (road.off > 0.6) & ~sprites
-    wrong_road = float((to_ground[core] < to_road[core]).mean())
-    wrong_land = float((to_road[land] < to_ground[land]).mean())
+    # Distances of the core's and the land's pixels only (each pixel's the same as over the whole board).
+    on_road, on_land = appearance.background[core], appearance.background[land]
+    wrong_road = float((tracking.distance(on_road, ground_colour) < tracking.distance(on_road, road_colour)).mean())
+    wrong_land = float((tracking.distance(on_land, road_colour) < tracking.distance(on_land, ground_colour)).mean())
     if wrong_road > MISMATCH:
         return f"{wrong_road:.0%} of the road surface the layout describes looks like the ground"
     if wrong_land > MISMATCH:
