@@ -178,3 +178,25 @@ def test_hidden_is_the_whole_frame_dilation():
         got = _hidden(masks, ring)
         assert np.array_equal(got, expected)
         assert not got[3].any() and got[0, 0, 39] and got[0, 2 + ring, 39] and not got[0, 3 + ring, 39]
+
+
+def test_differences_find_pixels_just_beyond_the_cut():
+    """A pixel beyond the cut by one, its distance spread evenly over the channels (none far beyond a third
+    of it), and one at the cut exactly (never foreground): the cheap box search must not miss the first."""
+    background = np.full((20, 30, 3), 100, np.uint8)
+    frames = np.repeat(background[None], 3, axis=0)
+    frames[0, 5, 7] = (114, 113, 113)  # L1 40 = cut + 1 with the cut at 39: channels 14, 13, 13 (a third is 13)
+    frames[0, 15, 25] = (113, 113, 113)  # L1 39: at the cut, not beyond
+    frames[1, 10, 10] = (100, 100, 140)  # all in one channel
+    # frame 2: the board alone
+    plain = _plain_agent_difference(frames, background)
+    envelope = difference.difference(frames, background)
+    for threshold, board_threshold in ((39.0, 39.5), (39.9, 60.0), (45.0, 39.0)):
+        diffs = differences(frames, background, threshold, board_threshold)
+        above = plain > threshold
+        np.testing.assert_array_equal(diffs.agent > threshold, above)
+        np.testing.assert_array_equal(diffs.agent[above], plain[above])
+        np.testing.assert_array_equal(diffs.board, envelope > board_threshold)
+    diffs = differences(frames, background, 39.0, 39.5)
+    assert diffs.agent[0, 5, 7] == 40 and diffs.board[0, 5, 7] and not diffs.board[0, 15, 25]
+    assert diffs.agent[1, 10, 10] == 40 and not diffs.agent[2].any() and not diffs.board[2].any()
