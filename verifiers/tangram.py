@@ -107,7 +107,7 @@ def _likely_shifts(silhouette: np.ndarray, empty: np.ndarray, total: np.ndarray)
 
 def _perimeter(polygon: list[tuple[float, float]]) -> float:
     pts = np.asarray(polygon, np.float64)
-    return float(np.linalg.norm(pts - np.roll(pts, 1, axis=0), axis=1).sum())
+    return float(np.linalg.norm(pts - np.concatenate((pts[-1:], pts[:-1])), axis=1).sum())  # np.roll(pts, 1, axis=0)
 
 
 class TangramVerifier:

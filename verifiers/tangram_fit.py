@@ -33,11 +33,17 @@ SCREEN_TURNS = 120  # samples on each ring (a whole multiple of the coarse angle
 SCREEN_MARGIN = 0.1
 
 
+def _next(v: np.ndarray) -> np.ndarray:
+    """Each vertex's successor (the first after the last): ``np.roll(v, -1, axis=0)``'s values, without its overhead."""
+    return np.concatenate((v[1:], v[:1]))
+
+
 def _centroid(pts: np.ndarray) -> np.ndarray:
     x, y = pts[:, 0], pts[:, 1]
-    cross = x * np.roll(y, -1) - np.roll(x, -1) * y
+    xn, yn = _next(x), _next(y)
+    cross = x * yn - xn * y
     a = cross.sum() / 2
-    return np.array([((x + np.roll(x, -1)) * cross).sum() / (6 * a), ((y + np.roll(y, -1)) * cross).sum() / (6 * a)])
+    return np.array([((x + xn) * cross).sum() / (6 * a), ((y + yn) * cross).sum() / (6 * a)])
 
 
 def _fixed(local: np.ndarray, angle: float, centre: tuple[float, float]) -> np.ndarray:
@@ -147,7 +153,7 @@ def _draw_shifted(fixed: np.ndarray, out: np.ndarray) -> None:
 def _inside(poly: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Which points (x, y) lie inside ``poly`` (even-odd rule)."""
     inside = np.zeros(x.shape, bool)
-    for (x1, y1), (x2, y2) in zip(poly, np.roll(poly, -1, axis=0)):
+    for (x1, y1), (x2, y2) in zip(poly, _next(poly)):
         if y1 != y2:
             inside ^= ((y1 > y) != (y2 > y)) & (x < x1 + (y - y1) * ((x2 - x1) / (y2 - y1)))
     return inside
