@@ -20,6 +20,7 @@ from verifiers.tangram_fit import (
     FINE_STEP,
     _centroid,
     _iou,
+    _next,
     _raster,
     rigid_fit,
 )
@@ -101,3 +102,12 @@ def test_a_whole_tan_fits_and_a_sheared_one_does_not():
 def test_the_fit_does_not_depend_on_the_turn_of_the_tan():
     fits = [rigid_fit(drawn(TRIANGLE, a, (60.0, 60.0)), (60.0, 60.0), TRIANGLE, False) for a in (0.0, 91.5, 233.0)]
     assert min(fits) > 0.95 and not math.isnan(sum(fits))
+
+
+def test_centroid_and_next_vertices():
+    """A polygon's successors wrap round as np.roll's do; the area centroid of a triangle and of an L shape."""
+    square = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]])
+    assert np.array_equal(_next(square), np.roll(square, -1, axis=0))
+    assert np.allclose(_centroid(np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])), [1.0, 1.0])
+    ell = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [1.0, 1.0], [1.0, 2.0], [0.0, 2.0]])  # three unit squares
+    assert np.allclose(_centroid(ell), [5 / 6, 5 / 6]) and np.allclose(_centroid(ell[::-1]), [5 / 6, 5 / 6])
