@@ -51,7 +51,7 @@ def _scene(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _reference_blocks(diff, agents, appearance, in_view) -> np.ndarray:
-    fg = foreground(diff, appearance).astype(bool)
+    fg = foreground(diff, appearance, B.OPENING).astype(bool)
     kernel = np.ones((2 * B.AGENT_RIM + 1, 2 * B.AGENT_RIM + 1), np.uint8)
     bh, bw = H // B.BLOCK, W // B.BLOCK
     out = np.zeros((T, bh, bw), bool)
