@@ -36,9 +36,12 @@ DETAIL_FLOOR = 25.0  # L1 colour distance below which a region's pixels are neve
 SUBPIXEL = (-1.0, -0.5, 0.0, 0.5, 1.0)
 AGENT_RIM = math.ceil(5 / 16 * A_CANON)  # canonical pixels around the agent's blob that its blur may touch
 # How the pixels that differ from the empty board are opened (specks removed), for tracking and for the blocks:
-# with a plus, not a 3 x 3 square. On a ladder the envelope difference keeps only the agent's pieces between the
-# rungs, two pixels thin on a raster below 15 px to ``a``, which a square opening erased: a small agent smeared by
-# H.264 was lost on the ladder for more than 3 frames (hard seed 8, sand). Lone pixels and 1-px lines still go.
+# with a plus of 5 pixels, not a 3 x 3 square. On a ladder the envelope difference keeps only the agent's pieces
+# between the rungs, and where H.264 smears a small agent they are a few pixels across: on a raster below 15 px
+# to ``a`` no 3 x 3 square fit in them, the square opening erased them, and the agent was lost on the ladder for
+# more than 3 frames (hard seed 8, sand: 2 of 24 hard sand oracles after low-bitrate H.264 at 13 px, 0 with the
+# plus at 12 and 13). The opening is 3 pixels whatever the raster: at 12 px to ``a`` it is a quarter of ``a``,
+# as the square was at 12 px. Lone pixels, lines one pixel thin and bars two pixels thick still go.
 OPENING = CROSS
 
 
