@@ -40,8 +40,8 @@ AGENT_RIM = math.ceil(5 / 16 * A_CANON)  # canonical pixels around the agent's b
 # between the rungs, and where H.264 smears a small agent they are a few pixels across: on a raster below 15 px
 # to ``a`` no 3 x 3 square fit in them, the square opening erased them, and the agent was lost on the ladder for
 # more than 3 frames (hard seed 8, sand: 2 of 24 hard sand oracles after low-bitrate H.264 at 13 px, 0 with the
-# plus at 12 and 13). The opening is 3 pixels whatever the raster: at 12 px to ``a`` it is a quarter of ``a``,
-# as the square was at 12 px. Lone pixels, lines one pixel thin and bars two pixels thick still go.
+# plus at 12 and 13; at 11, 1 of 24 with the plus). Lone pixels, lines one pixel thin and bars two pixels thick
+# still go.
 OPENING = CROSS
 
 

@@ -163,8 +163,9 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
 
 
 SPECK = np.ones((3, 3), np.uint8)  # what :func:`foreground` opens with by default: anything under 3 x 3 pixels goes
-# A plus of five pixels: what a verifier on a raster where its agent may show pieces only two pixels thin
-# (a small sprite between a ladder's rungs) opens with instead. Lone pixels and one-pixel lines still go.
+# A plus of five pixels: what a verifier opens with instead where its agent may show only pieces no 3 x 3 square
+# fits in (a small sprite between a ladder's rungs, on a coarse raster). Lone pixels, lines one pixel thin and
+# bars two pixels thick still go.
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
