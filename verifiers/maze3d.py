@@ -97,7 +97,7 @@ class Maze3DVerifier:
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
                                             limit=maze3d_board.CAMERA_SHIFT)
-        smoothed = tracking.smooth(canon)
+        smoothed = smooth_in_place(canon)  # the unsmoothed frames are not read again
         # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
         # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
         # thresholds ``diff.capped`` exactly as it would the full differences.
@@ -180,6 +180,14 @@ class Maze3DVerifier:
             k = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
             return f"the blocks near cell {cells[k]} ({x:.0f}, {y:.0f} px)"
         return name
+
+
+def smooth_in_place(frames: np.ndarray) -> np.ndarray:
+    """:func:`verifiers.tracking.smooth` written over ``frames`` (OpenCV's box filter reads its source rows
+    into its own buffer first, so in place gives the same values): no second T x H x W x 3 array."""
+    for frame in frames:
+        cv2.blur(frame, (3, 3), dst=frame)
+    return frames
 
 
 def thin_regions(layout: Maze3DLayout | ImageLayout, size: tuple[int, int], s: float) -> list[tuple[str, np.ndarray]]:
@@ -278,7 +286,8 @@ def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appea
     stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
     removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
     """
-    raw, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 1.0 * A_CANON)
+    masks = tracking.foreground(diff, appearance, maze3d_board.OPENING)
+    raw, duplicated, agent_masks = tracking.follow_masks(smoothed, diff, masks, appearance, start, 1.0 * A_CANON)
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)

@@ -162,9 +162,15 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
-def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndarray:
-    """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed."""
-    kernel = np.ones((3, 3), np.uint8)
+SPECK = np.ones((3, 3), np.uint8)  # what :func:`foreground` opens with by default: anything under 3 x 3 pixels goes
+# A plus of five pixels: what a verifier opens with instead where its agent may show only pieces no 3 x 3 square
+# fits in (a small sprite between a ladder's rungs, on a coarse raster). Lone pixels, lines one pixel thin and
+# bars two pixels thick still go.
+CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+
+
+def foreground(diff: np.ndarray | Difference, appearance: Appearance, kernel: np.ndarray = SPECK) -> np.ndarray:
+    """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed (an opening by ``kernel``)."""
     differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
     out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
     for o in out:
@@ -355,7 +361,14 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent's area stood farther than ``copy_distance`` from the chosen one (a
     copy), and the agent's pixels per frame (T x H x W bool).
     """
-    masks = foreground(diff, appearance)
+    return follow_masks(smoothed, diff, foreground(diff, appearance), appearance, start, copy_distance)
+
+
+def follow_masks(smoothed: np.ndarray, diff: np.ndarray | Difference, masks: np.ndarray, appearance: Appearance,
+                 start: tuple[float, float],
+                 copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+    """:func:`follow_agent` on ``masks``, a :func:`foreground` of ``diff`` the caller made (with its own
+    opening, say)."""
     positions: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)

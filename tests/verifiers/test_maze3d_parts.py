@@ -51,7 +51,7 @@ def _scene(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _reference_blocks(diff, agents, appearance, in_view) -> np.ndarray:
-    fg = foreground(diff, appearance).astype(bool)
+    fg = foreground(diff, appearance, B.OPENING).astype(bool)
     kernel = np.ones((2 * B.AGENT_RIM + 1, 2 * B.AGENT_RIM + 1), np.uint8)
     bh, bw = H // B.BLOCK, W // B.BLOCK
     out = np.zeros((T, bh, bw), bool)
@@ -319,3 +319,57 @@ def test_detail_check_of_many_regions_at_once_is_each_region_alone() -> None:
     assert np.array_equal(together, alone)
     assert alone[5:, 0].all() and not alone[:5, 0].any()  # hard negative: the erased ladder is seen
     assert not alone[:, 2].any()  # nothing drawn there to lose
+
+
+def _pieces() -> np.ndarray:
+    """One frame's differences (T=1): a plus of 5 pixels (no 3 x 3 square fits in it), a 3 x 3 square, and
+    specks: a lone pixel, a line one pixel thin and a bar two pixels thick."""
+    diff = np.zeros((1, 40, 40), np.uint16)
+    diff[0, 5, 4:7] = diff[0, 4:7, 5] = 200  # plus
+    diff[0, 30:33, 30:33] = 200  # square
+    diff[0, 5, 30] = 200  # lone pixel
+    diff[0, 20, 25:38] = 200  # one-pixel line
+    diff[0, 34:36, 2:20] = 200  # two-pixel bar
+    return diff
+
+
+def test_cross_opening_keeps_an_agents_plus_shaped_pieces_and_drops_specks() -> None:
+    diff = _pieces()
+    kept = foreground(diff, _appearance(), B.OPENING)[0].astype(bool)
+    assert kept[4:7, 5].all() and kept[5, 4:7].all()  # the plus stays
+    assert kept[30:33, 31].all() and kept[31, 30:33].all()  # a square keeps its plus (a corner is never alone)
+    assert not kept[5, 30] and not kept[20].any() and not kept[34:36].any()  # specks go, as with the square
+    square = foreground(diff, _appearance())[0].astype(bool)
+    assert not square[:20, :20].any() and square[30:33, 30:33].all()  # the square opening erased the plus
+    assert kept.sum() == 5 + 5 and square.sum() == 9
+
+
+def test_following_given_masks_is_following_the_agent() -> None:
+    from verifiers import difference, tracking
+    rng = np.random.default_rng(5)
+    background = np.full((40, 48, 3), 30, np.uint8)
+    background[:, 20:23] = 200
+    frames = np.repeat(background[None], 5, axis=0)
+    for t, frame in enumerate(frames):
+        frame[6 + 4 * t:12 + 4 * t, 8 + 2 * t:14 + 2 * t] = (250, 5, 250)
+        frame[30:36, 34:44] = rng.integers(0, 256, (6, 10, 3))
+    frames[3, 2:8, 36:42] = (250, 5, 250)  # a copy, far off
+    smoothed = tracking.smooth(frames)
+    look = Appearance(background, np.array([250.0, 5.0, 250.0], np.float32), 36.0,
+                      np.array([30.0, 30.0, 30.0], np.float32), None, {}, tracking.dominant_colours(background), 40.5)
+    diff = difference.Difference(smoothed, background)
+    want = tracking.follow_agent(smoothed, diff, look, (11.0, 9.0), 8.0)
+    got = tracking.follow_masks(smoothed, diff, foreground(diff, look), look, (11.0, 9.0), 8.0)
+    assert got[:2] == want[:2] and np.array_equal(got[2], want[2])
+    assert all(p is not None for p in got[0]) and got[1] == [False, False, False, True, False]
+
+
+def test_smoothing_in_place_is_smoothing() -> None:
+    from verifiers import tracking
+    from verifiers.maze3d import smooth_in_place
+    rng = np.random.default_rng(6)
+    for shape in [(3, 37, 29, 3), (2, 1, 9, 3), (1, 5, 1, 3)]:
+        frames = rng.integers(0, 256, shape, dtype=np.uint8)
+        want = tracking.smooth(frames)
+        got = smooth_in_place(frames)
+        assert got is frames and np.array_equal(got, want)

@@ -183,8 +183,9 @@ def test_start_is_inpainted_when_the_agent_never_leaves(medium) -> None:
 
 @pytest.fixture(scope="module")
 def hard_sand():
-    """Hard seed 8 (sand): its small magenta agent, smeared by low-bitrate H.264, was lost for more than 3
-    frames on rasters coarser than 15 px to ``a`` (at 12: 4 of 24 hard sand oracles rejected)."""
+    """Hard seed 8 (sand): its small magenta agent, smeared by low-bitrate H.264, was lost on a ladder for more
+    than 3 frames on rasters coarser than 15 px to ``a`` while the foreground was opened with a 3 x 3 square
+    (at 12: 4 of 24 hard sand oracles rejected); with the plus (``maze3d_board.OPENING``) none at 12."""
     puzzle = FAMILY.generate(8, "hard", "sand", "maze3d/hard/000008")
     sc = C.make_scene(puzzle)
     return puzzle, C.oracle(sc), C.ladder_erased(sc)
@@ -197,7 +198,7 @@ def test_hard_compressed_oracle_keeps_its_small_agent(hard_sand) -> None:
 
 
 def test_hard_ladder_erased_in_a_shrunk_video_fails(hard_sand) -> None:
-    # A hard maze's ladder is the thinnest drawn (rungs of 2 px in frame0.png, about 1.4 canonical pixels).
+    # A hard maze's ladder is the thinnest drawn (rungs of 2 px in frame0.png, about 1.1 canonical pixels).
     puzzle, _, erased = hard_sand
     verdict = VERIFIER.verify(puzzle, h264(DEGRADATIONS["resize-480x832"](Video(erased, 16.0))))
     assert not verdict.success
