@@ -270,7 +270,7 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
     """
     t, h, w = changed.shape
     rows, cols = h // tile, w // tile
-    inset = round(board.INSET * tile / canonical.CELL)
+    inset = round(board.INSET_SHARE * tile)
     out = np.zeros((t, rows, cols), dtype=bool)
     for i in range(t):
         # Only a tile with a changed pixel can have changed: the frame is judged on the tiles around those.

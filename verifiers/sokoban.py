@@ -33,6 +33,10 @@ from verifiers import canonical, difference, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
+    MIN_BLOB,
+    MIN_SHAKE,
+    STRUCTURE_RING,
+    WEIGHTED_SMOOTH,
     GridAgentVerifier,
     Sightings,
     anchored_to_start,
@@ -88,15 +92,16 @@ class SokobanVerifier(GridAgentVerifier):
             return view
 
         # 2. Looks, then shake.
-        looks = self._looks(tracking.smooth(view.canon[:1])[0], layout)
+        looks = self._looks(tracking.smooth(view.canon[:1], WEIGHTED_SMOOTH)[0], layout)
         if isinstance(looks, str):
             return self._unreadable(looks)
         targets = np.zeros(view.canon.shape[1:3], dtype=bool)
         for cell in layout.targets:  # a box standing on a target hides much of its mark: not the camera moving
             targets[tracking.cell_slices(*cell)] = True
-        structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets)
-        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL)
-        smoothed = tracking.smooth(canon)
+        structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets,
+                                              ring=STRUCTURE_RING)
+        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE)
+        smoothed = tracking.smooth(canon, WEIGHTED_SMOOTH)
 
         # 3. Player and boxes in every frame.
         diff = difference.Difference(smoothed, looks.player.background)
@@ -199,8 +204,9 @@ class SokobanVerifier(GridAgentVerifier):
             frame = smoothed[t]
             boxish = _nearer(frame, fg[t], box_colour, player_colour)
             # Both kinds' pixels go straight into this frame's mask (player's or box's: not the board).
-            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t])
-            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t])
+            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t],
+                                        MIN_BLOB)
+            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t], MIN_BLOB)
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look
                 row, col = geometry.canonical_to_grid(*b.center)

@@ -18,13 +18,15 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from verifiers.canonical import CELL, MARGIN
+from verifiers.canonical import CELL, MARGIN, cell_pixels
 from verifiers.difference import Difference, FrameDifference
 
 # A blob counts as the agent when its area is within these factors of the agent's first-frame area.
 DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative to the agent) counts as a copy
 MIN_AREA_RATIO = 0.25
 MAX_AREA_RATIO = 4.0
+# The fewest pixels that make the agent at its start cell: 4 on a 16-pixel cell, the same share of a cell on any.
+MIN_AGENT_PIXELS = cell_pixels(cell_pixels(4.0))
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,19 @@ class Blob:
     agent_like: bool
 
 
-def smooth(frames: np.ndarray) -> np.ndarray:
-    """3x3 box blur: averages away pixel noise and codec ringing before comparing."""
+def smooth(frames: np.ndarray, weighted: bool = False) -> np.ndarray:
+    """3x3 box blur: averages away pixel noise and codec ringing before comparing.
+
+    With ``weighted``, the 3x3 binomial blur (weights 1-2-1 each way) instead: it averages
+    nearly as much noise away and blurs less, for a raster whose sprites are only a few pixels
+    wide (the box would wash their colour into the board's).
+    """
     out = np.empty_like(frames)  # filled in place: no per-frame list to stack (a second copy)
     for f, o in zip(frames, out):
-        cv2.blur(f, (3, 3), dst=o)
+        if weighted:
+            cv2.GaussianBlur(f, (3, 3), 0, dst=o)
+        else:
+            cv2.blur(f, (3, 3), dst=o)
     return out
 
 
@@ -112,7 +122,7 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     peak = float(diff[region[box]].max()) if w else 0.0
     agent_mask = np.zeros_like(region)
     agent_mask[box] = region[box] & (diff > 0.5 * peak)
-    if peak < 60 or agent_mask.sum() < 4:
+    if peak < 60 or agent_mask.sum() < MIN_AGENT_PIXELS:
         return "the agent cannot be told apart from the floor at its start cell"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
 
@@ -173,14 +183,15 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndar
 
 
 def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-               agent_pixels: np.ndarray) -> list[Blob]:
+               agent_pixels: np.ndarray, min_pixels: float = 3.0) -> list[Blob]:
     """Connected foreground regions of one frame, each judged agent-like or not; the agent-like ones' pixels
     are added to ``agent_pixels`` (H x W bool) in place.
 
     A blob's centre is weighted by how much each pixel differs from the board,
     which is steadier than the binary centroid on a coarse raster. ``diff`` is
     the frame's :func:`~verifiers.difference.difference` (or its :class:`FrameDifference`; only the
-    blobs' boxes are read).
+    blobs' boxes are read). Blobs smaller than ``min_pixels`` (or than a share of the agent's area) are
+    specks, not judged at all.
     """
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
@@ -189,7 +200,7 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
     if bw == 0:
         return found
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[by:by + bh, bx:bx + bw], connectivity=8)
-    min_area = max(3.0, MIN_AREA_RATIO * appearance.agent_area)
+    min_area = max(min_pixels, MIN_AREA_RATIO * appearance.agent_area)
     for label in range(1, count):
         area = float(stats[label, cv2.CC_STAT_AREA])
         if area < min_area:
@@ -284,13 +295,13 @@ def _cube_distance(colour: np.ndarray) -> np.ndarray:
 
 
 def structure_frames(frames: np.ndarray, appearances: list[Appearance],
-                     zeroed: np.ndarray | None = None) -> Iterator[np.ndarray]:
+                     zeroed: np.ndarray | None = None, ring: int = 2) -> Iterator[np.ndarray]:
     """Each frame's structure (H x W float32): how far each pixel is from the floor colour, with every moving
     object painted out; in one buffer that the next frame's overwrites.
 
     Used to measure camera motion from the board alone (continuous values, so codec noise does not
-    flicker it). Pixels nearer an object's colour than to every board colour, and a small ring around
-    them, count as floor. ``appearances`` are the looks of the objects that move on one board (sokoban's
+    flicker it). Pixels nearer an object's colour than to every board colour, and a ring of ``ring``
+    pixels around them, count as floor. ``appearances`` are the looks of the objects that move on one board (sokoban's
     player and boxes), on the same floor colour: each structure is that distance zeroed around its own
     object, and theirs is the pixel-wise minimum, made in one pass. Pixels in ``zeroed`` (H x W bool)
     are 0 in every frame. One buffer suits the consumer, :func:`verifiers.canonical.stabilize`, which
@@ -305,7 +316,7 @@ def structure_frames(frames: np.ndarray, appearances: list[Appearance],
     # (distances are never negative), so the agent mask is read off the same lookup.
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
     by_code = table[_CODE_TO_BIN].reshape(256, 256)
-    kernel = np.ones((5, 5), np.uint8)
+    kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     # Scratch images reused frame after frame (fresh ones cost more than the work on them).
     values = np.empty(frames.shape[1:3], dtype=np.float32)
     packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
@@ -319,14 +330,14 @@ def structure_frames(frames: np.ndarray, appearances: list[Appearance],
         np.copyto(code, packed)
         cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
         np.less(values, 0, out=coloured)
-        # The ring of two pixels around agent-coloured pixels is painted out within their bounding box
-        # widened by two: outside it the dilation is empty, inside it sees every coloured pixel it would
+        # The ring around agent-coloured pixels is painted out within their bounding box widened by
+        # the ring: outside it the dilation is empty, inside it sees every coloured pixel it would
         # see on the whole frame. (Usually a sprite's box; no box at all when the agent is hidden.)
         x, y, w, h = cv2.boundingRect(coloured.view(np.uint8))
         if w:
-            box = (slice(max(y - 2, 0), y + h + 2), slice(max(x - 2, 0), x + w + 2))
-            ring = cv2.dilate(coloured.view(np.uint8)[box], kernel)
-            np.copyto(values[box], 0.0, where=ring.view(bool))
+            box = (slice(max(y - ring, 0), y + h + ring), slice(max(x - ring, 0), x + w + ring))
+            around = cv2.dilate(coloured.view(np.uint8)[box], kernel)
+            np.copyto(values[box], 0.0, where=around.view(bool))
         if zeroed is not None:
             values[zeroed] = 0.0
         yield values
@@ -344,8 +355,8 @@ _CODE_TO_BIN = _code_to_bin()
 
 
 def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
-                 start: tuple[float, float],
-                 copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+                 start: tuple[float, float], copy_distance: float,
+                 min_pixels: float = 3.0) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
 
     ``diff`` is :func:`~verifiers.difference.difference` of ``smoothed``, or the same as a :class:`Difference`.
@@ -353,7 +364,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
     agent's area stood farther than ``copy_distance`` from the chosen one (a
-    copy), and the agent's pixels per frame (T x H x W bool).
+    copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`.
     """
     masks = foreground(diff, appearance)
     positions: list[tuple[float, float] | None] = []
@@ -361,7 +372,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t], min_pixels)
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)

@@ -1,0 +1,118 @@
+"""The grid verifiers' coarse raster: its shrink, its blur and the tolerances that follow ``CELL``.
+
+The shrink by halvings and the 1-2-1 blur are checked against the plain
+computations they stand for; each pixel tolerance the grid families pass to
+the shared steps is checked to do what its default does on the old raster,
+on both sides of it (what is still left alone, what is still caught).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from verifiers import board, canonical, grid_agent, tracking
+from verifiers.canonical import CELL
+
+
+def _frames(seed: int, count: int = 3, h: int = 97, w: int = 131) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    frames = rng.integers(0, 256, (count, h, w, 3), dtype=np.uint8)
+    frames[:, 10:30, 20:60] = (250, 5, 250)
+    frames[:, 50:, :40] = (rng.integers(0, 4, (count, h - 50, 40, 3)) * 64 + 2).astype(np.uint8)  # many ties
+    return frames
+
+
+@pytest.mark.parametrize(("scale", "k"), [(0.9, 1), (0.45, 1), (0.3, 2), (0.2, 3), (0.15, 4), (0.11, 6), (0.07, 10)])
+def test_halving_warp_is_whole_halvings_then_the_warp(scale, k):
+    frames = _frames(1)
+    m = np.array([[scale, 0.002, 1.5], [-0.001, scale * 1.1, -2.0]])
+    s = np.sqrt(abs(np.linalg.det(m[:, :2])))
+    assert k == max(1, int(1 / (1.3 * s)))  # the default factor
+    small_m = canonical.compose(m, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64))
+    for got, frame in zip(canonical.warp_frames(frames, m, (40, 36), halving=True), frames):
+        small = frame
+        for _ in range((k & -k).bit_length() - 1):  # the halvings: as many as twos in k
+            h, w = small.shape[0] // 2, small.shape[1] // 2
+            small = cv2.resize(small[:2 * h, :2 * w], (w, h), interpolation=cv2.INTER_AREA)
+        if k // (k & -k) > 1:  # then the odd factor left, exactly
+            small = canonical.shrink(small, k // (k & -k))
+        assert small.shape[:2] == (frame.shape[0] // k, frame.shape[1] // k)
+        # A rounding per step instead of one: never more than 1 from the exact k x k mean.
+        exact = canonical.shrink(frame, k) if k > 1 else frame
+        assert np.abs(small.astype(int) - exact).max() <= 1
+        expected = cv2.warpAffine(small, small_m, (40, 36), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        assert np.array_equal(got, expected)
+
+
+def test_halving_is_off_by_default():
+    frames = _frames(2)
+    m = np.array([[0.17, 0.0, 0.0], [0.0, 0.17, 0.0]])  # k = 4: one exact mean by default, two halvings else
+    default = canonical.warp_frames(frames, m, (30, 20))
+    small = canonical.shrink(frames[0], 4)
+    expected = cv2.warpAffine(small, canonical.compose(m, np.array([[4.0, 0, 0], [0, 4.0, 0]])), (30, 20),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    assert np.array_equal(default[0], expected)
+    assert not np.array_equal(default, canonical.warp_frames(frames, m, (30, 20), halving=True))
+
+
+def test_weighted_smooth_is_the_rounded_1_2_1_mean():
+    frames = _frames(3, count=2, h=63, w=71)[:, 40:, 40:]
+    weights = np.array([1.0, 2.0, 1.0]) / 4
+    for got, frame in zip(tracking.smooth(frames, weighted=True), frames):
+        padded = np.pad(frame.astype(np.float64), ((1, 1), (1, 1), (0, 0)), mode="reflect")
+        mean = sum(weights[i] * weights[j] * padded[i:i + 23, j:j + 31] for i in range(3) for j in range(3))
+        assert np.array_equal(got, np.floor(mean + 0.5))
+    assert np.array_equal(tracking.smooth(frames), np.stack([cv2.blur(f, (3, 3)) for f in frames]))
+
+
+def _appearance(background: np.ndarray, agent=(250.0, 10.0, 10.0), area: float = 30.0) -> tracking.Appearance:
+    colours = tracking.dominant_colours(background, coverage=1.0, most=6)
+    return tracking.Appearance(background, np.array(agent, np.float32), area, np.array([30.0, 30.0, 30.0], np.float32),
+                               None, {"#": np.array([200.0, 200.0, 200.0], np.float32)}, colours, 40.5)
+
+
+@pytest.mark.parametrize("ring", [1, 2])
+def test_structure_paints_out_the_ring_it_is_given_and_no_more(ring):
+    background = np.full((40, 40, 3), 30, np.uint8)
+    background[:, 20:] = 200
+    frames = np.repeat(background[None], 2, axis=0)
+    frames[1, 10:14, 10:14] = (250, 10, 10)
+    values = np.stack([v.copy() for v in tracking.structure_frames(frames, [_appearance(background)], ring=ring)])
+    ys, xs = np.nonzero(values[1] != values[0])
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == (10 - ring, 13 + ring, 10 - ring, 13 + ring)
+
+
+def test_blobs_smaller_than_min_pixels_are_specks():
+    background = np.full((30, 30, 3), 30, np.uint8)
+    frame = background.copy()
+    frame[5:7, 5:7] = (250, 10, 10)  # four pixels
+    mask = np.zeros((30, 30), np.uint8)
+    mask[5:7, 5:7] = 1
+    appearance = _appearance(background, area=4.0)
+    for min_pixels, seen in ((3.0, True), (5.0, False)):
+        pixels = np.zeros((30, 30), bool)
+        found = tracking.blobs_into(frame, mask, frame.astype(np.uint16).sum(-1), appearance, pixels, min_pixels)
+        assert bool(found) == seen and pixels.any() == seen
+
+
+def test_shake_below_the_rasters_own_minimum_is_left_alone_and_above_it_undone():
+    rng = np.random.default_rng(8)
+    board_image = cv2.GaussianBlur(rng.random((120, 120)).astype(np.float32) * 300, (0, 0), 2)
+    structure = np.stack([board_image[10:106, 10:106], board_image[9:105, 10:106]])  # one pixel of shake
+    canon = np.repeat(cv2.cvtColor(structure[0].astype(np.uint8), cv2.COLOR_GRAY2RGB)[None], 2, axis=0)
+    out, shifts = canonical.stabilize(canon, structure, limit=4.8, min_shake=1.5)
+    assert out is canon and 0.5 < np.hypot(*shifts[1]) < 1.5  # measured, but below this minimum
+    out, shifts = canonical.stabilize(canon, structure, limit=4.8, min_shake=0.5)
+    assert out is not canon and not np.array_equal(out[1], canon[1])
+    assert canonical.shake_corrected(shifts[1], 4.8, 0.5) and not canonical.shake_corrected(shifts[1], 4.8, 1.5)
+
+
+def test_pixel_tolerances_are_the_same_share_of_a_cell():
+    assert canonical.cell_pixels(canonical.REFERENCE_CELL) == CELL
+    assert board.INSET == round(3 * CELL / 16)
+    assert grid_agent.MIN_SHAKE == pytest.approx(canonical.MIN_SHAKE * CELL / 16)
+    assert tracking.MIN_AGENT_PIXELS == pytest.approx(4 * (CELL / 16) ** 2)
+    # irregular trims its tiles by the share of a cell the grid's inset was on 16-pixel cells: unchanged.
+    assert all(round(board.INSET_SHARE * tile) == round(3 * tile / 16) for tile in range(1, 200))
