@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-CELL = 12  # canonical pixels per grid cell: the coarsest where a sprite a third of a cell wide stays seen on a goal
+CELL = 12  # canonical pixels per grid cell: a sprite a third of a cell wide is still 4 pixels wide
 REFERENCE_CELL = 16  # the raster the grid verifiers' pixel tolerances were tuned on (see cell_pixels)
 MARGIN = 1  # cells of margin around the board, so an agent leaving the board is still seen
 MIN_MATCH = 0.75  # ECC correlation a frame needs to count as showing the puzzle

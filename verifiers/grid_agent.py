@@ -41,8 +41,10 @@ CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
 MIN_SHAKE = cell_pixels(canonical.MIN_SHAKE)  # a smaller shift is no shake (stabilize leaves the frame)
 STRUCTURE_RING = max(1, round(cell_pixels(2)))  # pixels around the agent's colour left out of the board's structure
 MIN_BLOB = cell_pixels(cell_pixels(3.0))  # pixels: a smaller foreground blob is a speck
-# The 3x3 box blur washes a sprite a few pixels wide into the board on a coarser raster; the 1-2-1 blur keeps it.
+# On a coarser raster than 16-pixel cells a sprite is a few pixels wide: the 3x3 box blur would wash it into the
+# board (the 1-2-1 blur keeps it), and the 3x3 square opening would take it for a speck (the 3x3 cross keeps it).
 WEIGHTED_SMOOTH = CELL < canonical.REFERENCE_CELL
+FINE_SPECKS = CELL < canonical.REFERENCE_CELL
 TRACKERS = ("classical", "cotracker")
 
 
@@ -213,7 +215,7 @@ class GridAgentVerifier:
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
         start = cell_centre(geometry, layout.start)
         positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL,
-                                                                   MIN_BLOB)
+                                                                   MIN_BLOB, FINE_SPECKS)
         return Sightings(anchored_to_start(positions, start), duplicated, agent_masks)
 
     def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,

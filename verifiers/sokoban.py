@@ -33,6 +33,7 @@ from verifiers import canonical, difference, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
+    FINE_SPECKS,
     MIN_BLOB,
     MIN_SHAKE,
     STRUCTURE_RING,
@@ -187,7 +188,7 @@ class SokobanVerifier(GridAgentVerifier):
 
     def _track(self, smoothed: np.ndarray, diff: difference.Difference, looks: Looks, geometry: BoardGeometry,
                layout: SokobanLayout) -> Tracks:
-        fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold)).view(bool)
+        fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold), FINE_SPECKS).view(bool)
         box_colour = looks.box.agent_color
         player_colour = looks.player.agent_color
         targets = {tuple(t) for t in layout.targets}

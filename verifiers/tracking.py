@@ -172,9 +172,14 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
-def foreground(diff: np.ndarray | Difference, appearance: Appearance) -> np.ndarray:
-    """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed."""
-    kernel = np.ones((3, 3), np.uint8)
+def foreground(diff: np.ndarray | Difference, appearance: Appearance, fine: bool = False) -> np.ndarray:
+    """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed.
+
+    Specks are what a 3x3 square does not fit in (an opening); with ``fine``, what a 3x3 cross does
+    not fit in: still every lone pixel and every line a pixel wide, but a sprite only a few pixels
+    wide on a coarse raster keeps its body.
+    """
+    kernel = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)) if fine else np.ones((3, 3), np.uint8)
     differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
     out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
     for o in out:
@@ -355,8 +360,8 @@ _CODE_TO_BIN = _code_to_bin()
 
 
 def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
-                 start: tuple[float, float], copy_distance: float,
-                 min_pixels: float = 3.0) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+                 start: tuple[float, float], copy_distance: float, min_pixels: float = 3.0,
+                 fine: bool = False) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
 
     ``diff`` is :func:`~verifiers.difference.difference` of ``smoothed``, or the same as a :class:`Difference`.
@@ -364,9 +369,10 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
     agent's area stood farther than ``copy_distance`` from the chosen one (a
-    copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`.
+    copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
+    ``fine``: as for :func:`foreground`.
     """
-    masks = foreground(diff, appearance)
+    masks = foreground(diff, appearance, fine)
     positions: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)

@@ -116,3 +116,17 @@ def test_pixel_tolerances_are_the_same_share_of_a_cell():
     assert tracking.MIN_AGENT_PIXELS == pytest.approx(4 * (CELL / 16) ** 2)
     # irregular trims its tiles by the share of a cell the grid's inset was on 16-pixel cells: unchanged.
     assert all(round(board.INSET_SHARE * tile) == round(3 * tile / 16) for tile in range(1, 200))
+
+
+def test_fine_specks_keep_a_rounded_sprite_four_pixels_wide_and_no_line_or_lone_pixel():
+    background = np.full((20, 30, 3), 30, np.uint8)
+    diff = np.zeros((1, 20, 30), np.uint16)
+    diff[0, 3:7, 3:7] = 300  # a sprite four pixels wide with its corners cut: no 3x3 square fits in it
+    diff[0, [3, 3, 6, 6], [3, 6, 3, 6]] = 0
+    diff[0, 12, 2:20] = 300  # a line one pixel wide (an edge shifted by a pixel)
+    diff[0, 16, 25] = 300  # a lone pixel
+    appearance = _appearance(background)
+    coarse, fine = tracking.foreground(diff, appearance)[0], tracking.foreground(diff, appearance, fine=True)[0]
+    assert not coarse.any()
+    assert np.array_equal(np.argwhere(fine), np.argwhere(diff[0] > 0)[:12])  # exactly the sprite
+    assert grid_agent.FINE_SPECKS == grid_agent.WEIGHTED_SMOOTH == (CELL < canonical.REFERENCE_CELL)
