@@ -45,6 +45,9 @@ MIN_BLOB = cell_pixels(cell_pixels(3.0))  # pixels: a smaller foreground blob is
 # board (the 1-2-1 blur keeps it), and the 3x3 square opening would take it for a speck (the 3x3 cross keeps it).
 WEIGHTED_SMOOTH = CELL < canonical.REFERENCE_CELL
 FINE_SPECKS = CELL < canonical.REFERENCE_CELL
+# There the sprite's blurred rim, cut by the threshold where a wall beside it is nearer its colour, is weighed
+# into its centre too (the 1-2-1 blur's reach: one pixel).
+CENTRE_RIM = 1 if CELL < canonical.REFERENCE_CELL else 0
 TRACKERS = ("classical", "cotracker")
 
 
@@ -133,7 +136,7 @@ class GridAgentVerifier:
                 if (r, c) != layout.goal and (r, c) not in agent_cells:
                     cells_by_code.setdefault(layout.code((r, c)), []).append((r, c))
         appearance = tracking.measure_appearance(tracking.smooth(canon[:1], WEIGHTED_SMOOTH)[0], cells_by_code,
-                                                 layout.goal, agent_cells)
+                                                 layout.goal, agent_cells, surroundings(layout, {layout.goal}))
         if isinstance(appearance, str):
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance], ring=STRUCTURE_RING),
@@ -215,7 +218,7 @@ class GridAgentVerifier:
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
         start = cell_centre(geometry, layout.start)
         positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL,
-                                                                   MIN_BLOB, FINE_SPECKS)
+                                                                   MIN_BLOB, FINE_SPECKS, CENTRE_RIM)
         return Sightings(anchored_to_start(positions, start), duplicated, agent_masks)
 
     def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,
@@ -329,6 +332,18 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
            "exact_match": float(success and cells == reference)}
     if ended_on_goal and len(reference) > 1:
         out["step_deviation"] = (len(cells) - 1) / (len(reference) - 1) - 1.0
+    return out
+
+
+def surroundings(layout: GridLayout, drawn: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, ...]]:
+    """Per cell, what is drawn on its eight neighbours: their layout codes, ``*`` for a cell in ``drawn`` (a
+    goal, a target mark, a sprite), empty outside the grid. Cells alike in this look alike at their rims."""
+    out: dict[tuple[int, int], tuple[str, ...]] = {}
+    for r in range(layout.rows):
+        for c in range(layout.cols):
+            out[(r, c)] = tuple(
+                "" if not layout.inside(n) else "*" if n in drawn else layout.code(n)
+                for n in ((r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc))
     return out
 
 

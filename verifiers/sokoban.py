@@ -33,6 +33,7 @@ from verifiers import canonical, difference, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
+    CENTRE_RIM,
     FINE_SPECKS,
     MIN_BLOB,
     MIN_SHAKE,
@@ -42,6 +43,7 @@ from verifiers.grid_agent import (
     Sightings,
     anchored_to_start,
     cell_centre,
+    surroundings,
 )
 
 OUTSIDE = (-99, -99)  # a "goal" no tracked object can reach: sokoban judges targets itself
@@ -170,10 +172,11 @@ class SokobanVerifier(GridAgentVerifier):
                     cells_by_code.setdefault(layout.code((r, c)), []).append((r, c))
         # The boxes first, measured as an "agent" over the frame; that call paints them out,
         # and the player is measured on what is left: the empty board.
-        boxes = tracking.measure_appearance(reference, cells_by_code, layout.goal, box_cells)
+        around = surroundings(layout, skip | {layout.goal})
+        boxes = tracking.measure_appearance(reference, cells_by_code, layout.goal, box_cells, around)
         if isinstance(boxes, str):
             return boxes.replace("agent", "box")
-        player = tracking.measure_appearance(boxes.background, cells_by_code, layout.goal, player_cells)
+        player = tracking.measure_appearance(boxes.background, cells_by_code, layout.goal, player_cells, around)
         if isinstance(player, str):
             return player.replace("agent", "player")
         box_colour, player_colour = boxes.agent_color, player.agent_color
@@ -206,7 +209,7 @@ class SokobanVerifier(GridAgentVerifier):
             boxish = _nearer(frame, fg[t], box_colour, player_colour)
             # Both kinds' pixels go straight into this frame's mask (player's or box's: not the board).
             found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t],
-                                        MIN_BLOB)
+                                        MIN_BLOB, CENTRE_RIM)
             box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t], MIN_BLOB)
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look

@@ -11,7 +11,7 @@ plausible size); other differences are the board changing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -97,20 +97,29 @@ def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
 
 
 def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tuple[int, int]]],
-                       goal: tuple[int, int], agent_cells: list[tuple[int, int]]) -> Appearance | str:
+                       goal: tuple[int, int], agent_cells: list[tuple[int, int]],
+                       surroundings: Mapping[tuple[int, int], Sequence[Hashable]] | None = None) -> Appearance | str:
     """Build the empty board and the agent model from the smoothed reference frame.
 
     ``cells_by_code`` lists the cells of each layout code (``.`` floor first of
-    all), without the goal's and the agent's cells. Returns a reason string when
-    the agent or the board cannot be told apart.
+    all), without the goal's and the agent's cells. The floor under the agent is
+    the median of the floor cells; with ``surroundings`` (per cell, what is drawn
+    on its eight neighbours, row by row), each part of its rim is the median of
+    the floor cells alike on that side: a cell's rim holds its neighbours' colours
+    bled in by the warp and the blur, which on a coarse raster reaches the
+    agent's own rim, and a rim of other neighbours would pull the agent's centre
+    at its start (and so everywhere). Returns a reason string when the agent or
+    the board cannot be told apart.
     """
-    floor_tiles = [reference[cell_slices(*c)] for c in cells_by_code.get(".", [])]
-    if not floor_tiles:
+    floor_cells = cells_by_code.get(".", [])
+    if not floor_cells:
         return "no free floor cell to learn the floor's look from"
-    floor_tile = np.median(np.stack(floor_tiles), axis=0).round().astype(np.uint8)
+    floor_tile = np.median(np.stack([reference[cell_slices(*c)] for c in floor_cells]), axis=0).round().astype(np.uint8)
     background = reference.copy()
     for cell in agent_cells:
         background[cell_slices(*cell)] = floor_tile
+        if surroundings is not None:
+            _rim_like_neighbours(background, reference, cell, floor_cells, surroundings)
 
     region = np.zeros(reference.shape[:2], dtype=bool)
     for cell in agent_cells:
@@ -145,6 +154,34 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
     return Appearance(background, agent_color, float(agent_mask.sum()), floor, goal_colour, cell_colours,
                       board_colours, threshold)
+
+
+RIM_ZONE = max(1, round(cell_pixels(4)))  # canonical pixels of a cell's rim its neighbours' colours bleed into
+
+
+def _rim_like_neighbours(background: np.ndarray, reference: np.ndarray, cell: tuple[int, int],
+                         floor_cells: list[tuple[int, int]],
+                         surroundings: Mapping[tuple[int, int], Sequence[Hashable]]) -> None:
+    """Paint each side and corner of ``cell``'s rim in ``background`` as the median of the floor cells whose
+    neighbours on that side (and, for a corner, the two sides and the diagonal) are drawn alike; a part with
+    no such floor cell keeps what is there."""
+    ys, xs = cell_slices(*cell)
+    zone = RIM_ZONE
+    spans = {-1: (0, zone), 0: (zone, CELL - zone), 1: (CELL - zone, CELL)}
+    index = {(dr, dc): i for i, (dr, dc) in enumerate((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc)}
+    own = surroundings[cell]
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if not (dr or dc):
+                continue
+            sides = [index[n] for n in ((dr, 0), (0, dc), (dr, dc)) if n != (0, 0)]
+            alike = [c for c in floor_cells if all(surroundings[c][i] == own[i] for i in sides)]
+            if not alike:
+                continue
+            (r0, r1), (c0, c1) = spans[dr], spans[dc]
+            parts = [reference[cell_slices(*c)][r0:r1, c0:c1] for c in alike]
+            background[ys.start + r0:ys.start + r1, xs.start + c0:xs.start + c1] = \
+                np.median(np.stack(parts), axis=0).round().astype(np.uint8)
 
 
 def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) -> np.ndarray:
@@ -188,7 +225,7 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance, fine: bool
 
 
 def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-               agent_pixels: np.ndarray, min_pixels: float = 3.0) -> list[Blob]:
+               agent_pixels: np.ndarray, min_pixels: float = 3.0, rim: int = 0) -> list[Blob]:
     """Connected foreground regions of one frame, each judged agent-like or not; the agent-like ones' pixels
     are added to ``agent_pixels`` (H x W bool) in place.
 
@@ -196,7 +233,11 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
     which is steadier than the binary centroid on a coarse raster. ``diff`` is
     the frame's :func:`~verifiers.difference.difference` (or its :class:`FrameDifference`; only the
     blobs' boxes are read). Blobs smaller than ``min_pixels`` (or than a share of the agent's area) are
-    specks, not judged at all.
+    specks, not judged at all. With ``rim``, the centre also weighs the pixels up to ``rim`` pixels
+    around the blob (a 3x3 square's reach per pixel): the sprite's faint blurred rim falls below the
+    threshold where the board behind it is nearer the sprite's colour (a wall beside the cell), and a
+    centre of the thresholded blob alone would be pushed away from such neighbours, by a different
+    amount in every cell.
     """
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
@@ -220,10 +261,18 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
         like = _looks_like_agent(color, area, appearance)
         # The centre is weighted by the plain difference from the board behind each pixel: the
         # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
-        patch = (slice(y, y + h), slice(x, x + w))
-        weights = distance(frame[patch], appearance.background[patch]) * window
+        if rim:
+            y0, x0 = max(0, y - rim), max(0, x - rim)
+            y1, x1 = min(mask.shape[0], y + h + rim), min(mask.shape[1], x + w + rim)
+            weighed = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+            weighed[y - y0:y - y0 + h, x - x0:x - x0 + w] = window
+            weighed = cv2.dilate(weighed, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).view(bool)
+        else:
+            y0, x0, y1, x1, weighed = y, x, y + h, x + w, window
+        patch = (slice(y0, y1), slice(x0, x1))
+        weights = distance(frame[patch], appearance.background[patch]) * weighed
         total = float(weights.sum())
-        ys, xs = np.ogrid[y:y + h, x:x + w]  # broadcast: the same products as full grids, without building them
+        ys, xs = np.ogrid[y0:y1, x0:x1]  # broadcast: the same products as full grids, without building them
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
         found.append(Blob(center, area, like))
         if like:
@@ -361,7 +410,7 @@ _CODE_TO_BIN = _code_to_bin()
 
 def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
                  start: tuple[float, float], copy_distance: float, min_pixels: float = 3.0,
-                 fine: bool = False) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+                 fine: bool = False, rim: int = 0) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
 
     ``diff`` is :func:`~verifiers.difference.difference` of ``smoothed``, or the same as a :class:`Difference`.
@@ -370,7 +419,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
     agent's area stood farther than ``copy_distance`` from the chosen one (a
     copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
-    ``fine``: as for :func:`foreground`.
+    ``fine``: as for :func:`foreground`; ``rim``: as for :func:`blobs_into`.
     """
     masks = foreground(diff, appearance, fine)
     positions: list[tuple[float, float] | None] = []
@@ -378,7 +427,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t], min_pixels)
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t], min_pixels, rim)
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)
