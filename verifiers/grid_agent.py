@@ -335,16 +335,17 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
     return out
 
 
-def surroundings(layout: GridLayout, drawn: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, ...]]:
-    """Per cell, what is drawn on its eight neighbours: their layout codes, ``*`` for a cell in ``drawn`` (a
-    goal, a target mark, a sprite), empty outside the grid. Cells alike in this look alike at their rims."""
-    out: dict[tuple[int, int], tuple[str, ...]] = {}
-    for r in range(layout.rows):
-        for c in range(layout.cols):
-            out[(r, c)] = tuple(
-                "" if not layout.inside(n) else "*" if n in drawn else layout.code(n)
-                for n in ((r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc))
-    return out
+def surroundings(layout: GridLayout, drawn: set[tuple[int, int]]) -> np.ndarray:
+    """rows x cols x 8 uint8: per cell, what is drawn on its eight neighbours (row by row): their layout codes,
+    ``*`` for a cell in ``drawn`` (a goal, a target mark, a sprite), 0 outside the grid. Cells alike in this
+    look alike at their rims (see :func:`verifiers.tracking.measure_appearance`)."""
+    codes = np.zeros((layout.rows + 2, layout.cols + 2), dtype=np.uint8)
+    codes[1:-1, 1:-1] = np.frombuffer("".join(layout.cells).encode(), dtype=np.uint8).reshape(layout.rows, layout.cols)
+    for r, c in drawn:
+        if layout.inside((r, c)):
+            codes[r + 1, c + 1] = ord("*")
+    return np.stack([codes[1 + dr:1 + dr + layout.rows, 1 + dc:1 + dc + layout.cols]
+                     for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc], axis=-1)
 
 
 def anchored_to_start(positions: list[tuple[float, float] | None],

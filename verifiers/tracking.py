@@ -11,7 +11,7 @@ plausible size); other differences are the board changing.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -98,13 +98,13 @@ def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
 
 def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tuple[int, int]]],
                        goal: tuple[int, int], agent_cells: list[tuple[int, int]],
-                       surroundings: Mapping[tuple[int, int], Sequence[Hashable]] | None = None) -> Appearance | str:
+                       surroundings: np.ndarray | None = None) -> Appearance | str:
     """Build the empty board and the agent model from the smoothed reference frame.
 
     ``cells_by_code`` lists the cells of each layout code (``.`` floor first of
     all), without the goal's and the agent's cells. The floor under the agent is
     the median of the floor cells; with ``surroundings`` (per cell, what is drawn
-    on its eight neighbours, row by row), each part of its rim is the median of
+    on its eight neighbours, row by row: rows x cols x 8 codes), each part of its rim is the median of
     the floor cells alike on that side: a cell's rim holds its neighbours' colours
     bled in by the warp and the blur, which on a coarse raster reaches the
     agent's own rim, and a rim of other neighbours would pull the agent's centre
@@ -160,8 +160,7 @@ RIM_ZONE = max(1, round(cell_pixels(4)))  # canonical pixels of a cell's rim its
 
 
 def _rim_like_neighbours(background: np.ndarray, reference: np.ndarray, cell: tuple[int, int],
-                         floor_cells: list[tuple[int, int]],
-                         surroundings: Mapping[tuple[int, int], Sequence[Hashable]]) -> None:
+                         floor_cells: list[tuple[int, int]], surroundings: np.ndarray) -> None:
     """Paint each side and corner of ``cell``'s rim in ``background`` as the median of the floor cells whose
     neighbours on that side (and, for a corner, the two sides and the diagonal) are drawn alike; a part with
     no such floor cell keeps what is there."""
@@ -169,17 +168,19 @@ def _rim_like_neighbours(background: np.ndarray, reference: np.ndarray, cell: tu
     zone = RIM_ZONE
     spans = {-1: (0, zone), 0: (zone, CELL - zone), 1: (CELL - zone, CELL)}
     index = {(dr, dc): i for i, (dr, dc) in enumerate((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc)}
-    own = surroundings[cell]
+    rows, cols = np.array(floor_cells).T
+    around = surroundings[rows, cols]  # n x 8: each floor cell's neighbours
+    same = around == surroundings[cell]
     for dr in (-1, 0, 1):
         for dc in (-1, 0, 1):
             if not (dr or dc):
                 continue
             sides = [index[n] for n in ((dr, 0), (0, dc), (dr, dc)) if n != (0, 0)]
-            alike = [c for c in floor_cells if all(surroundings[c][i] == own[i] for i in sides)]
-            if not alike:
+            alike = np.flatnonzero(same[:, sides].all(axis=1))
+            if not len(alike):
                 continue
             (r0, r1), (c0, c1) = spans[dr], spans[dc]
-            parts = [reference[cell_slices(*c)][r0:r1, c0:c1] for c in alike]
+            parts = [reference[cell_slices(*floor_cells[i])][r0:r1, c0:c1] for i in alike]
             background[ys.start + r0:ys.start + r1, xs.start + c0:xs.start + c1] = \
                 np.median(np.stack(parts), axis=0).round().astype(np.uint8)
 
