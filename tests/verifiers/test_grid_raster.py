@@ -130,3 +130,122 @@ def test_fine_specks_keep_a_rounded_sprite_four_pixels_wide_and_no_line_or_lone_
     assert not coarse.any()
     assert np.array_equal(np.argwhere(fine), np.argwhere(diff[0] > 0)[:12])  # exactly the sprite
     assert grid_agent.FINE_SPECKS == grid_agent.WEIGHTED_SMOOTH == (CELL < canonical.REFERENCE_CELL)
+
+
+def _centre(frame: np.ndarray, mask: np.ndarray, background: np.ndarray, rim: int) -> tuple[float, float]:
+    appearance = _appearance(background, area=float(mask.sum()))
+    diff = tracking.distance(frame, background).astype(np.uint16)
+    found = tracking.blobs_into(frame, mask.view(np.uint8), diff, appearance, np.zeros(mask.shape, bool), rim=rim)
+    assert len(found) == 1
+    return found[0].center
+
+
+def test_the_rim_weighs_a_blurred_sprites_faint_edge_cut_by_the_threshold_on_one_side():
+    # A sprite 4 pixels wide blurred one pixel out, centred at x = y = 12 (pixel centres at i + 0.5);
+    # left of it the board is a wall a little nearer the sprite's colour than the floor is, so its faint
+    # left rim is under the threshold there while the right rim, over the floor, is not.
+    background = np.full((24, 24, 3), (150, 40, 40), np.uint8)
+    background[:, :10] = (200, 40, 40)
+    sprite = np.zeros((24, 24), np.float32)
+    sprite[10:14, 10:14] = 1.0
+    cover = cv2.blur(sprite, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    frame = (background * (1 - cover[..., None]) + np.array([250, 10, 10]) * cover[..., None]).round().astype(np.uint8)
+    mask = tracking.distance(frame, background) > 40.5
+    assert mask[12, 14] and not mask[12, 9]  # the threshold cut the rim on the wall's side only
+    cut = _centre(frame, mask, background, rim=0)
+    weighed = _centre(frame, mask, background, rim=1)
+    assert cut[0] > 12.1  # pushed away from the wall
+    # Halved: what is left is the wall side's lower contrast, by which its rim still weighs less.
+    assert abs(weighed[0] - 12.0) < 0.55 * abs(cut[0] - 12.0) and weighed[1] == pytest.approx(12.0)
+
+
+def test_the_rim_adds_nothing_where_the_board_is_unchanged():
+    background = np.full((24, 24, 3), 30, np.uint8)
+    background[:, :10] = (200, 40, 40)
+    frame = background.copy()
+    frame[9:13, 11:15] = (250, 10, 10)  # a crisp sprite: every pixel around it is the board itself
+    frame[8, 12] = (250, 10, 10)
+    mask = tracking.distance(frame, background) > 40.5
+    assert _centre(frame, mask, background, rim=1) == _centre(frame, mask, background, rim=0)
+    assert grid_agent.CENTRE_RIM == (1 if CELL < canonical.REFERENCE_CELL else 0)
+
+
+def _board_with_bleed(layout_cells: list[str]) -> np.ndarray:
+    """A canonical board whose floor cells carry their wall neighbours' colour in their outer pixel."""
+    rows, cols = len(layout_cells), len(layout_cells[0])
+    image = np.zeros(((rows + 2) * CELL, (cols + 2) * CELL, 3), np.uint8)
+    for r, row in enumerate(layout_cells):
+        for c, code in enumerate(row):
+            ys, xs = tracking.cell_slices(r, c)
+            image[ys, xs] = (40, 40, 120) if code == "#" else (220, 220, 200)
+    walls = np.zeros(image.shape[:2], np.uint8)
+    for r, row in enumerate(layout_cells):
+        for c, code in enumerate(row):
+            if code == "#":
+                walls[tracking.cell_slices(r, c)] = 1
+    bleed = cv2.dilate(walls, np.ones((3, 3), np.uint8)).astype(bool) & ~walls.astype(bool)
+    image[bleed] = (130, 130, 160)
+    return image
+
+
+def test_the_start_cells_rim_is_taken_from_floor_cells_alike_on_each_side():
+    cells = ["#######",
+             "#.#.#.#",
+             "#.....#",
+             "#.#.#.#",
+             "#.....#",
+             "#######"]
+    layout = GridLayoutStub(cells)
+    image = _board_with_bleed(cells)
+    start = (2, 3)  # walls diagonally on all four corners, floor on all four sides
+    empty = image.copy()
+    ys, xs = tracking.cell_slices(*start)
+    image[ys.start + 3:ys.start + 9, xs.start + 3:xs.start + 9] = (250, 10, 10)  # the agent
+    floor = [(r, c) for r in range(6) for c in range(7) if cells[r][c] == "." and (r, c) != start]
+    around = grid_agent.surroundings(layout, set())
+    assert around.shape == (6, 7, 8) and chr(around[1, 1, 1]) == "#" and chr(around[1, 1, 6]) == "."
+    assert around[0, 0, 0] == 0  # outside the grid
+    plain = tracking.measure_appearance(image, {".": floor, "#": []}, (4, 5), [start])
+    alike = tracking.measure_appearance(image, {".": floor, "#": []}, (4, 5), [start], around)
+    assert not isinstance(plain, str) and not isinstance(alike, str)
+    # The median floor tile's rim is other cells' bleed (most floor cells have walls beside them); the rim
+    # built from floor cells alike on each side is the cell's own.
+    assert not np.array_equal(plain.background[ys, xs], empty[ys, xs])
+    assert np.array_equal(alike.background[ys, xs], empty[ys, xs])
+    outside = np.ones(image.shape[:2], bool)
+    outside[ys, xs] = False
+    assert np.array_equal(alike.background[outside], image[outside])  # nothing else is touched
+
+
+def test_a_rim_part_without_a_like_floor_cell_keeps_the_median_tile():
+    cells = ["#####",
+             "#...#",
+             "#...#",
+             "#####"]
+    image = _board_with_bleed(cells)
+    start = (1, 2)  # a wall above: no other floor cell has one above and floor on both sides below
+    empty = image.copy()
+    ys, xs = tracking.cell_slices(*start)
+    image[ys.start + 3:ys.start + 9, xs.start + 3:xs.start + 9] = (250, 10, 10)  # the agent
+    floor = [(r, c) for r in range(4) for c in range(5) if cells[r][c] == "." and (r, c) != start]
+    layout = GridLayoutStub(cells)
+    plain = tracking.measure_appearance(image, {".": floor}, (2, 3), [start])
+    alike = tracking.measure_appearance(image, {".": floor}, (2, 3), [start], grid_agent.surroundings(layout, {(2, 3)}))
+    assert not isinstance(plain, str) and not isinstance(alike, str)
+    zone = tracking.RIM_ZONE
+    # The goal (2, 3) is drawn: the bottom-right corner has no floor cell alike and keeps the median tile.
+    corner = (slice(ys.stop - zone, ys.stop), slice(xs.stop - zone, xs.stop))
+    assert np.array_equal(alike.background[corner], plain.background[corner])
+    # The top side has like cells (walls above them too): it is the cell's own, the median tile's is not.
+    top = (slice(ys.start, ys.start + zone), slice(xs.start + zone, xs.stop - zone))
+    assert np.array_equal(alike.background[top], empty[top]) and not np.array_equal(plain.background[top], empty[top])
+
+
+class GridLayoutStub:
+    """The little of a grid layout :func:`verifiers.grid_agent.surroundings` reads."""
+
+    def __init__(self, cells: list[str]) -> None:
+        self.cells, self.rows, self.cols = cells, len(cells), len(cells[0])
+
+    def inside(self, cell: tuple[int, int]) -> bool:
+        return 0 <= cell[0] < self.rows and 0 <= cell[1] < self.cols
