@@ -265,8 +265,8 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
 
     The rule of :func:`verifiers.board.changed_cells` on tiles of any size: a
     tile changed when more than ``board.CHANGED_FRACTION`` of the visible part
-    of its interior (its edges trimmed by the share ``board.INSET`` is of a grid
-    cell) differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
+    of its interior (its edges trimmed by ``board.INSET_SHARE`` of its width)
+    differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
     """
     t, h, w = changed.shape
     rows, cols = h // tile, w // tile
