@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from verifiers.canonical import CELL, MARGIN
+from verifiers.canonical import CELL, MARGIN, cell_pixels
 from verifiers.difference import Difference
 from verifiers.tracking import Appearance
 
-INSET = 3  # canonical pixels trimmed from each side of a cell before comparing
+INSET_SHARE = 3 / 16  # share of a cell's width trimmed from each of its sides before comparing
+INSET = round(INSET_SHARE * CELL)  # the same in canonical pixels
+HIDDEN_RING = max(1, round(cell_pixels(2)))  # canonical pixels around the agent's that are not judged either
 CHANGED_FRACTION = 0.35  # share of a cell's visible interior that must differ
 MIN_VISIBLE = 0.3  # a cell mostly hidden by the agent is not judged in that frame
 PERSIST = 2  # frames a change must last
@@ -57,14 +59,15 @@ def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appear
     # visible = in view and not hidden, so each count is the in-view count less the hidden one.
     vis = np.repeat(inner_counts(in_view[None]), t, axis=0)
     hit = inner_counts(differs & in_view)
-    kernel = np.ones((5, 5), np.uint8)
+    ring = HIDDEN_RING
+    kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     hidden = np.zeros((h, w), dtype=np.uint8)  # scratch: only the agent's neighbourhood is ever set
     for i, mask in enumerate(agent_masks):
         x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
         if bw == 0:
             continue
-        # The dilation reaches 2 pixels past the mask; counted over the whole cells it touches.
-        ys, xs = slice(max(0, y - 2), min(h, y + bh + 2)), slice(max(0, x - 2), min(w, x + bw + 2))
+        # The dilation reaches ``ring`` pixels past the mask; counted over the whole cells it touches.
+        ys, xs = slice(max(0, y - ring), min(h, y + bh + ring)), slice(max(0, x - ring), min(w, x + bw + ring))
         hidden[ys, xs] = cv2.dilate(mask[ys, xs].view(np.uint8), kernel)
         r0, r1 = ys.start // CELL, min(rows, -(-ys.stop // CELL))
         c0, c1 = xs.start // CELL, min(cols, -(-xs.stop // CELL))

@@ -7,7 +7,9 @@ by trying each way a frame can be resized and refining with ECC (which is
 invariant to gain and bias, so colour shifts and gamma do not disturb it),
 then warp every frame into a small canonical raster where a grid cell is
 ``CELL`` pixels wide and a margin of one cell surrounds the board. Everything
-downstream (board integrity, tracking, legality) works on that raster.
+downstream (board integrity, tracking, legality) works on that raster, and
+every tolerance it keeps in canonical pixels is a share of ``CELL`` (see
+:func:`cell_pixels`), so it follows the raster.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-CELL = 16  # canonical pixels per grid cell: enough for a sprite, cheap for 81 frames
+CELL = 12  # canonical pixels per grid cell: a sprite a third of a cell wide is still 4 pixels wide
+REFERENCE_CELL = 16  # the raster the grid verifiers' pixel tolerances were tuned on (see cell_pixels)
 MARGIN = 1  # cells of margin around the board, so an agent leaving the board is still seen
 MIN_MATCH = 0.75  # ECC correlation a frame needs to count as showing the puzzle
 SEARCH_FRAMES = 12  # how many leading frames may be garbage before we give up
@@ -27,6 +30,12 @@ ECC_WIDTH = 192  # ECC runs on images about this wide: fast and still precise to
 # trying the others: they start at other scales (a third to twice apart for a 16:9 video of a square
 # puzzle) and may not move far from them, so none can fit that video better; each costs a full ECC.
 GOOD_FIT = 0.9
+
+
+def cell_pixels(pixels: float) -> float:
+    """A length tuned as ``pixels`` on a :data:`REFERENCE_CELL`-pixel cell, in pixels of a ``CELL``-pixel one:
+    the same share of a cell on any raster."""
+    return pixels * CELL / REFERENCE_CELL
 
 
 @dataclass(frozen=True)
@@ -152,24 +161,43 @@ def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
     return best if best is not None and best.correlation >= MIN_MATCH else None
 
 
-def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Warp every frame into the canonical raster, area-averaging first when shrinking a lot."""
+
+
+def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int],
+                halving: bool = False) -> np.ndarray:
+    """Warp every frame into the canonical raster, area-averaging first when shrinking a lot.
+
+    The frames are first shrunk by a whole factor k (the mean of every k x k block), so the
+    final bilinear warp never skips pixels: k is the largest with the warp still shrinking by
+    at most 1/1.3, and the shrink exact (:func:`shrink`). With ``halving``, the same k is reached
+    by halving as often as two divides it (each halving OpenCV's vectorised 2 x 2 mean, the
+    cheapest pass over a full-resolution frame there is), then the exact mean over the odd factor
+    left of the smaller frame: every value within 1 of the exact k x k mean (a rounding per step
+    instead of one), for a fraction of the cost of an exact 4 x 4 or 6 x 6 mean of the full frame.
+    """
     scale = float(np.sqrt(abs(np.linalg.det(video_to_canonical[:, :2]))))
     # Shrink by a whole factor first (area averaging, OpenCV's fast path for integer factors),
     # so the final bilinear warp never skips pixels; a fractional area resize costs ten times more.
     k = max(1, int(1 / (scale * 1.3)))
+    exact = k // (k & -k) if halving else k  # what is left after the halvings: k's odd part
     m = compose(video_to_canonical, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)) if k > 1 else video_to_canonical
     h, w = frames.shape[1] // k, frames.shape[2] // k
     out = np.empty((len(frames), size[1], size[0], 3), dtype=np.uint8)
     # Every intermediate image lives in one buffer reused frame after frame: a fresh one for
     # each OpenCV call costs more than the call itself (new memory is faulted in page by page).
+    # One per halving: H/2 x W/2, H/4 x W/4, ... (floor division composes: H // 2 // 2 == H // 4).
+    halved = [np.empty((frames.shape[1] >> i, frames.shape[2] >> i, 3), dtype=np.uint8)
+              for i in range(1, (k // exact).bit_length())]
     small = np.empty((h, w, 3), dtype=np.uint8)
-    box = np.empty((h * k, w * k, 3), dtype=np.uint8) if k > 1 and k % 2 else None
+    box = np.empty((h * exact, w * exact, 3), dtype=np.uint8) if exact > 1 and exact % 2 else None
     four = np.empty((h, w, 4), dtype=np.uint8)
     warped = np.empty((size[1], size[0], 4), dtype=np.uint8)
     for i, fr in enumerate(frames):
-        if k > 1:
-            fr = _shrink_into(fr, k, small, box)
+        for half in halved:
+            fr = cv2.resize(fr[:2 * half.shape[0], :2 * half.shape[1]], (half.shape[1], half.shape[0]), dst=half,
+                            interpolation=cv2.INTER_AREA)
+        if exact > 1:
+            fr = _shrink_into(fr, exact, small, box)
         # Warped as four channels: OpenCV's vectorised bilinear path for them is faster than for
         # three, even with both conversions, and each channel gets exactly the same values.
         cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA, dst=four)
@@ -216,15 +244,16 @@ def inside_video(video_size: tuple[int, int], video_to_canonical: np.ndarray, si
     return cv2.erode(mask, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)).astype(bool)
 
 
-MIN_SHAKE = 0.3  # canonical pixels: below this a frame is left where it is
+MIN_SHAKE = 0.3  # canonical pixels (the default; a raster may pass its own): below this a frame is left where it is
 
 
-def shake_corrected(shift: np.ndarray, limit: float) -> bool:
+def shake_corrected(shift: np.ndarray, limit: float, min_shake: float = MIN_SHAKE) -> bool:
     """Whether :func:`stabilize` moved a frame back by ``shift``: small shake yes, a real pan no."""
-    return bool(MIN_SHAKE < np.hypot(shift[0], shift[1]) <= limit)
+    return bool(min_shake < np.hypot(shift[0], shift[1]) <= limit)
 
 
-def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float) -> tuple[np.ndarray, np.ndarray]:
+def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float,
+              min_shake: float = MIN_SHAKE) -> tuple[np.ndarray, np.ndarray]:
     """Undo small camera shake by phase correlation of each frame's board structure against frame 0.
 
     ``structure`` (each frame's H x W float32 image, in order: a T x H x W array
@@ -233,7 +262,8 @@ def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float) 
     on raw frames locks onto the moving agent when the board has little structure.
     Returns the stabilised frames and each frame's measured shift (dx, dy) in
     canonical pixels. Shifts beyond ``limit`` are left in place (and
-    reported), because a pan that large is the camera moving, not shake.
+    reported), because a pan that large is the camera moving, not shake;
+    shifts of at most ``min_shake`` too, because they are no shake at all.
     """
     # Measured at half resolution: four times cheaper, still precise to a fraction of a pixel.
     images = iter(structure)
@@ -260,7 +290,7 @@ def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float) 
         dx, dy = correlate(windowed(image))
         dx, dy = 2 * dx, 2 * dy
         shifts[i] = (dx, dy)
-        if shake_corrected(shifts[i], limit):
+        if shake_corrected(shifts[i], limit, min_shake):
             if out is canon:
                 out = canon.copy()
             # Moved back as four channels, as warp_frames warps: OpenCV's vectorised bilinear path for them

@@ -33,10 +33,21 @@ from verifiers import (
     tracking,
     vrbench,
 )
-from verifiers.canonical import CELL, BoardGeometry
+from verifiers.canonical import CELL, BoardGeometry, cell_pixels
 
 MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too small to judge
 CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
+# Canonical-pixel tolerances of the shared steps, tuned on 16-pixel cells, as the same shares of a CELL-pixel one:
+MIN_SHAKE = cell_pixels(canonical.MIN_SHAKE)  # a smaller shift is no shake (stabilize leaves the frame)
+STRUCTURE_RING = max(1, round(cell_pixels(2)))  # pixels around the agent's colour left out of the board's structure
+MIN_BLOB = cell_pixels(cell_pixels(3.0))  # pixels: a smaller foreground blob is a speck
+# On a coarser raster than 16-pixel cells a sprite is a few pixels wide: the 3x3 box blur would wash it into the
+# board (the 1-2-1 blur keeps it), and the 3x3 square opening would take it for a speck (the 3x3 cross keeps it).
+WEIGHTED_SMOOTH = CELL < canonical.REFERENCE_CELL
+SPECKS = tracking.CROSS if CELL < canonical.REFERENCE_CELL else tracking.SPECK  # the foreground's opening
+# There the sprite's blurred rim, cut by the threshold where a wall beside it is nearer its colour, is weighed
+# into its centre too (the 1-2-1 blur's reach: one pixel).
+CENTRE_RIM = 1 if CELL < canonical.REFERENCE_CELL else 0
 TRACKERS = ("classical", "cotracker")
 
 
@@ -124,13 +135,13 @@ class GridAgentVerifier:
             for c in range(layout.cols):
                 if (r, c) != layout.goal and (r, c) not in agent_cells:
                     cells_by_code.setdefault(layout.code((r, c)), []).append((r, c))
-        appearance = tracking.measure_appearance(tracking.smooth(canon[:1])[0], cells_by_code,
-                                                 layout.goal, agent_cells)
+        appearance = tracking.measure_appearance(tracking.smooth(canon[:1], WEIGHTED_SMOOTH)[0], cells_by_code,
+                                                 layout.goal, agent_cells, surroundings(layout, {layout.goal}))
         if isinstance(appearance, str):
             return self._unreadable(appearance)
-        canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
-                                            limit=CAMERA_SHIFT * CELL)
-        smoothed = tracking.smooth(canon)
+        canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance], ring=STRUCTURE_RING),
+                                            limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE)
+        smoothed = tracking.smooth(canon, WEIGHTED_SMOOTH)
 
         # 4. The agent in every frame.
         diff = difference.Difference(smoothed, appearance.background)
@@ -186,7 +197,7 @@ class GridAgentVerifier:
         to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
                                          canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size)
+        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size, halving=True)
         in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
         return CanonicalView(alignment, to_canonical, first, canon, in_view)
 
@@ -206,7 +217,8 @@ class GridAgentVerifier:
     def _sightings(self, smoothed: np.ndarray, diff: difference.Difference, appearance: tracking.Appearance,
                    geometry: BoardGeometry, layout: GridLayout) -> Sightings:
         start = cell_centre(geometry, layout.start)
-        positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL)
+        positions, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 0.75 * CELL,
+                                                                   MIN_BLOB, SPECKS, CENTRE_RIM)
         return Sightings(anchored_to_start(positions, start), duplicated, agent_masks)
 
     def _point_tracked(self, frames: np.ndarray, classical: Sightings, to_canonical: np.ndarray,
@@ -230,7 +242,7 @@ class GridAgentVerifier:
                 positions.append(None)
                 continue
             u, v = to_canonical @ np.array([p[0], p[1], 1.0])
-            du, dv = shifts[t] if canonical.shake_corrected(shifts[t], limit) else (0.0, 0.0)
+            du, dv = shifts[t] if canonical.shake_corrected(shifts[t], limit, MIN_SHAKE) else (0.0, 0.0)
             positions.append((float(u - du), float(v - dv)))
         masks = classical.agent_masks.copy()
         radius = max(1, round(1.2 * math.sqrt(appearance.agent_area / math.pi)))
@@ -321,6 +333,19 @@ def _path_metrics(cells: list[tuple[int, int]], reference: list[tuple[int, int]]
     if ended_on_goal and len(reference) > 1:
         out["step_deviation"] = (len(cells) - 1) / (len(reference) - 1) - 1.0
     return out
+
+
+def surroundings(layout: GridLayout, drawn: set[tuple[int, int]]) -> np.ndarray:
+    """rows x cols x 8 uint8: per cell, what is drawn on its eight neighbours (row by row): their layout codes,
+    ``*`` for a cell in ``drawn`` (a goal, a target mark, a sprite), 0 outside the grid. Cells alike in this
+    look alike at their rims (see :func:`verifiers.tracking.measure_appearance`)."""
+    codes = np.zeros((layout.rows + 2, layout.cols + 2), dtype=np.uint8)
+    codes[1:-1, 1:-1] = np.frombuffer("".join(layout.cells).encode(), dtype=np.uint8).reshape(layout.rows, layout.cols)
+    for r, c in drawn:
+        if layout.inside((r, c)):
+            codes[r + 1, c + 1] = ord("*")
+    return np.stack([codes[1 + dr:1 + dr + layout.rows, 1 + dc:1 + dc + layout.cols]
+                     for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc], axis=-1)
 
 
 def anchored_to_start(positions: list[tuple[float, float] | None],

@@ -270,12 +270,12 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
 
     The rule of :func:`verifiers.board.changed_cells` on tiles of any size: a
     tile changed when more than ``board.CHANGED_FRACTION`` of the visible part
-    of its interior (its edges trimmed by the share ``board.INSET`` is of a grid
-    cell) differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
+    of its interior (its edges trimmed by ``board.INSET_SHARE`` of its width)
+    differs, provided that part is at least ``board.MIN_VISIBLE`` of it.
     """
     t, h, w = changed.shape
     rows, cols = h // tile, w // tile
-    inset = round(board.INSET * tile / canonical.CELL)
+    inset = round(board.INSET_SHARE * tile)
     out = np.zeros((t, rows, cols), dtype=bool)
     for i in range(t):
         # Only a tile with a changed pixel can have changed: the frame is judged on the tiles around those.

@@ -286,8 +286,8 @@ def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appea
     stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
     removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
     """
-    masks = tracking.foreground(diff, appearance, maze3d_board.OPENING)
-    raw, duplicated, agent_masks = tracking.follow_masks(smoothed, diff, masks, appearance, start, 1.0 * A_CANON)
+    raw, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 1.0 * A_CANON,
+                                                         opening=maze3d_board.OPENING)
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)

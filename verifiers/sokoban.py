@@ -33,10 +33,17 @@ from verifiers import canonical, difference, gridpath, sokoban_rules, tracking
 from verifiers.canonical import CELL, BoardGeometry
 from verifiers.grid_agent import (
     CAMERA_SHIFT,
+    CENTRE_RIM,
+    MIN_BLOB,
+    MIN_SHAKE,
+    SPECKS,
+    STRUCTURE_RING,
+    WEIGHTED_SMOOTH,
     GridAgentVerifier,
     Sightings,
     anchored_to_start,
     cell_centre,
+    surroundings,
 )
 
 OUTSIDE = (-99, -99)  # a "goal" no tracked object can reach: sokoban judges targets itself
@@ -88,15 +95,16 @@ class SokobanVerifier(GridAgentVerifier):
             return view
 
         # 2. Looks, then shake.
-        looks = self._looks(tracking.smooth(view.canon[:1])[0], layout)
+        looks = self._looks(tracking.smooth(view.canon[:1], WEIGHTED_SMOOTH)[0], layout)
         if isinstance(looks, str):
             return self._unreadable(looks)
         targets = np.zeros(view.canon.shape[1:3], dtype=bool)
         for cell in layout.targets:  # a box standing on a target hides much of its mark: not the camera moving
             targets[tracking.cell_slices(*cell)] = True
-        structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets)
-        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL)
-        smoothed = tracking.smooth(canon)
+        structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets,
+                                              ring=STRUCTURE_RING)
+        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE)
+        smoothed = tracking.smooth(canon, WEIGHTED_SMOOTH)
 
         # 3. Player and boxes in every frame.
         diff = difference.Difference(smoothed, looks.player.background)
@@ -164,10 +172,11 @@ class SokobanVerifier(GridAgentVerifier):
                     cells_by_code.setdefault(layout.code((r, c)), []).append((r, c))
         # The boxes first, measured as an "agent" over the frame; that call paints them out,
         # and the player is measured on what is left: the empty board.
-        boxes = tracking.measure_appearance(reference, cells_by_code, layout.goal, box_cells)
+        around = surroundings(layout, skip | {layout.goal})
+        boxes = tracking.measure_appearance(reference, cells_by_code, layout.goal, box_cells, around)
         if isinstance(boxes, str):
             return boxes.replace("agent", "box")
-        player = tracking.measure_appearance(boxes.background, cells_by_code, layout.goal, player_cells)
+        player = tracking.measure_appearance(boxes.background, cells_by_code, layout.goal, player_cells, around)
         if isinstance(player, str):
             return player.replace("agent", "player")
         box_colour, player_colour = boxes.agent_color, player.agent_color
@@ -182,7 +191,7 @@ class SokobanVerifier(GridAgentVerifier):
 
     def _track(self, smoothed: np.ndarray, diff: difference.Difference, looks: Looks, geometry: BoardGeometry,
                layout: SokobanLayout) -> Tracks:
-        fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold)).view(bool)
+        fg = tracking.foreground(diff, replace(looks.player, threshold=looks.threshold), SPECKS).view(bool)
         box_colour = looks.box.agent_color
         player_colour = looks.player.agent_color
         targets = {tuple(t) for t in layout.targets}
@@ -199,8 +208,9 @@ class SokobanVerifier(GridAgentVerifier):
             frame = smoothed[t]
             boxish = _nearer(frame, fg[t], box_colour, player_colour)
             # Both kinds' pixels go straight into this frame's mask (player's or box's: not the board).
-            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t])
-            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t])
+            found = tracking.blobs_into(frame, (fg[t] & ~boxish).view(np.uint8), diff[t], looks.player, masks[t],
+                                        MIN_BLOB, CENTRE_RIM)
+            box_found = tracking.blobs_into(frame, boxish.view(np.uint8), diff[t], looks.box, masks[t], MIN_BLOB)
             candidates = [b for b in box_found if b.agent_like]
             for b in [*found, *box_found]:  # a box recoloured on its target: a large blob there, neither look
                 row, col = geometry.canonical_to_grid(*b.center)

@@ -18,13 +18,15 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from verifiers.canonical import CELL, MARGIN
+from verifiers.canonical import CELL, MARGIN, cell_pixels
 from verifiers.difference import Difference, FrameDifference
 
 # A blob counts as the agent when its area is within these factors of the agent's first-frame area.
 DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative to the agent) counts as a copy
 MIN_AREA_RATIO = 0.25
 MAX_AREA_RATIO = 4.0
+# The fewest pixels that make the agent at its start cell: 4 on a 16-pixel cell, the same share of a cell on any.
+MIN_AGENT_PIXELS = cell_pixels(cell_pixels(4.0))
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,19 @@ class Blob:
     agent_like: bool
 
 
-def smooth(frames: np.ndarray) -> np.ndarray:
-    """3x3 box blur: averages away pixel noise and codec ringing before comparing."""
+def smooth(frames: np.ndarray, weighted: bool = False) -> np.ndarray:
+    """3x3 box blur: averages away pixel noise and codec ringing before comparing.
+
+    With ``weighted``, the 3x3 binomial blur (weights 1-2-1 each way) instead: it averages
+    nearly as much noise away and blurs less, for a raster whose sprites are only a few pixels
+    wide (the box would wash their colour into the board's).
+    """
     out = np.empty_like(frames)  # filled in place: no per-frame list to stack (a second copy)
     for f, o in zip(frames, out):
-        cv2.blur(f, (3, 3), dst=o)
+        if weighted:
+            cv2.GaussianBlur(f, (3, 3), 0, dst=o)
+        else:
+            cv2.blur(f, (3, 3), dst=o)
     return out
 
 
@@ -87,20 +97,29 @@ def cell_slices(row: int, col: int, margin: int = 1) -> tuple[slice, slice]:
 
 
 def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tuple[int, int]]],
-                       goal: tuple[int, int], agent_cells: list[tuple[int, int]]) -> Appearance | str:
+                       goal: tuple[int, int], agent_cells: list[tuple[int, int]],
+                       surroundings: np.ndarray | None = None) -> Appearance | str:
     """Build the empty board and the agent model from the smoothed reference frame.
 
     ``cells_by_code`` lists the cells of each layout code (``.`` floor first of
-    all), without the goal's and the agent's cells. Returns a reason string when
-    the agent or the board cannot be told apart.
+    all), without the goal's and the agent's cells. The floor under the agent is
+    the median of the floor cells; with ``surroundings`` (per cell, what is drawn
+    on its eight neighbours, row by row: rows x cols x 8 codes), each part of its rim is the median of
+    the floor cells alike on that side: a cell's rim holds its neighbours' colours
+    bled in by the warp and the blur, which on a coarse raster reaches the
+    agent's own rim, and a rim of other neighbours would pull the agent's centre
+    at its start (and so everywhere). Returns a reason string when the agent or
+    the board cannot be told apart.
     """
-    floor_tiles = [reference[cell_slices(*c)] for c in cells_by_code.get(".", [])]
-    if not floor_tiles:
+    floor_cells = cells_by_code.get(".", [])
+    if not floor_cells:
         return "no free floor cell to learn the floor's look from"
-    floor_tile = np.median(np.stack(floor_tiles), axis=0).round().astype(np.uint8)
+    floor_tile = np.median(np.stack([reference[cell_slices(*c)] for c in floor_cells]), axis=0).round().astype(np.uint8)
     background = reference.copy()
     for cell in agent_cells:
         background[cell_slices(*cell)] = floor_tile
+        if surroundings is not None:
+            _rim_like_neighbours(background, reference, cell, floor_cells, surroundings)
 
     region = np.zeros(reference.shape[:2], dtype=bool)
     for cell in agent_cells:
@@ -112,7 +131,7 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     peak = float(diff[region[box]].max()) if w else 0.0
     agent_mask = np.zeros_like(region)
     agent_mask[box] = region[box] & (diff > 0.5 * peak)
-    if peak < 60 or agent_mask.sum() < 4:
+    if peak < 60 or agent_mask.sum() < MIN_AGENT_PIXELS:
         return "the agent cannot be told apart from the floor at its start cell"
     agent_color = np.median(reference[agent_mask], axis=0).astype(np.float32)
 
@@ -135,6 +154,35 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
     return Appearance(background, agent_color, float(agent_mask.sum()), floor, goal_colour, cell_colours,
                       board_colours, threshold)
+
+
+RIM_ZONE = max(1, round(cell_pixels(4)))  # canonical pixels of a cell's rim its neighbours' colours bleed into
+
+
+def _rim_like_neighbours(background: np.ndarray, reference: np.ndarray, cell: tuple[int, int],
+                         floor_cells: list[tuple[int, int]], surroundings: np.ndarray) -> None:
+    """Paint each side and corner of ``cell``'s rim in ``background`` as the median of the floor cells whose
+    neighbours on that side (and, for a corner, the two sides and the diagonal) are drawn alike; a part with
+    no such floor cell keeps what is there."""
+    ys, xs = cell_slices(*cell)
+    zone = RIM_ZONE
+    spans = {-1: (0, zone), 0: (zone, CELL - zone), 1: (CELL - zone, CELL)}
+    index = {(dr, dc): i for i, (dr, dc) in enumerate((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc)}
+    rows, cols = np.array(floor_cells).T
+    around = surroundings[rows, cols]  # n x 8: each floor cell's neighbours
+    same = around == surroundings[cell]
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if not (dr or dc):
+                continue
+            sides = [index[n] for n in ((dr, 0), (0, dc), (dr, dc)) if n != (0, 0)]
+            alike = np.flatnonzero(same[:, sides].all(axis=1))
+            if not len(alike):
+                continue
+            (r0, r1), (c0, c1) = spans[dr], spans[dc]
+            parts = [reference[cell_slices(*floor_cells[i])][r0:r1, c0:c1] for i in alike]
+            background[ys.start + r0:ys.start + r1, xs.start + c0:xs.start + c1] = \
+                np.median(np.stack(parts), axis=0).round().astype(np.uint8)
 
 
 def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) -> np.ndarray:
@@ -164,8 +212,8 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
 
 SPECK = np.ones((3, 3), np.uint8)  # what :func:`foreground` opens with by default: anything under 3 x 3 pixels goes
 # A plus of five pixels: what a verifier opens with instead where its agent may show only pieces no 3 x 3 square
-# fits in (a small sprite between a ladder's rungs, on a coarse raster). Lone pixels, lines one pixel thin and
-# bars two pixels thick still go.
+# fits in (a sprite a few pixels wide on a coarse raster, or its pieces between a ladder's rungs). Lone pixels,
+# lines one pixel thin and bars two pixels thick still go.
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
@@ -179,14 +227,19 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance, kernel: np
 
 
 def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-               agent_pixels: np.ndarray) -> list[Blob]:
+               agent_pixels: np.ndarray, min_pixels: float = 3.0, rim: int = 0) -> list[Blob]:
     """Connected foreground regions of one frame, each judged agent-like or not; the agent-like ones' pixels
     are added to ``agent_pixels`` (H x W bool) in place.
 
     A blob's centre is weighted by how much each pixel differs from the board,
     which is steadier than the binary centroid on a coarse raster. ``diff`` is
     the frame's :func:`~verifiers.difference.difference` (or its :class:`FrameDifference`; only the
-    blobs' boxes are read).
+    blobs' boxes are read). Blobs smaller than ``min_pixels`` (or than a share of the agent's area) are
+    specks, not judged at all. With ``rim``, the centre also weighs the pixels up to ``rim`` pixels
+    around the blob (a 3x3 square's reach per pixel): the sprite's faint blurred rim falls below the
+    threshold where the board behind it is nearer the sprite's colour (a wall beside the cell), and a
+    centre of the thresholded blob alone would be pushed away from such neighbours, by a different
+    amount in every cell.
     """
     found: list[Blob] = []
     # Label only the box around the foreground (usually just the agent): connected components
@@ -195,7 +248,7 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
     if bw == 0:
         return found
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[by:by + bh, bx:bx + bw], connectivity=8)
-    min_area = max(3.0, MIN_AREA_RATIO * appearance.agent_area)
+    min_area = max(min_pixels, MIN_AREA_RATIO * appearance.agent_area)
     for label in range(1, count):
         area = float(stats[label, cv2.CC_STAT_AREA])
         if area < min_area:
@@ -210,10 +263,18 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
         like = _looks_like_agent(color, area, appearance)
         # The centre is weighted by the plain difference from the board behind each pixel: the
         # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
-        patch = (slice(y, y + h), slice(x, x + w))
-        weights = distance(frame[patch], appearance.background[patch]) * window
+        if rim:
+            y0, x0 = max(0, y - rim), max(0, x - rim)
+            y1, x1 = min(mask.shape[0], y + h + rim), min(mask.shape[1], x + w + rim)
+            weighed = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+            weighed[y - y0:y - y0 + h, x - x0:x - x0 + w] = window
+            weighed = cv2.dilate(weighed, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).view(bool)
+        else:
+            y0, x0, y1, x1, weighed = y, x, y + h, x + w, window
+        patch = (slice(y0, y1), slice(x0, x1))
+        weights = distance(frame[patch], appearance.background[patch]) * weighed
         total = float(weights.sum())
-        ys, xs = np.ogrid[y:y + h, x:x + w]  # broadcast: the same products as full grids, without building them
+        ys, xs = np.ogrid[y0:y1, x0:x1]  # broadcast: the same products as full grids, without building them
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
         found.append(Blob(center, area, like))
         if like:
@@ -290,13 +351,13 @@ def _cube_distance(colour: np.ndarray) -> np.ndarray:
 
 
 def structure_frames(frames: np.ndarray, appearances: list[Appearance],
-                     zeroed: np.ndarray | None = None) -> Iterator[np.ndarray]:
+                     zeroed: np.ndarray | None = None, ring: int = 2) -> Iterator[np.ndarray]:
     """Each frame's structure (H x W float32): how far each pixel is from the floor colour, with every moving
     object painted out; in one buffer that the next frame's overwrites.
 
     Used to measure camera motion from the board alone (continuous values, so codec noise does not
-    flicker it). Pixels nearer an object's colour than to every board colour, and a small ring around
-    them, count as floor. ``appearances`` are the looks of the objects that move on one board (sokoban's
+    flicker it). Pixels nearer an object's colour than to every board colour, and a ring of ``ring``
+    pixels around them, count as floor. ``appearances`` are the looks of the objects that move on one board (sokoban's
     player and boxes), on the same floor colour: each structure is that distance zeroed around its own
     object, and theirs is the pixel-wise minimum, made in one pass. Pixels in ``zeroed`` (H x W bool)
     are 0 in every frame. One buffer suits the consumer, :func:`verifiers.canonical.stabilize`, which
@@ -311,7 +372,7 @@ def structure_frames(frames: np.ndarray, appearances: list[Appearance],
     # (distances are never negative), so the agent mask is read off the same lookup.
     table = np.where(is_agent.astype(bool), -1.0, to_floor).astype(np.float32)
     by_code = table[_CODE_TO_BIN].reshape(256, 256)
-    kernel = np.ones((5, 5), np.uint8)
+    kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     # Scratch images reused frame after frame (fresh ones cost more than the work on them).
     values = np.empty(frames.shape[1:3], dtype=np.float32)
     packed = np.empty((*frames.shape[1:3], 2), dtype=np.uint8)
@@ -325,14 +386,14 @@ def structure_frames(frames: np.ndarray, appearances: list[Appearance],
         np.copyto(code, packed)
         cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
         np.less(values, 0, out=coloured)
-        # The ring of two pixels around agent-coloured pixels is painted out within their bounding box
-        # widened by two: outside it the dilation is empty, inside it sees every coloured pixel it would
+        # The ring around agent-coloured pixels is painted out within their bounding box widened by
+        # the ring: outside it the dilation is empty, inside it sees every coloured pixel it would
         # see on the whole frame. (Usually a sprite's box; no box at all when the agent is hidden.)
         x, y, w, h = cv2.boundingRect(coloured.view(np.uint8))
         if w:
-            box = (slice(max(y - 2, 0), y + h + 2), slice(max(x - 2, 0), x + w + 2))
-            ring = cv2.dilate(coloured.view(np.uint8)[box], kernel)
-            np.copyto(values[box], 0.0, where=ring.view(bool))
+            box = (slice(max(y - ring, 0), y + h + ring), slice(max(x - ring, 0), x + w + ring))
+            around = cv2.dilate(coloured.view(np.uint8)[box], kernel)
+            np.copyto(values[box], 0.0, where=around.view(bool))
         if zeroed is not None:
             values[zeroed] = 0.0
         yield values
@@ -350,8 +411,8 @@ _CODE_TO_BIN = _code_to_bin()
 
 
 def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance: Appearance,
-                 start: tuple[float, float],
-                 copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
+                 start: tuple[float, float], copy_distance: float, min_pixels: float = 3.0,
+                 opening: np.ndarray = SPECK, rim: int = 0) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
     """The agent in every frame: the agent-like blob nearest its last sighting (at first ``start``).
 
     ``diff`` is :func:`~verifiers.difference.difference` of ``smoothed``, or the same as a :class:`Difference`.
@@ -359,22 +420,16 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
     agent's area stood farther than ``copy_distance`` from the chosen one (a
-    copy), and the agent's pixels per frame (T x H x W bool).
+    copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
+    ``opening``: the ``kernel`` of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
     """
-    return follow_masks(smoothed, diff, foreground(diff, appearance), appearance, start, copy_distance)
-
-
-def follow_masks(smoothed: np.ndarray, diff: np.ndarray | Difference, masks: np.ndarray, appearance: Appearance,
-                 start: tuple[float, float],
-                 copy_distance: float) -> tuple[list[tuple[float, float] | None], list[bool], np.ndarray]:
-    """:func:`follow_agent` on ``masks``, a :func:`foreground` of ``diff`` the caller made (with its own
-    opening, say)."""
+    masks = foreground(diff, appearance, opening)
     positions: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)
     last = start
     for t in range(len(smoothed)):
-        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t])
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t], min_pixels, rim)
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)

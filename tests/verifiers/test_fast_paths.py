@@ -16,8 +16,10 @@ import pytest
 from verifiers import board, canonical, difference, tracking
 from verifiers.canonical import CELL
 
+SIZE = 48  # pixels of the images that are not a board of cells (three 16-pixel cells, whatever the raster)
 
-def _frames(seed: int, count: int = 4, size: int = 3 * CELL) -> np.ndarray:
+
+def _frames(seed: int, count: int = 4, size: int = SIZE) -> np.ndarray:
     """Blurred random colour frames, some with blocks of very different colours (differences past 255)."""
     rng = np.random.default_rng(seed)
     frames = rng.integers(0, 256, (count, size, size, 3), dtype=np.uint8)
@@ -72,8 +74,8 @@ def test_difference_thresholds_and_windows_as_the_full_difference():
 
 def test_blobs_read_the_same_from_a_difference_as_from_the_full_array():
     rng = np.random.default_rng(3)
-    background = np.full((3 * CELL, 3 * CELL, 3), 30, np.uint8)
-    background[:, CELL:CELL + 4] = 200  # a wall
+    background = np.full((SIZE, SIZE, 3), 30, np.uint8)
+    background[:, 16:20] = 200  # a wall
     frames = np.repeat(background[None], 4, axis=0)
     for t, frame in enumerate(frames):
         frame[6 + 3 * t:12 + 3 * t, 20:26] = (250, 5, 250)  # the agent, moving
@@ -169,7 +171,8 @@ def _changed_plainly(diff, agent_masks, appearance, in_view):
     h, w = diff.shape[1:3]
     rows, cols = h // CELL, w // CELL
     differs = diff > board.board_threshold(appearance)
-    hidden = np.stack([cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)) for m in agent_masks]).astype(bool)
+    kernel = np.ones((2 * board.HIDDEN_RING + 1,) * 2, np.uint8)
+    hidden = np.stack([cv2.dilate(m.astype(np.uint8), kernel) for m in agent_masks]).astype(bool)
     visible = ~hidden & in_view
 
     def inner(mask):

@@ -344,7 +344,7 @@ def test_cross_opening_keeps_an_agents_plus_shaped_pieces_and_drops_specks() -> 
     assert kept.sum() == 5 + 5 and square.sum() == 9
 
 
-def test_following_given_masks_is_following_the_agent() -> None:
+def test_following_with_the_plus_opening_finds_the_agent_and_its_copy() -> None:
     from verifiers import difference, tracking
     rng = np.random.default_rng(5)
     background = np.full((40, 48, 3), 30, np.uint8)
@@ -358,9 +358,8 @@ def test_following_given_masks_is_following_the_agent() -> None:
     look = Appearance(background, np.array([250.0, 5.0, 250.0], np.float32), 36.0,
                       np.array([30.0, 30.0, 30.0], np.float32), None, {}, tracking.dominant_colours(background), 40.5)
     diff = difference.Difference(smoothed, background)
-    want = tracking.follow_agent(smoothed, diff, look, (11.0, 9.0), 8.0)
-    got = tracking.follow_masks(smoothed, diff, foreground(diff, look), look, (11.0, 9.0), 8.0)
-    assert got[:2] == want[:2] and np.array_equal(got[2], want[2])
+    got = tracking.follow_agent(smoothed, diff, look, (11.0, 9.0), 8.0, opening=tracking.CROSS)
+    assert [round(p[1] - 4 * t) for t, p in enumerate(got[0])] == [9] * 5  # the sprite's centre row, frame by frame
     assert all(p is not None for p in got[0]) and got[1] == [False, False, False, True, False]
 
 

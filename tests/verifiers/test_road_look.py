@@ -7,7 +7,7 @@ import pytest
 from puzzles.irregular import IrregularFamily
 from puzzles.irregular.layout import RoadLayout
 from verifiers import board, difference, tracking
-from verifiers.canonical import to_pixels
+from verifiers.canonical import CELL, to_pixels
 from verifiers.irregular import _hidden, changed_tiles, goal_changed
 from verifiers.road_look import FIELD_ZOOM, ROAD_PX, RoadCanvas, differences
 from verifiers.roadpath import RoadField, progress
@@ -64,7 +64,8 @@ def test_tiles_of_a_grid_cell_judge_as_the_grid_board_check():
     background, frames = _board_and_frames(1)
     diff = difference.difference(frames, background)
     agent = np.zeros(frames.shape[:3], bool)
-    agent[:, 24:31, 8:15] = True
+    for t in range(len(frames)):
+        agent[t, 24:31, 8 + 10 * t:15 + 10 * t] = True  # where the agent drives
     agent[2, 40:60, 0:30] = True  # the agent hides part of the new road in one frame
     in_view = np.ones(frames.shape[1:3], bool)
     in_view[:, :6] = False
@@ -72,8 +73,9 @@ def test_tiles_of_a_grid_cell_judge_as_the_grid_board_check():
                                      np.array([200, 200, 200], np.float32), None,
                                      {"ground": np.array([90, 90, 90], np.float32)}, np.zeros((0, 3), np.float32), 40.0)
     threshold = board.board_threshold(appearance)
-    hidden = np.stack([cv2.dilate(m.view(np.uint8), np.ones((5, 5), np.uint8)) for m in agent]).view(bool)
-    tiles = changed_tiles(diff > threshold, hidden, in_view, 16)
+    ring = np.ones((2 * board.HIDDEN_RING + 1,) * 2, np.uint8)  # the grid's hidden ring, on the grid's cells
+    hidden = np.stack([cv2.dilate(m.view(np.uint8), ring) for m in agent]).view(bool)
+    tiles = changed_tiles(diff > threshold, hidden, in_view, CELL)
     np.testing.assert_array_equal(tiles, board.changed_cells(diff, agent, appearance, in_view))
     assert tiles[3:].any() and not tiles[:2].any()
 
