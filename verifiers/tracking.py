@@ -221,8 +221,15 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance, kernel: np
     """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed (an opening by ``kernel``)."""
     differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
     out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
+    h, w = out.shape[1:3]
     for o in out:
-        cv2.morphologyEx(o, cv2.MORPH_OPEN, kernel, dst=o)
+        # Opened within the box of its pixels widened by a pixel (the kernel's reach), usually the agent's:
+        # outside it the opening is empty, and inside it every pixel sees the zeros beyond the box that it
+        # would see on the whole frame (at the frame's edge, the same border).
+        x, y, bw, bh = cv2.boundingRect(o)
+        if bw:
+            box = o[max(y - 1, 0):y + bh + 1, max(x - 1, 0):x + bw + 1]
+            cv2.morphologyEx(box, cv2.MORPH_OPEN, kernel, dst=box)
     return out
 
 

@@ -243,3 +243,24 @@ def test_structure_frame_by_frame_is_the_structure_and_stabilizes_alike():
                                                     limit=4.8)
     assert np.array_equal(shifts_stack, shifts_frames) and np.array_equal(out_stack, out_frames)
     assert np.abs(shifts_frames[1:]).max() > 0.5  # the shifts were measured, not all zero
+
+
+def test_foreground_opened_in_its_box_is_the_whole_frame_opening():
+    rng = np.random.default_rng(11)
+    diff = np.zeros((7, 30, 40), np.uint16)
+    diff[0, 10:16, 12:18] = 300  # a sprite
+    diff[1, 0:4, 36:40] = 300  # a sprite in the corner: the frame's own border
+    diff[1, 20, 5] = 300  # and a lone pixel far from it
+    diff[2] = rng.integers(0, 2, (30, 40)) * 300  # speckle everywhere
+    diff[3, 5:25, 0:3] = 300  # a bar along the left edge
+    diff[4, 8:11, 8:11] = 300  # exactly a 3 x 3 square
+    diff[4, 8, 9], diff[4, 10, 9] = 0, 0
+    # frames 5 and 6: empty
+    appearance = _appearance(np.zeros((30, 40, 3), np.uint8))
+    for kernel in (tracking.SPECK, tracking.CROSS):
+        whole = (diff > appearance.threshold).view(np.uint8)
+        for o in whole:
+            cv2.morphologyEx(o, cv2.MORPH_OPEN, kernel, dst=o)
+        opened = tracking.foreground(diff, appearance, kernel)
+        assert np.array_equal(opened, whole)
+        assert opened[0].sum() > 0 and not opened[5:].any()
