@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from verifiers.canonical import CELL, MARGIN, cell_pixels
+from verifiers.canonical import CELL, MARGIN, REFERENCE_CELL, to_pixels
 from verifiers.difference import Difference
-from verifiers.tracking import Appearance
+from verifiers.tracking import Appearance, widened_box
 
 INSET_SHARE = 3 / 16  # share of a cell's width trimmed from each of its sides before comparing
 INSET = round(INSET_SHARE * CELL)  # the same in canonical pixels
-HIDDEN_RING = max(1, round(cell_pixels(2)))  # canonical pixels around the agent's that are not judged either
+HIDDEN_RING = to_pixels(CELL, 2 / REFERENCE_CELL)  # canonical pixels around the agent's that are not judged either
 CHANGED_FRACTION = 0.35  # share of a cell's visible interior that must differ
 MIN_VISIBLE = 0.3  # a cell mostly hidden by the agent is not judged in that frame
 PERSIST = 2  # frames a change must last
@@ -63,11 +63,10 @@ def changed_cells(diff: np.ndarray | Difference, agent_masks: np.ndarray, appear
     kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     hidden = np.zeros((h, w), dtype=np.uint8)  # scratch: only the agent's neighbourhood is ever set
     for i, mask in enumerate(agent_masks):
-        x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
-        if bw == 0:
+        box = widened_box(mask, ring)  # the dilation's reach; counted over the whole cells it touches
+        if box is None:
             continue
-        # The dilation reaches ``ring`` pixels past the mask; counted over the whole cells it touches.
-        ys, xs = slice(max(0, y - ring), min(h, y + bh + ring)), slice(max(0, x - ring), min(w, x + bw + ring))
+        ys, xs = box
         hidden[ys, xs] = cv2.dilate(mask[ys, xs].view(np.uint8), kernel)
         r0, r1 = ys.start // CELL, min(rows, -(-ys.stop // CELL))
         c0, c1 = xs.start // CELL, min(cols, -(-xs.stop // CELL))

@@ -161,8 +161,6 @@ def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
     return best if best is not None and best.correlation >= MIN_MATCH else None
 
 
-
-
 def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int],
                 halving: bool = False) -> np.ndarray:
     """Warp every frame into the canonical raster, area-averaging first when shrinking a lot.

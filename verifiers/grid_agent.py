@@ -39,7 +39,7 @@ MIN_CELL_PIXELS = 4.0  # below this a cell is a few pixels in the video: too sma
 CAMERA_SHIFT = 0.3  # cells of global shift beyond which the camera moved
 # Canonical-pixel tolerances of the shared steps, tuned on 16-pixel cells, as the same shares of a CELL-pixel one:
 MIN_SHAKE = cell_pixels(canonical.MIN_SHAKE)  # a smaller shift is no shake (stabilize leaves the frame)
-STRUCTURE_RING = max(1, round(cell_pixels(2)))  # pixels around the agent's colour left out of the board's structure
+STRUCTURE_RING = canonical.to_pixels(CELL, 2 / canonical.REFERENCE_CELL)  # pixels around the agent's colour left out of the board's structure
 MIN_BLOB = cell_pixels(cell_pixels(3.0))  # pixels: a smaller foreground blob is a speck
 # On a coarser raster than 16-pixel cells a sprite is a few pixels wide: the 3x3 box blur would wash it into the
 # board (the 1-2-1 blur keeps it), and the 3x3 square opening would take it for a speck (the 3x3 cross keeps it).

@@ -256,11 +256,8 @@ def _hidden(agent_masks: np.ndarray, ring: int) -> np.ndarray:
     kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     hidden = np.zeros(agent_masks.shape, dtype=np.uint8)
     for m, out in zip(agent_masks, hidden):
-        # Dilated within the agent's box widened by the ring only: outside it the dilation is empty, and
-        # inside it sees every agent pixel it would see on the whole frame.
-        x, y, w, h = cv2.boundingRect(m.view(np.uint8))
-        if w:
-            box = (slice(max(y - ring, 0), y + h + ring), slice(max(x - ring, 0), x + w + ring))
+        box = tracking.widened_box(m, ring)  # dilated in the agent's box only
+        if box is not None:
             cv2.dilate(m.view(np.uint8)[box], kernel, dst=out[box])
     return hidden.view(bool)
 

@@ -97,7 +97,7 @@ class Maze3DVerifier:
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
                                             limit=maze3d_board.CAMERA_SHIFT)
-        smoothed = smooth_in_place(canon)  # the unsmoothed frames are not read again
+        smoothed = tracking.smooth(canon, out=canon)  # the unsmoothed frames are not read again
         # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
         # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
         # thresholds ``diff.capped`` exactly as it would the full differences.
@@ -180,14 +180,6 @@ class Maze3DVerifier:
             k = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
             return f"the blocks near cell {cells[k]} ({x:.0f}, {y:.0f} px)"
         return name
-
-
-def smooth_in_place(frames: np.ndarray) -> np.ndarray:
-    """:func:`verifiers.tracking.smooth` written over ``frames`` (OpenCV's box filter reads its source rows
-    into its own buffer first, so in place gives the same values): no second T x H x W x 3 array."""
-    for frame in frames:
-        cv2.blur(frame, (3, 3), dst=frame)
-    return frames
 
 
 def thin_regions(layout: Maze3DLayout | ImageLayout, size: tuple[int, int], s: float) -> list[tuple[str, np.ndarray]]:

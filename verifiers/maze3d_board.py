@@ -1,9 +1,10 @@
 """Is a 3D maze's board left intact, and the camera still? Block by block against the video's own empty board.
 
 The canonical frame (:data:`A_CANON` pixels to ``a``, half a top face's
-width) is cut into square blocks of half of ``a``. A block "changed" in a frame when a large share of its pixels differs from the
-empty board, not counting the agent (its tracked pixels, widened by a rim
-that blur and compression smear). A change must last :data:`PERSIST` frames,
+width) is cut into square blocks of half of ``a``. A block "changed" in a
+frame when a large share of its pixels differs from the empty board, not
+counting the agent (its tracked pixels, widened by a rim that blur and
+compression smear). A change must last :data:`PERSIST` frames,
 so one corrupted frame from a codec does not fail a video.
 """
 
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 
 from genreason.types import Event
-from verifiers.tracking import CROSS, Appearance, foreground
+from verifiers.tracking import CROSS, Appearance, foreground, widened_box
 
 # The canonical raster of every 3D maze module: half a top face (``a``) is this many pixels. Every length
 # below but :data:`SUBPIXEL` is a share of ``a`` turned into canonical pixels, so each keeps its meaning on any raster.
@@ -99,13 +100,9 @@ def _hidden(agent_masks: np.ndarray, in_view: np.ndarray) -> np.ndarray:
     kernel = np.ones((2 * AGENT_RIM + 1, 2 * AGENT_RIM + 1), np.uint8)
     hidden = np.empty(agent_masks.shape, dtype=np.uint8)
     hidden[:] = ~in_view  # every frame out of view at once; the agent is added in its box only
-    h, w = agent_masks.shape[1:]
     for m, out in zip(agent_masks, hidden):
-        x, y, bw, bh = cv2.boundingRect(m.view(np.uint8))
-        if bw:
-            # Widened only around the agent's box: the same pixels as widening the whole frame.
-            box = (slice(max(0, y - AGENT_RIM), min(h, y + bh + AGENT_RIM)),
-                   slice(max(0, x - AGENT_RIM), min(w, x + bw + AGENT_RIM)))
+        box = widened_box(m, AGENT_RIM)  # widened only around the agent's box: the same pixels
+        if box is not None:
             out[box] |= cv2.dilate(m[box].view(np.uint8), kernel)
     return hidden
 

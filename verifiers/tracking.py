@@ -18,7 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from verifiers.canonical import CELL, MARGIN, cell_pixels
+from verifiers.canonical import CELL, MARGIN, REFERENCE_CELL, cell_pixels, to_pixels
 from verifiers.difference import Difference, FrameDifference
 
 # A blob counts as the agent when its area is within these factors of the agent's first-frame area.
@@ -50,14 +50,17 @@ class Blob:
     agent_like: bool
 
 
-def smooth(frames: np.ndarray, weighted: bool = False) -> np.ndarray:
+def smooth(frames: np.ndarray, weighted: bool = False, out: np.ndarray | None = None) -> np.ndarray:
     """3x3 box blur: averages away pixel noise and codec ringing before comparing.
 
     With ``weighted``, the 3x3 binomial blur (weights 1-2-1 each way) instead: it averages
     nearly as much noise away and blurs less, for a raster whose sprites are only a few pixels
-    wide (the box would wash their colour into the board's).
+    wide (the box would wash their colour into the board's). Written into ``out`` where given, which may
+    be ``frames`` itself when the unsmoothed frames are not read again (OpenCV's filters read their
+    source rows into their own buffer first: in place gives the same values, and no second T x H x W x 3 array).
     """
-    out = np.empty_like(frames)  # filled in place: no per-frame list to stack (a second copy)
+    if out is None:
+        out = np.empty_like(frames)  # filled frame by frame: no per-frame list to stack (a second copy)
     for f, o in zip(frames, out):
         if weighted:
             cv2.GaussianBlur(f, (3, 3), 0, dst=o)
@@ -156,7 +159,7 @@ def measure_appearance(reference: np.ndarray, cells_by_code: dict[str, list[tupl
                       board_colours, threshold)
 
 
-RIM_ZONE = max(1, round(cell_pixels(4)))  # canonical pixels of a cell's rim its neighbours' colours bleed into
+RIM_ZONE = to_pixels(CELL, 4 / REFERENCE_CELL)  # canonical pixels of a cell's rim its neighbours' colours bleed into
 
 
 def _rim_like_neighbours(background: np.ndarray, reference: np.ndarray, cell: tuple[int, int],
@@ -210,6 +213,21 @@ def dominant_colours(image: np.ndarray, coverage: float = 0.98, most: int = 12) 
     return np.array(colours, dtype=np.float32).reshape(-1, 3)
 
 
+def widened_box(mask: np.ndarray, reach: int) -> tuple[slice, slice] | None:
+    """The bounding box of ``mask``'s nonzero pixels (H x W, uint8 or bool) widened by ``reach`` pixels each way,
+    cut at the image's edges; None where there are none.
+
+    A dilation or opening that reaches ``reach`` pixels gives inside this box the values it gives on the whole
+    image (every pixel of the box sees the zeros beyond it, or the image's own border), and nothing outside it:
+    done in the box, it costs the box's pixels, usually a sprite's, not the frame's.
+    """
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if not w:
+        return None
+    return (slice(max(0, y - reach), min(mask.shape[0], y + h + reach)),
+            slice(max(0, x - reach), min(mask.shape[1], x + w + reach)))
+
+
 SPECK = np.ones((3, 3), np.uint8)  # what :func:`foreground` opens with by default: anything under 3 x 3 pixels goes
 # A plus of five pixels: what a verifier opens with instead where its agent may show only pieces no 3 x 3 square
 # fits in (a sprite a few pixels wide on a coarse raster, or its pieces between a ladder's rungs). Lone pixels,
@@ -221,15 +239,10 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance, kernel: np
     """T x H x W uint8 (0/1): pixels that differ from the empty board, specks removed (an opening by ``kernel``)."""
     differs = diff.above(appearance.threshold) if isinstance(diff, Difference) else diff > appearance.threshold
     out = differs.view(np.uint8)  # thresholded at once, opened frame by frame in place
-    h, w = out.shape[1:3]
     for o in out:
-        # Opened within the box of its pixels widened by a pixel (the kernel's reach), usually the agent's:
-        # outside it the opening is empty, and inside it every pixel sees the zeros beyond the box that it
-        # would see on the whole frame (at the frame's edge, the same border).
-        x, y, bw, bh = cv2.boundingRect(o)
-        if bw:
-            box = o[max(y - 1, 0):y + bh + 1, max(x - 1, 0):x + bw + 1]
-            cv2.morphologyEx(box, cv2.MORPH_OPEN, kernel, dst=box)
+        box = widened_box(o, 1)  # the kernel's reach: usually the agent's box, not the frame
+        if box is not None:
+            cv2.morphologyEx(o[box], cv2.MORPH_OPEN, kernel, dst=o[box])
     return out
 
 
@@ -393,12 +406,10 @@ def structure_frames(frames: np.ndarray, appearances: list[Appearance],
         np.copyto(code, packed)
         cv2.remap(by_code, code, None, cv2.INTER_NEAREST, dst=values)
         np.less(values, 0, out=coloured)
-        # The ring around agent-coloured pixels is painted out within their bounding box widened by
-        # the ring: outside it the dilation is empty, inside it sees every coloured pixel it would
-        # see on the whole frame. (Usually a sprite's box; no box at all when the agent is hidden.)
-        x, y, w, h = cv2.boundingRect(coloured.view(np.uint8))
-        if w:
-            box = (slice(max(y - ring, 0), y + h + ring), slice(max(x - ring, 0), x + w + ring))
+        # The ring around agent-coloured pixels is painted out within their box (usually a sprite's; no
+        # box at all when the agent is hidden).
+        box = widened_box(coloured, ring)
+        if box is not None:
             around = cv2.dilate(coloured.view(np.uint8)[box], kernel)
             np.copyto(values[box], 0.0, where=around.view(bool))
         if zeroed is not None:

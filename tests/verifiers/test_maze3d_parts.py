@@ -365,10 +365,10 @@ def test_following_with_the_plus_opening_finds_the_agent_and_its_copy() -> None:
 
 def test_smoothing_in_place_is_smoothing() -> None:
     from verifiers import tracking
-    from verifiers.maze3d import smooth_in_place
     rng = np.random.default_rng(6)
     for shape in [(3, 37, 29, 3), (2, 1, 9, 3), (1, 5, 1, 3)]:
-        frames = rng.integers(0, 256, shape, dtype=np.uint8)
-        want = tracking.smooth(frames)
-        got = smooth_in_place(frames)
-        assert got is frames and np.array_equal(got, want)
+        for weighted in (False, True):
+            frames = rng.integers(0, 256, shape, dtype=np.uint8)
+            want = tracking.smooth(frames, weighted)
+            got = tracking.smooth(frames, weighted, out=frames)
+            assert got is frames and np.array_equal(got, want)
