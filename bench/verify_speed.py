@@ -3,24 +3,32 @@
 For every registered puzzle family that can animate its solution, this renders
 oracle videos of two puzzles (seeds 0 and 1), resizes them to 480x832 (Wan's
 default height x width) with 81 frames, encodes them as H.264, then times in
-fresh processes pinned to one core: decoding a file with PyAV, and decoding
-plus verifying it. Each process first decodes and verifies the seed-1 video,
-its *cold* video (imports, codec start-up, a verifier's one-off tables such as
-sudoku's digit templates), then decodes it alone; then it alternates decoding
-and verifying the seed-0 video (*warm*: what every further video costs a worker
-of a run's process pool). Alternating in one process puts both sides of a ratio
-under the same load. It prints both ratios verify/decode, frames per second and
-the process's peak resident memory. Times are CPU seconds (on the one core),
-not wall-clock seconds, which other work on a shared machine inflates: compare
-ratios, not seconds.
+fresh processes pinned to one core:
 
-Part of a decode is the kernel's: its ~97 MB of frames land on fresh pages
+- *decode*: decoding the file with PyAV into one RGB array, every frame
+  ``to_ndarray(format="rgb24")`` (:func:`decode_rgb`), what any reader that
+  wants the pixels does;
+- *verify*: verifying the file as ``genreason score`` does: ``read_video``
+  keeps the decoded frames and the verifier converts each to RGB (or RGBA) one
+  at a time while it warps it, so no full-size RGB copy of the video is made.
+
+Each process first verifies the seed-1 video, its *cold* video (imports, codec
+start-up, a verifier's one-off tables such as sudoku's digit templates), then
+decodes it; then it alternates verifying and decoding the seed-0 video (*warm*:
+what every further video costs a worker of a run's process pool). Alternating
+in one process puts both sides of a ratio under the same load. It prints both
+ratios verify/decode, frames per second and the process's peak resident
+memory. Times are CPU seconds (on the one core), not wall-clock seconds, which
+other work on a shared machine inflates: compare ratios, not seconds.
+
+Part of a decode is the kernel's: its ~97 MB of RGB frames land on fresh pages
 every time. Where the kernel hands them out as 2 MB huge pages (numpy asks for
 them; whether it gets them depends on the machine and its memory at the time)
-a decode takes a few hundred page faults instead of ~24,000 and costs about a
-third less CPU (on our 2-core machine 0.11 against 0.16 s), and every ratio is
-larger for it. The ``decode faults`` column (thousands, median) says which case
-a row measured: compare ratios measured with similar fault counts.
+a decode takes a few hundred page faults instead of ~12,000-24,000 and costs a
+third less CPU or more (on our 2-core machine 0.08-0.11 against 0.13-0.16 s),
+and every ratio is larger for it. The ``decode faults`` column (thousands,
+median) says which case a row measured: compare ratios measured with similar
+fault counts.
 
     python bench/verify_speed.py [--repeat 3] [--family maze] [--difficulty hard]
 """
@@ -36,6 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -57,17 +66,17 @@ def _measure(cases: list[tuple[str, str]], rounds: int, queue: mp.Queue) -> None
     from genreason.video import read_video
 
     def seconds(task: str, puzzle_path: str, video_path: str) -> tuple[float, int]:
-        """CPU seconds of the task, and the page faults of its decode."""
+        """CPU seconds of the task, and its page faults."""
         puzzle = Puzzle.load(puzzle_path)
         verifier = load_verifier(load_family(puzzle.family).verifier)
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.process_time()
-        video = read_video(video_path)
-        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
-        if task == "verify":
-            verdict = verifier.verify(puzzle, video)
+        if task == "verify":  # what `genreason score` does with a file (genreason.judge)
+            verdict = verifier.verify(puzzle, read_video(video_path))
             assert verdict.success, f"oracle video not accepted: {verdict.reason or verdict.events[:3]}"
-        return time.process_time() - start, faults
+        else:
+            decode_rgb(video_path)
+        return time.process_time() - start, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 
     (cold_puzzle, cold_video), (puzzle, video) = cases
     cold = (seconds("verify", cold_puzzle, cold_video)[0], seconds("decode", cold_puzzle, cold_video)[0])
@@ -76,6 +85,14 @@ def _measure(cases: list[tuple[str, str]], rounds: int, queue: mp.Queue) -> None
         (v, _), (d, faults) = seconds("verify", puzzle, video), seconds("decode", puzzle, video)
         warm.append((v, d, faults))
     queue.put((cold, warm, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def decode_rgb(path: str) -> np.ndarray:
+    """Only decoding: every frame to one RGB array with PyAV, the usual way to read a video's pixels."""
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(stream)])
 
 
 def _run(cases: list[tuple[Path, Path]], rounds: int) -> tuple:
@@ -129,7 +146,7 @@ def main() -> None:
             faults = statistics.median(pair[2] for pair in warm) / 1000
             print(f"{name:<12} {d:9.3f} {v:9.3f} {ratio:6.2f} {FRAMES / v:11.1f} {cold_v / cold_d:11.2f} "
                   f"{max(m for _, _, m in runs):9.0f} {faults:13.1f}k")
-    print("\nverify s includes decoding; ratio: the median of verify / decode over a worker's next videos, each\n"
+    print("\nverify s includes reading the file; ratio: the median of verify / decode over a worker's next videos, each\n"
           "pair measured back to back (target: at most 2);\n"
           "cold ratio: the same for a fresh process's first video;\n"
           "decode faults: page faults of one decode (a few hundred where the kernel gave huge pages: see the docstring)")

@@ -9,10 +9,11 @@ instead of misreading it. Pixels never go into JSON: a puzzle's first frame is
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -95,32 +96,80 @@ class Puzzle(_Model):
         return puzzle
 
 
-@dataclass(frozen=True)
+class FrameSource(Protocol):
+    """Frames kept as a decoder gave them, turned into RGB one at a time on request.
+
+    :func:`genreason.video.read_video` returns a :class:`Video` over one: a whole
+    480x832 video in RGB is ~100 MB of fresh memory, which costs about as much to
+    fault in as decoding the file does, and a verifier needs each frame only once,
+    shrunk.
+    """
+
+    def __len__(self) -> int: ...
+
+    @property
+    def size(self) -> tuple[int, int]: ...  # (width, height)
+
+    def rgb(self, index: int) -> np.ndarray: ...  # H x W x 3 uint8
+
+    def rgba(self, index: int) -> np.ndarray: ...  # the same values, and 255 in a fourth channel
+
+
 class Video:
     """Frames (T x H x W x 3, uint8 RGB) and their rate.
 
-    ``meta`` is what a sampler wants kept with the sample (JSON-serialisable,
-    e.g. how the first frame was fitted to the model's size); the runner
-    stores it in the sample record's ``extra["sampler"]``.
+    ``frames`` is given either as the array or as a :class:`FrameSource`; for a
+    source, :attr:`frames` converts every frame on first use (and keeps them),
+    while :meth:`frame` and :meth:`rgba` convert only the frame asked for, with
+    the same values. ``meta`` is what a sampler wants kept with the sample
+    (JSON-serialisable, e.g. how the first frame was fitted to the model's size);
+    the runner stores it in the sample record's ``extra["sampler"]``.
     """
 
-    frames: np.ndarray
-    fps: float
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    __slots__ = ("_frames", "_source", "fps", "meta")
 
-    def __post_init__(self) -> None:
-        f = self.frames
-        if f.ndim != 4 or f.shape[-1] != 3 or f.dtype != np.uint8:
-            raise ValueError(f"frames must be T x H x W x 3 uint8, got {f.shape} {f.dtype}")
+    def __init__(self, frames: np.ndarray | FrameSource, fps: float, meta: dict[str, Any] | None = None) -> None:
+        self.fps = fps
+        self.meta = {} if meta is None else meta
+        if isinstance(frames, np.ndarray):
+            if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+                raise ValueError(f"frames must be T x H x W x 3 uint8, got {frames.shape} {frames.dtype}")
+            self._frames: np.ndarray | None = frames
+            self._source: FrameSource | None = None
+        else:
+            self._frames, self._source = None, frames
+
+    @property
+    def frames(self) -> np.ndarray:
+        if self._frames is None:
+            assert self._source is not None
+            width, height = self._source.size
+            self._frames = np.empty((len(self._source), height, width, 3), dtype=np.uint8)
+            for i in range(len(self._source)):
+                self._frames[i] = self._source.rgb(i)
+        return self._frames
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` in RGB (H x W x 3), without converting the others."""
+        return self._frames[index] if self._frames is not None else self._source.rgb(index)
+
+    def rgba(self, index: int) -> np.ndarray:
+        """Frame ``index`` as RGBA (H x W x 4, alpha 255): what OpenCV warps fastest."""
+        if self._frames is not None:
+            return cv2.cvtColor(self._frames[index], cv2.COLOR_RGB2RGBA)
+        return self._source.rgba(index)
 
     @property
     def num_frames(self) -> int:
-        return int(self.frames.shape[0])
+        return len(self._source) if self._frames is None else int(self._frames.shape[0])
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
-        return int(self.frames.shape[2]), int(self.frames.shape[1])
+        return self._source.size if self._frames is None else (int(self._frames.shape[2]), int(self._frames.shape[1]))
+
+    def __reduce__(self) -> tuple:  # a source holds decoder frames, which do not pickle: send the pixels
+        return (Video, (self.frames, self.fps, self.meta))
 
 
 class Event(_Model):
@@ -284,6 +333,6 @@ def validation_problem(exc: ValidationError) -> str:
 
 
 __all__ = [
-    "ComponentSpec", "Event", "Puzzle", "SampleFailure", "SampleRecord", "SampleRequest", "Verdict", "Video", "VideoFile",
+    "ComponentSpec", "Event", "FrameSource", "Puzzle", "SampleFailure", "SampleRecord", "SampleRequest", "Verdict", "Video", "VideoFile",
     "read_json", "sample_id", "validation_problem",
 ]

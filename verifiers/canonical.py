@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from genreason.types import Video
+
 CELL = 12  # canonical pixels per grid cell: a sprite a third of a cell wide is still 4 pixels wide
 REFERENCE_CELL = 16  # the raster the grid verifiers' pixel tolerances were tuned on (see cell_pixels)
 MARGIN = 1  # cells of margin around the board, so an agent leaving the board is still seen
@@ -126,20 +128,20 @@ def _plausible(m: np.ndarray, init: np.ndarray) -> bool:
             and 0.8 < sx / init[0, 0] < 1.25 and 0.8 < sy / init[1, 1] < 1.25)
 
 
-def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
+def align(puzzle_image: np.ndarray, video: Video) -> Alignment | None:
     """Find the first of the leading frames that shows the puzzle, and the map onto it.
 
     Returns None when none of the first ``SEARCH_FRAMES`` frames matches.
     """
     ph, pw = puzzle_image.shape[:2]
-    vh, vw = frames.shape[1:3]
+    vw, vh = video.size
     k = min(1.0, ECC_WIDTH / max(pw, ph))  # ECC works on the puzzle at this scale
     template = cv2.resize(_gray(puzzle_image), (round(pw * k), round(ph * k)), interpolation=cv2.INTER_AREA)
     down = np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)
     best: Alignment | None = None
-    for index in range(min(SEARCH_FRAMES, len(frames))):
+    for index in range(min(SEARCH_FRAMES, video.num_frames)):
         kv = min(1.0, ECC_WIDTH / max(vw, vh))
-        image = cv2.resize(_gray(frames[index]), (round(vw * kv), round(vh * kv)), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(_gray(video.frame(index)), (round(vw * kv), round(vh * kv)), interpolation=cv2.INTER_AREA)
         scale_v = np.array([[kv, 0, 0], [0, kv, 0]], dtype=np.float64)
         tried: list[np.ndarray] = []
         for name, init in _hypotheses(pw, ph, vw, vh).items():
@@ -161,9 +163,9 @@ def align(puzzle_image: np.ndarray, frames: np.ndarray) -> Alignment | None:
     return best if best is not None and best.correlation >= MIN_MATCH else None
 
 
-def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[int, int],
-                halving: bool = False) -> np.ndarray:
-    """Warp every frame into the canonical raster, area-averaging first when shrinking a lot.
+def warp_frames(video: Video, video_to_canonical: np.ndarray, size: tuple[int, int], *, start: int = 0,
+                stop: int | None = None, halving: bool = False) -> np.ndarray:
+    """Warp frames ``start`` to ``stop`` into the canonical raster, area-averaging first when shrinking a lot.
 
     The frames are first shrunk by a whole factor k (the mean of every k x k block), so the
     final bilinear warp never skips pixels: k is the largest with the warp still shrinking by
@@ -172,35 +174,41 @@ def warp_frames(frames: np.ndarray, video_to_canonical: np.ndarray, size: tuple[
     cheapest pass over a full-resolution frame there is), then the exact mean over the odd factor
     left of the smaller frame: every value within 1 of the exact k x k mean (a rounding per step
     instead of one), for a fraction of the cost of an exact 4 x 4 or 6 x 6 mean of the full frame.
+    Each frame is converted from the video one at a time (see :class:`~genreason.types.FrameSource`).
     """
+    stop = video.num_frames if stop is None else min(stop, video.num_frames)
     scale = float(np.sqrt(abs(np.linalg.det(video_to_canonical[:, :2]))))
     # Shrink by a whole factor first (area averaging, OpenCV's fast path for integer factors),
     # so the final bilinear warp never skips pixels; a fractional area resize costs ten times more.
     k = max(1, int(1 / (scale * 1.3)))
     exact = k // (k & -k) if halving else k  # what is left after the halvings: k's odd part
     m = compose(video_to_canonical, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)) if k > 1 else video_to_canonical
-    h, w = frames.shape[1] // k, frames.shape[2] // k
-    out = np.empty((len(frames), size[1], size[0], 3), dtype=np.uint8)
+    width, height = video.size
+    h, w = height // k, width // k
+    out = np.empty((max(0, stop - start), size[1], size[0], 3), dtype=np.uint8)
     # Every intermediate image lives in one buffer reused frame after frame: a fresh one for
     # each OpenCV call costs more than the call itself (new memory is faulted in page by page).
     # One per halving: H/2 x W/2, H/4 x W/4, ... (floor division composes: H // 2 // 2 == H // 4).
-    halved = [np.empty((frames.shape[1] >> i, frames.shape[2] >> i, 3), dtype=np.uint8)
-              for i in range(1, (k // exact).bit_length())]
+    halved = [np.empty((height >> i, width >> i, 3), dtype=np.uint8) for i in range(1, (k // exact).bit_length())]
     small = np.empty((h, w, 3), dtype=np.uint8)
     box = np.empty((h * exact, w * exact, 3), dtype=np.uint8) if exact > 1 and exact % 2 else None
-    four = np.empty((h, w, 4), dtype=np.uint8)
+    four = np.empty((h, w, 4), dtype=np.uint8) if k > 1 else None
     warped = np.empty((size[1], size[0], 4), dtype=np.uint8)
-    for i, fr in enumerate(frames):
-        for half in halved:
-            fr = cv2.resize(fr[:2 * half.shape[0], :2 * half.shape[1]], (half.shape[1], half.shape[0]), dst=half,
-                            interpolation=cv2.INTER_AREA)
-        if exact > 1:
-            fr = _shrink_into(fr, exact, small, box)
+    for i in range(start, stop):
         # Warped as four channels: OpenCV's vectorised bilinear path for them is faster than for
         # three, even with both conversions, and each channel gets exactly the same values.
-        cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA, dst=four)
+        if k == 1:
+            four = video.rgba(i)  # a decoded frame comes as RGBA at no extra cost
+        else:
+            fr = video.frame(i)
+            for half in halved:
+                fr = cv2.resize(fr[:2 * half.shape[0], :2 * half.shape[1]], (half.shape[1], half.shape[0]),
+                                dst=half, interpolation=cv2.INTER_AREA)
+            if exact > 1:
+                fr = _shrink_into(fr, exact, small, box)
+            cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA, dst=four)
         cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out[i])
+        cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out[i - start])
     return out
 
 

@@ -187,7 +187,7 @@ class GridAgentVerifier:
                         geometry: BoardGeometry) -> CanonicalView | Verdict:
         """Steps 1-2: align the puzzle onto the video and warp every frame from the first good one
         into canonical space; an unreadable verdict when the video cannot be judged."""
-        alignment = canonical.align(puzzle.frame0(), video.frames)
+        alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's board "
                                     "(it may be drawn over, or the video shows something else)")
@@ -197,7 +197,7 @@ class GridAgentVerifier:
         to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
                                          canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, geometry.canvas_size, halving=True)
+        canon = canonical.warp_frames(video, to_canonical, geometry.canvas_size, start=first, halving=True)
         in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
         return CanonicalView(alignment, to_canonical, first, canon, in_view)
 
@@ -308,7 +308,7 @@ class GridAgentVerifier:
         reference_cells = [tuple(c) for c in puzzle.solution.get("path", [])]
         reference = np.array([layout.cell_center(c) for c in reference_cells], dtype=float).reshape(-1, 2)
         seen = [p for p in trajectory if p is not None]
-        metrics = vrbench.video_metrics(video.frames, alignment.puzzle_to_video, reference, trajectory,
+        metrics = vrbench.video_metrics(video, alignment.puzzle_to_video, reference, trajectory,
                                         layout.agent_box, layout.goal_box)
         metrics.update(_path_metrics(path.cells, reference_cells, path.ended_on_goal, success))
         metrics["tracked_fraction"] = round(len(seen) / max(1, video.num_frames), 4)

@@ -93,7 +93,7 @@ class IrregularVerifier:
         road = canvas.field(layout)
 
         # 1-2. Can it be judged at all? Then canonical space.
-        alignment = canonical.align(puzzle.frame0(), video.frames)
+        alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's board "
                                     "(it may be drawn over, or the video shows something else)")
@@ -102,7 +102,7 @@ class IrregularVerifier:
             return self._unreadable(f"a road is only {road_px:.1f} pixels wide in this video")
         to_canonical = canonical.compose(canvas.puzzle_to_canonical(), canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, canvas.size)
+        canon = canonical.warp_frames(video, to_canonical, canvas.size, start=first)
         limit = CAMERA_SHIFT * canvas.width_px
         in_view = canonical.inside_video(video.size, to_canonical, canvas.size, limit)
 
@@ -237,7 +237,7 @@ class IrregularVerifier:
                  canvas: RoadCanvas, success: bool) -> dict[str, float]:
         reference = reference_line(puzzle, layout)
         seen = [p for p in trajectory if p is not None]
-        metrics = vrbench.video_metrics(video.frames, alignment.puzzle_to_video, reference, trajectory,
+        metrics = vrbench.video_metrics(video, alignment.puzzle_to_video, reference, trajectory,
                                         layout.agent_box, layout.goal_box)
         metrics["progress"] = round(roadpath.progress(result.kept, reference * canvas.scale, canvas.width_px,
                                                       0.5 + self.tolerance), 4)

@@ -78,7 +78,7 @@ class Maze3DVerifier:
         size = (round(puzzle.width * s), round(puzzle.height * s))
 
         # 1. Alignment and canonical space.
-        alignment = canonical.align(puzzle.frame0(), video.frames)
+        alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's blocks "
                                     "(it may be drawn over, or the video shows something else)")
@@ -88,7 +88,7 @@ class Maze3DVerifier:
         scale = np.array([[s, 0.0, 0.0], [0.0, s, 0.0]])
         to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, size)
+        canon = canonical.warp_frames(video, to_canonical, size, start=first)
         in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
 
         # 2. The empty board and the agent's look; shake.
@@ -314,5 +314,5 @@ def image_metrics(puzzle: Puzzle, layout: Maze3DLayout | ImageLayout, video: Vid
                   alignment: canonical.Alignment, trajectory: list[tuple[float, float] | None]) -> dict[str, float]:
     """VR-Bench's SR, PR, SD, EM and MF on the image trajectory, in the video's normalised pixels."""
     reference = np.array(puzzle.solution.get("waypoints", []), dtype=float).reshape(-1, 2)
-    return vrbench.video_metrics(video.frames, alignment.puzzle_to_video, reference, trajectory,
+    return vrbench.video_metrics(video, alignment.puzzle_to_video, reference, trajectory,
                                  layout.agent_box, layout.goal_box)

@@ -186,7 +186,7 @@ class SudokuVerifier:
         raster = _Raster(layout.size)
 
         # 1. Alignment.
-        alignment = canonical.align(puzzle.frame0(), video.frames)
+        alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's grid "
                                     "(it may be drawn over, or the video shows something else)")
@@ -210,7 +210,7 @@ class SudokuVerifier:
         line_ink = np.zeros(len(reads), dtype=np.float32)
         moved_at: int | None = None
         for start in range(first, video.num_frames, CHUNK):
-            chunk = canonical.warp_frames(video.frames[start:start + CHUNK], to_canonical, raster.size)
+            chunk = canonical.warp_frames(video, to_canonical, raster.size, start=start, stop=start + CHUNK)
             for i, frame in enumerate(chunk):
                 t = start + i - first
                 frame, moved, line_ink[t] = steady.measure(frame)

@@ -156,7 +156,7 @@ class TangramVerifier:
         names = [f"the {p.colour_name} {p.kind}" for p in layout.pieces]
 
         # 1. Alignment.
-        alignment = canonical.align(puzzle.frame0(), video.frames)
+        alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle "
                                     "(it may be drawn over, or the video shows something else)")
@@ -167,7 +167,7 @@ class TangramVerifier:
         scale = np.array([[s, 0, 0], [0, s, 0]], np.float64)
         to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video.frames[first:], to_canonical, size)
+        canon = canonical.warp_frames(video, to_canonical, size, start=first)
 
         # 3. Colours from the first good frame, tans in every frame.
         def raster(polys: list[list[tuple[float, float]]], k: int = 1) -> np.ndarray:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from genreason.types import Video
+
 PR_SAMPLES = 1000
 PR_EPS = 0.01
 EM_PR = 0.98
@@ -71,22 +73,22 @@ def trajectory_metrics(reference: np.ndarray, generated: np.ndarray,
     return out
 
 
-def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, float]],
+def mask_fidelity(video: Video, boxes: list[tuple[float, float, float, float]],
                   player: list[tuple[float, float] | None], player_size: tuple[float, float]) -> float:
     """Mean share of unchanged grey pixels (|diff| <= 5) against frame 0, every 5th frame.
 
     ``boxes`` (start, goal) are masked everywhere; the player box, centred on
     its tracked position, is masked in the frame being compared.
     """
-    h, w = frames.shape[1:3]
-    first = cv2.cvtColor(frames[0], cv2.COLOR_RGB2GRAY)
+    w, h = video.size
+    first = cv2.cvtColor(video.frame(0), cv2.COLOR_RGB2GRAY)
     base_mask = np.ones((h, w), dtype=np.uint8)
     for box in boxes:
         _clear(base_mask, box)
     scores = []
     # Scratch images reused frame after frame (fresh full-size ones cost more than the work on them).
     mask, grey = np.empty((h, w), dtype=np.uint8), np.empty((h, w), dtype=np.uint8)
-    for t in range(MF_STEP, len(frames), MF_STEP):
+    for t in range(MF_STEP, video.num_frames, MF_STEP):
         np.copyto(mask, base_mask)
         if player[t] is not None:
             x, y = player[t]
@@ -96,7 +98,7 @@ def mask_fidelity(frames: np.ndarray, boxes: list[tuple[float, float, float, flo
         if kept:
             # |a - b| of uint8 greys by cv2.absdiff, thresholded (> MF_PIXEL) and counted under the
             # mask by OpenCV: the same numbers as indexing full-resolution int16 copies.
-            cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY, dst=grey)
+            cv2.cvtColor(video.frame(t), cv2.COLOR_RGB2GRAY, dst=grey)
             cv2.absdiff(grey, first, dst=grey)
             cv2.threshold(grey, MF_PIXEL, 1, cv2.THRESH_BINARY, dst=grey)
             cv2.bitwise_and(grey, mask, dst=grey)
@@ -111,7 +113,7 @@ def _clear(mask: np.ndarray, box: tuple[float, float, float, float]) -> None:
     mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 0
 
 
-def video_metrics(frames: np.ndarray, puzzle_to_video: np.ndarray, reference: np.ndarray,
+def video_metrics(video: Video, puzzle_to_video: np.ndarray, reference: np.ndarray,
                   trajectory: list[tuple[float, float] | None], agent_box: list[list[float]],
                   goal_box: list[list[float]]) -> dict[str, float]:
     """SR, PR, SD, EM and MF of a tracked agent, from positions in the puzzle's first-frame pixels.
@@ -122,7 +124,7 @@ def video_metrics(frames: np.ndarray, puzzle_to_video: np.ndarray, reference: np
     without one) only SR and MF are defined. ``agent_box``/``goal_box`` are
     ``[[x0, y0], [x1, y1]]`` in puzzle pixels.
     """
-    height, width = frames.shape[1:3]
+    width, height = video.size
 
     def to_video(points: np.ndarray) -> np.ndarray:
         return np.asarray(points, dtype=float).reshape(-1, 2) @ puzzle_to_video[:, :2].T + puzzle_to_video[:, 2]
@@ -140,5 +142,5 @@ def video_metrics(frames: np.ndarray, puzzle_to_video: np.ndarray, reference: np
     boxes = [tuple(to_video(box).reshape(-1)) for box in (agent_box, goal_box)]
     player = [None if p is None else tuple(to_video(np.array(p))[0]) for p in trajectory]
     size = to_video(agent_box)
-    metrics["mf"] = mask_fidelity(frames, boxes, player, (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
+    metrics["mf"] = mask_fidelity(video, boxes, player, (size[1, 0] - size[0, 0], size[1, 1] - size[0, 1]))
     return metrics

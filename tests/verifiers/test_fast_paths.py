@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from genreason.types import Video
 from verifiers import board, canonical, difference, tracking
 from verifiers.canonical import CELL
 
@@ -50,7 +51,7 @@ def test_warp_frames_is_the_per_frame_resize_and_warp(k_scale):
     k = max(1, int(1 / (np.sqrt(abs(np.linalg.det(m[:, :2]))) * 1.3)))
     small_m = canonical.compose(m, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64))
     h, w = 90 // k, 90 // k
-    for got, frame in zip(canonical.warp_frames(frames, m, (40, 36)), frames):
+    for got, frame in zip(canonical.warp_frames(Video(frames, 16.0), m, (40, 36)), frames):
         small = cv2.resize(frame[:h * k, :w * k], (w, h), interpolation=cv2.INTER_AREA)
         expected = cv2.warpAffine(small, small_m, (40, 36), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         assert np.array_equal(got, expected)

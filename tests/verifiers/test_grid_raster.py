@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from genreason.types import Video
 from verifiers import board, canonical, grid_agent, tracking
 from verifiers.canonical import CELL
 
@@ -31,7 +32,7 @@ def test_halving_warp_is_whole_halvings_then_the_warp(scale, k):
     s = np.sqrt(abs(np.linalg.det(m[:, :2])))
     assert k == max(1, int(1 / (1.3 * s)))  # the default factor
     small_m = canonical.compose(m, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64))
-    for got, frame in zip(canonical.warp_frames(frames, m, (40, 36), halving=True), frames):
+    for got, frame in zip(canonical.warp_frames(Video(frames, 16.0), m, (40, 36), halving=True), frames):
         small = frame
         for _ in range((k & -k).bit_length() - 1):  # the halvings: as many as twos in k
             h, w = small.shape[0] // 2, small.shape[1] // 2
@@ -49,12 +50,12 @@ def test_halving_warp_is_whole_halvings_then_the_warp(scale, k):
 def test_halving_is_off_by_default():
     frames = _frames(2)
     m = np.array([[0.17, 0.0, 0.0], [0.0, 0.17, 0.0]])  # k = 4: one exact mean by default, two halvings else
-    default = canonical.warp_frames(frames, m, (30, 20))
+    default = canonical.warp_frames(Video(frames, 16.0), m, (30, 20))
     small = canonical.shrink(frames[0], 4)
     expected = cv2.warpAffine(small, canonical.compose(m, np.array([[4.0, 0, 0], [0, 4.0, 0]])), (30, 20),
                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     assert np.array_equal(default[0], expected)
-    assert not np.array_equal(default, canonical.warp_frames(frames, m, (30, 20), halving=True))
+    assert not np.array_equal(default, canonical.warp_frames(Video(frames, 16.0), m, (30, 20), halving=True))
 
 
 def test_weighted_smooth_is_the_rounded_1_2_1_mean():
