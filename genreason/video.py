@@ -115,7 +115,7 @@ def read_video(path: str | Path, *, max_frames: int | None = None) -> Video:
 
 
 class DecodedFrames:
-    """A file's frames as its decoder gave them (YUV, ~40% of RGB's memory), converted by PyAV when asked.
+    """A file's frames as its decoder gave them (YUV 4:2:0: half of RGB's memory), converted by PyAV when asked.
 
     :meth:`rgb` gives exactly what ``frame.to_ndarray(format="rgb24")`` does, and
     :meth:`rgba` the same values with an alpha channel of 255.
