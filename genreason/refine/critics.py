@@ -170,7 +170,7 @@ class LLMCritic:
             if clip is not None:
                 picks = frame_indices(clip.num_frames, self.frames)
                 frames_note = f"frames {', '.join(map(str, picks))} of {clip.num_frames}"
-                parts.extend(_image(clip.frames[k]) for k in picks)
+                parts.extend(_image(clip.frame(k)) for k in picks)
         if self.draw_path and record.verdict is not None and puzzle.image is not None \
                 and any(p is not None for p in record.verdict.trajectory):
             parts.append({"type": "text", "text": f"Candidate {i + 1}: the tracked path of the agent drawn on "
