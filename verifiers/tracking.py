@@ -222,10 +222,14 @@ def widened_box(mask: np.ndarray, reach: int) -> tuple[slice, slice] | None:
     done in the box, it costs the box's pixels, usually a sprite's, not the frame's.
     """
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
-    if not w:
-        return None
-    return (slice(max(0, y - reach), min(mask.shape[0], y + h + reach)),
-            slice(max(0, x - reach), min(mask.shape[1], x + w + reach)))
+    return _widened((x, y, w, h), reach, mask.shape) if w else None
+
+
+def _widened(box: tuple[int, int, int, int], reach: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The (x, y, w, h) box widened by ``reach`` pixels each way and cut at an H x W image's edges, as slices."""
+    x, y, w, h = box
+    return (slice(max(0, y - reach), min(shape[0], y + h + reach)),
+            slice(max(0, x - reach), min(shape[1], x + w + reach)))
 
 
 SPECK = np.ones((3, 3), np.uint8)  # what :func:`foreground` opens with by default: anything under 3 x 3 pixels goes
@@ -283,18 +287,16 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
         like = _looks_like_agent(color, area, appearance)
         # The centre is weighted by the plain difference from the board behind each pixel: the
         # envelope difference is dimmed unevenly near board edges (the goal's, say) and would pull it.
+        patch = _widened((x, y, w, h), rim, mask.shape)  # the blob's own box where rim is 0
+        weighed = window
         if rim:
-            y0, x0 = max(0, y - rim), max(0, x - rim)
-            y1, x1 = min(mask.shape[0], y + h + rim), min(mask.shape[1], x + w + rim)
-            weighed = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+            y0, x0 = patch[0].start, patch[1].start
+            weighed = np.zeros((patch[0].stop - y0, patch[1].stop - x0), dtype=np.uint8)
             weighed[y - y0:y - y0 + h, x - x0:x - x0 + w] = window
             weighed = cv2.dilate(weighed, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).view(bool)
-        else:
-            y0, x0, y1, x1, weighed = y, x, y + h, x + w, window
-        patch = (slice(y0, y1), slice(x0, x1))
         weights = distance(frame[patch], appearance.background[patch]) * weighed
         total = float(weights.sum())
-        ys, xs = np.ogrid[y0:y1, x0:x1]  # broadcast: the same products as full grids, without building them
+        ys, xs = np.ogrid[patch]  # broadcast: the same products as full grids, without building them
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
         found.append(Blob(center, area, like))
         if like:
