@@ -164,14 +164,16 @@ class IrregularVerifier:
         """Steps 3-4 (see :class:`Tracked`), or why the video cannot be judged.
 
         The road under the agent's start is first taken from the video's median; if
-        the agent is then not found at its start (a moving camera smears the
-        median), the start is inpainted instead.
+        the agent's look cannot be learned from it, or the agent is then not found
+        at its start (a moving camera smears the median), the start is inpainted
+        instead.
         """
         reason = ""
         for from_median in (True, False):
             appearance = learn_appearance(canon, layout, canvas, road, from_median)
-            if isinstance(appearance, str):
-                return appearance
+            if isinstance(appearance, str):  # a median smeared by a moving camera can hide the agent: inpaint
+                reason = appearance
+                continue
             steady, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]), limit=limit)
             smoothed = tracking.smooth(steady)
             # Two differences from the empty board: whole-colour distance finds the agent even over a goal

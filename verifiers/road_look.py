@@ -114,7 +114,15 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     agent_mask = start & (diff > 0.5 * peak)
     if peak < AGENT_CONTRAST or agent_mask.sum() < 4:
         return "the agent cannot be told apart from the road at its start"
-    agent_color = np.median(ref_box[agent_mask], axis=0).astype(np.float32)
+    # Two estimates of the agent's colour. Its core's (the stronger half of its pixels), as tracking judges
+    # every blob's: on a small blurred sprite the rim, half road, outnumbers the core, and the whole mask's
+    # colour is a blend with the road, which sat within a level of a dark board colour once the agent stood on
+    # a green goal. But where the start was inpainted, the mask also holds the inpainting's misses along
+    # road edges, which can make up the stronger half: there the whole mask's colour is the steadier one.
+    # Each board pixel an estimate takes in pulls it toward the board: the one further from it is kept.
+    strength = diff[agent_mask]
+    estimates = [np.median(ref_box[agent_mask][strength >= np.median(strength)], axis=0),
+                 np.median(ref_box[agent_mask], axis=0)]
 
     sprites = inside.copy()
     gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
@@ -139,7 +147,8 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     # ground and the goal, which may cover too few pixels to dominate but must never pass for the agent.
     known = [road_colour, ground_colour] + ([goal_colour] if goal_colour is not None else [])
     board_colours = np.vstack([tracking.dominant_colours(background), *known]).astype(np.float32)
-    contrast = float(np.abs(board_colours - agent_color).sum(-1).min())
+    contrast, agent_color = max(((float(np.abs(board_colours - e).sum(-1).min()), e.astype(np.float32))
+                                 for e in estimates), key=lambda pair: pair[0])
     if contrast < 45:
         return "the agent's colour is too close to a board colour to track it"
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))

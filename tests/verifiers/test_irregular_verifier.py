@@ -8,7 +8,9 @@ from genreason import degrade
 from genreason.plugins import load_sampler, load_verifier
 from genreason.types import Puzzle, SampleRequest, Video
 from puzzles.irregular import IrregularFamily
+from puzzles.irregular.draw import get_skin
 from puzzles.irregular.layout import RoadLayout
+from verifiers import irregular
 from verifiers.roadpath import RoadField, RoadRules, analyse, progress
 
 FAMILY = IrregularFamily()
@@ -177,3 +179,43 @@ def test_small_blurred_videos_are_still_judged(cases):
         video = degrade.blur(degrade.resize(Video(frames=c.frames, fps=c.fps), side, side))
         verdict = VERIFIER.verify(puzzle, video)
         assert verdict.status == "ok" and verdict.success == c.legal, (name, [e.message for e in verdict.events])
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_the_agent_colour_is_its_sprites_not_a_blend_with_the_road(difficulty, monkeypatch):
+    """The agent's colour is learned from its sprite's core, the statistic every blob is judged by (unless the
+    core lands nearer the board). Averaged over the blurred rim as well (half road), it was a fifth to a third
+    of the way to the road colour, and on the classic skin's green goal the agent's blob then sat within a
+    level of a dark board colour: a one-level change in the decoded video lost the agent there (a clean
+    oracle rejected)."""
+    learned = []
+    original = irregular.learn_appearance
+    monkeypatch.setattr(irregular, "learn_appearance", lambda *a, **k: learned.append(original(*a, **k)) or learned[-1])
+    for skin in FAMILY.skins:
+        puzzle = make(0, difficulty, skin)
+        frames = FAMILY.animate(puzzle, "solution", seed=0, frames_per_step=3, hold_frames=2, num_frames=33)
+        learned.clear()
+        assert judge(puzzle, frames).success
+        agent, road = (np.array(c, dtype=float) for c in (get_skin(skin).agent, get_skin(skin).road))
+        assert np.abs(learned[0].agent_color - agent).sum() < 0.2 * np.abs(road - agent).sum(), skin
+
+
+def test_a_camera_pan_smearing_the_start_is_judged_not_unreadable():
+    """The video's median under a panning camera is smeared: the agent's look learned from it can come out a
+    board colour. The start is then inpainted from the first frame instead, and the pan is judged."""
+    puzzle = make(0, "easy", "classic")
+    case = {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=0)}["camera-pans"]
+    verdict = judge(puzzle, case.frames, case.fps)
+    assert verdict.status == "ok" and not verdict.success
+    assert "camera_moved" in {e.kind for e in verdict.events}
+
+
+def test_an_agent_that_never_leaves_its_inpainted_start_is_still_learned():
+    """When the agent never drives off, the road under it is inpainted, and the inpainting's misses along the
+    road's edges can make up the stronger half of the start's difference: the sprite's core colour is then a
+    board grey. The whole mask's colour, further from the board, is kept, and the static video is judged."""
+    puzzle = make(21, "easy", "classic")
+    case = {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=0)}["static"]
+    verdict = VERIFIER.verify(puzzle, degrade.DEGRADATIONS["gamma-0.7"](Video(frames=case.frames, fps=case.fps)))
+    assert verdict.status == "ok" and not verdict.success, verdict.reason
+    assert "goal_not_reached" in {e.kind for e in verdict.events}
