@@ -120,9 +120,8 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     # a green goal. But where the start was inpainted, the mask also holds the inpainting's misses along
     # road edges, which can make up the stronger half: there the whole mask's colour is the steadier one.
     # Each board pixel an estimate takes in pulls it toward the board: the one further from it is kept.
-    strength = diff[agent_mask]
-    estimates = [np.median(ref_box[agent_mask][strength >= np.median(strength)], axis=0),
-                 np.median(ref_box[agent_mask], axis=0)]
+    pixels, strength = ref_box[agent_mask], diff[agent_mask]
+    estimates = [np.median(pixels[strength >= np.median(strength)], axis=0), np.median(pixels, axis=0)]
 
     sprites = inside.copy()
     gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
@@ -147,8 +146,12 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     # ground and the goal, which may cover too few pixels to dominate but must never pass for the agent.
     known = [road_colour, ground_colour] + ([goal_colour] if goal_colour is not None else [])
     board_colours = np.vstack([tracking.dominant_colours(background), *known]).astype(np.float32)
-    contrast, agent_color = max(((float(np.abs(board_colours - e).sum(-1).min()), e.astype(np.float32))
-                                 for e in estimates), key=lambda pair: pair[0])
+
+    def contrast_of(colour: np.ndarray) -> float:
+        return float(np.abs(board_colours - colour).sum(-1).min())
+
+    agent_color = max(estimates, key=contrast_of).astype(np.float32)  # medians of 8-bit values: exact in float32
+    contrast = contrast_of(agent_color)
     if contrast < 45:
         return "the agent's colour is too close to a board colour to track it"
     threshold = float(np.clip(0.45 * contrast, 25.0, 200.0))
