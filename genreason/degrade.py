@@ -65,9 +65,6 @@ def h264(video: Video, *, bitrate: int | None = None, bitrate_512: int | None = 
         bitrate_512: bits per second for a 512 x 512 frame, scaled by this
             video's pixel count (so every size gets the same bits per pixel).
         crf: constant rate factor, used when neither bitrate is given.
-
-    With a bitrate, x264's rate control gave different bytes from run to run on
-    tiny frames (96 x 64); on frames of 128 x 128 and more it was reproducible.
     """
     if bitrate is None and bitrate_512 is not None:
         w, h = video.size

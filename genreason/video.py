@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -34,8 +35,9 @@ def write_mp4(path: str | Path, video: Video, *, crf: int = 18, bitrate: int | N
 
     Odd widths or heights are padded by one edge pixel (yuv420p needs even
     sizes). ``bitrate`` (bits per second), when given, replaces ``crf``.
-    Encoding is single-threaded and fixed in its options so that the same frames
-    give the same bytes on every run.
+    Encoding is single-threaded and fixed in its options, and kept off x264's
+    AVX-512 code (:func:`_x264_cpu_option`), so that the same frames give the
+    same bytes on every run.
     """
     path = Path(path)
     frames = _even(video.frames)
@@ -48,7 +50,7 @@ def write_mp4(path: str | Path, video: Video, *, crf: int = 18, bitrate: int | N
             stream.height = frames.shape[1]
             stream.pix_fmt = "yuv420p"
             stream.thread_count = 1
-            options = {"preset": preset, "threads": "1"}
+            options = {"preset": preset, "threads": "1", **_x264_cpu_option()}
             if bitrate:
                 stream.bit_rate = int(bitrate)
             else:
@@ -64,6 +66,29 @@ def write_mp4(path: str | Path, video: Video, *, crf: int = 18, bitrate: int | N
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+@lru_cache(maxsize=1)
+def _x264_cpu_option() -> dict[str, str]:
+    """Hold x264 to its AVX2 code on a CPU with AVX-512 (and leave every other CPU alone).
+
+    x264's AVX-512 code does not give the same bytes for the same frames: in one process, re-encoding one
+    96x64 clip 300 times gave three different streams (64 of them off the usual one), and two identical
+    ``genreason calibrate --family irregular --n 1 --seed 31`` runs wrote 14 of 320 MP4s differently,
+    all at sizes whose width in 16-pixel macroblocks is not a multiple of 16 (832, 480, 720 wide; never 512
+    or 1280). Its macroblock-tree rate control is where: ``mbtree=0`` also makes it repeatable. The AVX2
+    code gave one stream 1000 times of 1000, and every CPU with AVX-512 has AVX2. numpy's CPU detection
+    (it also checks that the OS enables the registers) tells which code x264 would pick.
+    """
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.x
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return {}
+    avx512 = all(features.get(flag) for flag in ("AVX512F", "AVX512CD", "AVX512BW", "AVX512DQ", "AVX512VL"))
+    return {"x264-params": "asm=AVX2"} if avx512 and features.get("AVX2") else {}
 
 
 def _even(frames: np.ndarray) -> np.ndarray:

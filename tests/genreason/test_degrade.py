@@ -9,7 +9,6 @@ from genreason import degrade
 from genreason.degrade import DEGRADATIONS
 from genreason.types import Video
 
-# Not smaller: x264's bitrate mode gave different bytes from run to run on 96 x 64 frames.
 T, H, W = 12, 128, 192
 
 # Expected (width, height, frames) of each preset's output for the T x H x W clip below.
