@@ -275,17 +275,12 @@ def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float,
     images = iter(structure)
     first = next(images)
     h, w = (first.shape[0] + 1) // 2, (first.shape[1] + 1) // 2  # what pyrDown makes
-    # What phaseCorrelate does first (zero padding to a fast DFT size, then the Hanning window), done
-    # here in one buffer for every frame: pyrDown writes into its top left corner, the window is
-    # multiplied into that corner in place, and the padding stays zero.
-    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
-    padded = np.zeros((cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)), dtype=np.float32)
-    corner = padded[:h, :w]
+    # pyrDown writes straight into the padded buffer's corner, which is then windowed in place.
+    padding = WindowedPadding(w, h)
 
     def windowed(image: np.ndarray) -> np.ndarray:
-        cv2.pyrDown(image, dst=corner)
-        cv2.multiply(window, corner, dst=corner)
-        return padded
+        cv2.pyrDown(image, dst=padding.corner)
+        return padding(padding.corner)
 
     correlate = PhaseCorrelation(windowed(first))
     shifts = np.zeros((len(canon), 2))
@@ -306,6 +301,22 @@ def stabilize(canon: np.ndarray, structure: Iterable[np.ndarray], limit: float,
             cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out[i])
     return out, shifts
+
+
+class WindowedPadding:
+    """What ``cv2.phaseCorrelate`` does to an image of ``width`` x ``height`` before its transforms (the Hanning
+    window, then zero padding to a fast DFT size), into one buffer reused image after image."""
+
+    def __init__(self, width: int, height: int):
+        self.window = cv2.createHanningWindow((width, height), cv2.CV_32F)
+        self.padded = np.zeros((cv2.getOptimalDFTSize(height), cv2.getOptimalDFTSize(width)), dtype=np.float32)
+        self.corner = self.padded[:height, :width]  # the image's place; the padding stays zero
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """``image`` windowed into the buffer (``image`` may be :attr:`corner` itself); the buffer is returned
+        and overwritten by the next call."""
+        cv2.multiply(self.window, image, dst=self.corner)
+        return self.padded
 
 
 class PhaseCorrelation:

@@ -53,6 +53,23 @@ def test_shifts_are_phase_correlates(rows, cols):
             assert found == pytest.approx((dx, dy), abs=0.5)  # and they measure the move itself
 
 
+@pytest.mark.parametrize("rows, cols", [(81, 81), (37, 53), (160, 160)])
+def test_windowed_padding_is_what_phase_correlate_does_to_any_size(rows, cols):
+    """Sizes phaseCorrelate pads itself (81 and 37 and 53 are not fast DFT sizes): windowed into the padded
+    buffer, the shifts are phaseCorrelate's with a Hanning window, and the images are left as they were."""
+    rng = np.random.default_rng(rows + cols)
+    board = _board(rng, rows, cols)
+    window = cv2.createHanningWindow((cols, rows), cv2.CV_32F)
+    windowed = canonical.WindowedPadding(cols, rows)
+    correlate = canonical.PhaseCorrelation(windowed(board))
+    for dx, dy in [(0.0, 0.0), (0.6, -1.3), (-2.4, 0.9)]:
+        image = _moved(board, dx, dy, rng, 1.0)
+        kept = image.copy()
+        expected = cv2.phaseCorrelate(board.copy(), image.copy(), window)[0]  # it windows its inputs in place
+        assert correlate(windowed(image)) == pytest.approx(expected, abs=1e-4)
+        assert np.array_equal(image, kept)
+
+
 def test_an_empty_board_correlates_as_opencv_correlates_it():
     """Nothing to correlate (all zero: every value of the correlation ties): OpenCV's answer, the centre."""
     empty = np.zeros((48, 64), np.float32)

@@ -146,6 +146,32 @@ def test_a_nine_by_nine_oracle_survives_the_harshest_presets(degradation, tmp_pa
     assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
 
 
+def _faded(frames: np.ndarray, keep: float) -> np.ndarray:
+    """The frames with their contrast against the paper falling linearly to ``keep`` by the last frame."""
+    paper = np.median(frames[0].reshape(-1, 3), axis=0)
+    amount = np.linspace(1.0, keep, len(frames))[:, None, None, None]
+    return np.clip(paper + (frames.astype(np.float32) - paper) * amount + 0.5, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("difficulty", "skin"), [("hard", "classic"), ("medium", "chalkboard")])
+def test_an_oracle_whose_contrast_drifts_down_is_accepted(difficulty, skin, tmp_path):
+    """A quarter of the contrast lost over the video (generated videos drift) is not the grid erased. The line
+    ink used to be measured through the phase correlation's Hanning window in every frame but the first, so a
+    9x9 grid sat at 0.54 of its first-frame ink before any fading, and this video was rejected."""
+    p = puzzle(difficulty, skin)
+    verdict = judge(p, Video(_faded(sample(p, "oracle").frames, 0.75), FPS), tmp_path)
+    assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
+
+
+def test_a_letterboxed_small_grid_erased_is_caught(tmp_path):
+    """Seed 7's 4x4 grid with its lines erased, letterboxed: the erased lines keep 0.54 of their first-frame ink,
+    the most of any erased grid measured (every legal video measured kept 0.77 or more)."""
+    erased = cases("easy", "classic", 7)["grid-erased"]
+    verdict = judge(puzzle("easy", "classic", 7), DEGRADATIONS["letterbox-832x480"](Video(erased.frames, FPS)),
+                    tmp_path)
+    assert verdict.status == "ok" and not verdict.success and "grid_changed" in kinds(verdict)
+
+
 def test_a_video_of_something_else_is_unreadable(tmp_path):
     noise = np.random.default_rng(0).integers(0, 256, size=(20, 256, 256, 3), dtype=np.uint8)
     verdict = judge(puzzle(), Video(noise, FPS), tmp_path)
