@@ -91,23 +91,30 @@ class Maze3DVerifier:
         canon = canonical.warp_frames(video, to_canonical, size, start=first)
         in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
 
-        # 2. The empty board and the agent's look; shake.
-        appearance = learn_appearance(tracking.smooth(canon[:1])[0], _scaled(layout.agent_box, s), canon)
-        if isinstance(appearance, str):
-            return self._unreadable(appearance)
-        canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
-                                            limit=maze3d_board.CAMERA_SHIFT)
-        smoothed = tracking.smooth(canon, out=canon)  # the unsmoothed frames are not read again
-        # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
-        # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
-        # thresholds ``diff.capped`` exactly as it would the full differences.
-        diff = difference.Difference(smoothed, appearance.background)
-
-        # 3. The agent.
+        # 2-3. The empty board and the agent's look; shake; the agent. The board under the agent's start
+        # comes from the video's median; when the agent is then not found where it starts (a panning
+        # camera smears the median), it is inpainted instead, on frames warped anew (the first try
+        # smoothed them in place).
+        reference = tracking.smooth(canon[:1])[0]
         seen = _centre(layout.agent_box)
         anchor = layout.start_px if isinstance(layout, ImageLayout) else layout.top_centre(layout.start)
-        track = follow(smoothed, diff, appearance, (seen[0] * s, seen[1] * s), anchor, s)
-        if track.positions[0] is None:
+        for from_median in (True, False):
+            if not from_median:
+                canon = canonical.warp_frames(video, to_canonical, size, start=first)
+            appearance = learn_appearance(reference, _scaled(layout.agent_box, s), canon if from_median else None)
+            if isinstance(appearance, str):
+                return self._unreadable(appearance)
+            canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
+                                                limit=maze3d_board.CAMERA_SHIFT)
+            smoothed = tracking.smooth(canon, out=canon)  # the unsmoothed frames are not read again
+            # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
+            # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check
+            # thresholds ``diff.capped`` exactly as it would the full differences.
+            diff = difference.Difference(smoothed, appearance.background)
+            track = follow(smoothed, diff, appearance, (seen[0] * s, seen[1] * s), anchor, s)
+            if track.positions[0] is not None:
+                break
+        else:
             return self._unreadable("the agent is not found where it starts in the first frame")
 
         # 4. The board and the camera.

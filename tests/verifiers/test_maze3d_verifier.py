@@ -181,6 +181,17 @@ def test_start_is_inpainted_when_the_agent_never_leaves(medium) -> None:
     assert verdict.trajectory[0] is not None and verdict.trajectory[-1] is not None
 
 
+def test_a_camera_pan_smearing_the_start_is_judged_not_unreadable() -> None:
+    # Easy seed 0 (stone), the camera panning, under gamma 1.4: the video's median is smeared by the pan, and
+    # with the board under the start taken from it the agent was not found where it starts (the video was
+    # called unreadable). The start is then inpainted instead, and the pan is judged.
+    puzzle = FAMILY.generate(0, "easy", "stone", "maze3d/easy/000000")
+    panning = {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=0)}["camera-pans"]
+    verdict = VERIFIER.verify(puzzle, DEGRADATIONS["gamma-1.4"](Video(panning.frames, panning.fps)))
+    assert verdict.status == "ok" and not verdict.success, verdict.reason
+    assert "camera_moved" in kinds(verdict)
+
+
 @pytest.fixture(scope="module")
 def hard_sand():
     """Hard seed 8 (sand): its small magenta agent, smeared by low-bitrate H.264, was lost on a ladder for more
