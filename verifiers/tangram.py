@@ -45,6 +45,7 @@ from verifiers.tangram_segment import (
     Unmixed,
     learn_palette,
     lookup,
+    moment_shape,
     unmix,
 )
 
@@ -203,7 +204,8 @@ class TangramVerifier:
             return fit
 
         refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), CANVAS,
-                          s * s * polygon_area(np.asarray(p.polygon, np.float64)))
+                          s * s * polygon_area(np.asarray(p.polygon, np.float64)),
+                          moment_shape(cv2.moments(np.asarray(p.polygon, np.float32)))[0])
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:

@@ -41,12 +41,14 @@ class Reference:
     """A tan as the first frame shows it, its outline's length, the canvas's longer side and its drawn
     area (canonical pixels).
 
-    ``drawn`` is the area of the tan's polygon in the layout. In the first frame a tan lies
-    on the background, and a blurred edge there can mix into a colour nearer a third one
-    (green and the background blend to near the silhouette's grey): the edge is unmixed
-    with that colour and the tan measures smaller than it is, while at the end, edged by
-    other tans, it measures whole. A tan grew only when it measures larger than both
-    what the first frame shows and its drawn size.
+    ``drawn`` is the area of the tan's polygon in the layout, ``drawn_i1`` its first moment
+    invariant (how spread out it is). In the first frame a tan lies on the background, and a
+    blurred edge there can mix into a colour nearer a third one (green and the background
+    blend to near the silhouette's grey): the edge is unmixed with that colour and the tan
+    can measure smaller and less spread out than it is (seed 21's parallelogram, letterboxed:
+    I1 0.235 against its outline's 0.250), while at the end, edged by other tans, it
+    measures whole. A tan grew, or spread, only when it measures larger than both what the
+    first frame shows and its drawn polygon.
     """
 
     obs: Observation
@@ -54,6 +56,7 @@ class Reference:
     first_fit: Callable[[], float]  # works out :attr:`fit`
     side: float
     drawn: float = 0.0
+    drawn_i1: float = 0.0
 
     @property
     def area(self) -> float:
@@ -87,7 +90,10 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
         return "grew", f"grew (area {obs.area / size:.2f} of the first frame or of its drawn size)"
     if r < 1 - slack:
         return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"
-    di1 = abs(obs.shape[0] / ref.obs.shape[0] - 1)
+    # I1 is how spread out the tan is: as for the area, more spread counts only past both the first
+    # frame's and the drawn outline's.
+    spread = obs.shape[0] / ref.obs.shape[0] - 1
+    di1 = max(0.0, obs.shape[0] / max(ref.obs.shape[0], ref.drawn_i1) - 1) if spread > 0 else -spread
     de = abs(_ecc(obs.shape) - _ecc(ref.obs.shape))
     if di1 > tol.shape_i1 or de > tol.shape_ecc:
         return "deformed", f"changed shape (moment change {di1:.2f}, elongation change {de:.2f})"

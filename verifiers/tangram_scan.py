@@ -19,6 +19,7 @@ from verifiers.tangram_segment import (
     Unmixed,
     bodies,
     colour_index,
+    moment_shape,
 )
 
 NEAR = np.ones((7, 7), np.uint8)  # shares count within 3 pixels of a tan's body
@@ -67,9 +68,7 @@ def _observe(i: int, box: tuple[int, int, int, int], body: np.ndarray, shares: n
     if m["m00"] <= 0:
         return Observation(area, main, second, None, (0.0, 0.0))
     a = m["m00"]
-    n20, n02, n11 = m["mu20"] / a ** 2, m["mu02"] / a ** 2, m["mu11"] / a ** 2
-    shape = (float(n20 + n02), float((n20 - n02) ** 2 + 4 * n11 ** 2))
-    return Observation(area, main, second, (float(m["m10"] / a + x0), float(m["m01"] / a + y0)), shape)
+    return Observation(area, main, second, (float(m["m10"] / a + x0), float(m["m01"] / a + y0)), moment_shape(m))
 
 
 class Scanner:

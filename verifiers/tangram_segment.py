@@ -63,6 +63,14 @@ class Observation:
     shape: tuple[float, float]
 
 
+def moment_shape(moments: dict[str, float]) -> tuple[float, float]:
+    """(I1, I2) of ``cv2.moments``: the first two second-moment invariants of the normalised central moments,
+    the same for a shape moved, turned, mirrored or scaled."""
+    a = moments["m00"]
+    n20, n02, n11 = moments["mu20"] / a ** 2, moments["mu02"] / a ** 2, moments["mu11"] / a ** 2
+    return float(n20 + n02), float((n20 - n02) ** 2 + 4 * n11 ** 2)
+
+
 @dataclass(frozen=True)
 class Unmixed:
     """Per pixel: the nearest class (-1: none), the other class of its mix, and the nearest one's share."""

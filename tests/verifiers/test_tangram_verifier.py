@@ -290,3 +290,15 @@ def test_the_shift_screen_keeps_the_best_shift_of_the_full_search():
     edge = np.zeros((64, 80), np.float32)
     edge[0:30, 0:30] = 1.0  # at the canvas's edge a shift wraps the silhouette round: every shift is tried
     assert len(_likely_shifts(edge, 1 - edge, edge)) == (2 * SHIFT_SEARCH + 1) ** 2
+
+
+def test_a_tan_the_first_frame_shows_less_spread_out_than_drawn_may_end_whole(tmp_path):
+    """Seed 21's easy puzzle played in reverse, letterboxed: the first frame measured the parallelogram less
+    spread out than its outline (I1 0.235 against 0.250, its edge on the background unmixed short), the end
+    measured it whole (0.259), and the 10% between the two was called a changed shape. More spread counts only
+    past both the first frame's and the drawn outline's, as more area does."""
+    puzzle = FAMILY.generate(21, "easy", "classic", "tangram/easy/000021")
+    reversed_oracle = {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=21)}["oracle-reversed"]
+    boxed = DEGRADATIONS["letterbox-832x480"](Video(reversed_oracle.frames, reversed_oracle.fps))
+    verdict = VERIFIER.verify(puzzle, read_video(write_mp4(tmp_path / "video.mp4", boxed, preset="veryfast")))
+    assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
