@@ -173,8 +173,7 @@ class IrregularVerifier:
         # out of the structure that shake is measured on (on a board of little else, it pulled the measure
         # by 1.3-1.7 px once the agent arrived).
         goal = np.zeros(canon.shape[1:3], dtype=bool)
-        x0, y0, x1, y1 = (max(0, round(v * canvas.scale)) for v in layout.goal_box)
-        goal[y0:y1, x0:x1] = True
+        goal[_raster_box(layout.goal_box, canvas)] = True
         for from_median in (True, False):
             appearance = learn_appearance(canon, layout, canvas, road, from_median)
             if isinstance(appearance, str):  # a median smeared by a moving camera can hide the agent: inpaint
@@ -203,8 +202,7 @@ class IrregularVerifier:
         mask = np.zeros((canvas.size[1], canvas.size[0]), bool)
         pad = canonical.to_pixels(canvas.width_px, SPRITE_PAD)
         for box in (layout.agent_box, layout.goal_box):
-            x0, y0, x1, y1 = (round(v * canvas.scale) for v in box)
-            mask[max(0, y0 - pad):max(0, y1 + pad), max(0, x0 - pad):max(0, x1 + pad)] = True
+            mask[_raster_box(box, canvas, pad)] = True
         return mask
 
     def _sightings(self, smoothed: np.ndarray, diff: np.ndarray, appearance: tracking.Appearance,
@@ -298,6 +296,13 @@ def changed_tiles(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, 
     return out
 
 
+def _raster_box(box: tuple[float, float, float, float], canvas: RoadCanvas, pad: int = 0) -> tuple[slice, slice]:
+    """A puzzle-pixel box (x0, y0, x1, y1) as (rows, columns) of the canonical raster, widened by ``pad`` pixels
+    (cut at the raster's edges by the slicing)."""
+    x0, y0, x1, y1 = (round(v * canvas.scale) for v in box)
+    return slice(max(0, y0 - pad), max(0, y1 + pad)), slice(max(0, x0 - pad), max(0, x1 + pad))
+
+
 def goal_changed(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, layout: RoadLayout,
                  canvas: RoadCanvas) -> int | None:
     """The first analysed frame from which the goal's box stays changed for ``board.PERSIST`` frames; None if never.
@@ -305,14 +310,12 @@ def goal_changed(changed: np.ndarray, hidden: np.ndarray, in_view: np.ndarray, l
     The goal is one small sprite: the board's tiles may each see too little of
     it change, so its own box is judged as a whole (the agent's pixels and ``hidden`` ring excluded).
     """
-    h, w = changed.shape[1:3]
-    x0, y0, x1, y1 = (round(v * canvas.scale) for v in layout.goal_box)
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    if x1 <= x0 or y1 <= y0:
+    box = _raster_box(layout.goal_box, canvas)
+    if in_view[box].size == 0:
         return None
-    visible = ~hidden[:, y0:y1, x0:x1] & in_view[y0:y1, x0:x1]
+    visible = ~hidden[(slice(None), *box)] & in_view[box]
     shown = visible.sum(axis=(1, 2))
-    differs = (changed[:, y0:y1, x0:x1] & visible).sum(axis=(1, 2))
+    differs = (changed[(slice(None), *box)] & visible).sum(axis=(1, 2))
     run = 0
     for t in range(len(changed)):
         judged = shown[t] >= GOAL_VISIBLE * visible[t].size
