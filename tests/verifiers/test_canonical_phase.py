@@ -1,10 +1,12 @@
-"""Phase correlation against a cached reference spectrum measures what ``cv2.phaseCorrelate`` measures.
+"""Phase correlation against a cached reference spectrum measures the shift itself, at any size.
 
-:class:`canonical.PhaseCorrelation` redoes OpenCV's steps with the reference's
-spectrum computed once; only its division rounds differently, so its shifts
-must agree with OpenCV's to far below the tolerances that use them. Checked on
-seeded board-like images moved by sub-pixel amounts, with noise, at sizes whose
-packed spectra have every layout (even and odd rows and columns), and through
+:class:`canonical.PhaseCorrelation` computes ``cv2.phaseCorrelate``'s
+correlation with the reference's spectrum computed once, and reads its peak at
+the right whole pixel for odd sizes too (OpenCV's is half a pixel off there)
+and to a fraction of a pixel by the ratio to its neighbours. Checked on seeded
+board-like images moved by known sub-pixel amounts, with noise, at sizes whose
+packed spectra have every layout (even and odd rows and columns); on a rendered
+3D maze board shaken by whole video pixels at its canonical scale; and through
 :func:`canonical.stabilize`, which must still leave a real pan in place.
 """
 
@@ -35,56 +37,93 @@ def _moved(image: np.ndarray, dx: float, dy: float, rng: np.random.Generator, no
 SIZES = [(48, 48), (45, 64), (64, 75), (45, 75), (144, 144)]
 
 
+MOVES = [(0.0, 0.0), (0.37, -0.81), (-1.5, 2.25), (3.1, 0.6), (9.4, -7.7), (0.5, 0.5), (-0.25, 0.75)]
+
+
 @pytest.mark.parametrize("rows, cols", SIZES)
-def test_shifts_are_phase_correlates(rows, cols):
+def test_shifts_are_the_moves_at_every_size(rows, cols):
     assert (cv2.getOptimalDFTSize(rows), cv2.getOptimalDFTSize(cols)) == (rows, cols)
     rng = np.random.default_rng(rows * cols)
     window = cv2.createHanningWindow((cols, rows), cv2.CV_32F)
     board = _board(rng, rows, cols)
     reference = board * window
     correlate = canonical.PhaseCorrelation(reference)
-    moves = [(0.0, 0.0), (0.37, -0.81), (-1.5, 2.25), (3.1, 0.6), (-0.05, 0.02), (9.4, -7.7)]
-    for (dx, dy), noise in zip(moves, [0.0, 2.0, 5.0, 0.5, 20.0, 1.0]):
+    for (dx, dy), noise in zip(MOVES, [0.0, 2.0, 5.0, 0.5, 1.0, 1.0, 1.0]):
         image = _moved(board, dx, dy, rng, noise) * window
-        expected = cv2.phaseCorrelate(reference, image)[0]
-        found = correlate(image)
-        assert found == pytest.approx(expected, abs=1e-4)
-        if noise < 10 and rows % 2 == 0 and cols % 2 == 0:  # (an odd size puts OpenCV's centre half a pixel off)
-            assert found == pytest.approx((dx, dy), abs=0.5)  # and they measure the move itself
+        assert correlate(image) == pytest.approx((dx, dy), abs=0.3)
+    # Heavy noise: still near the move.
+    assert correlate(_moved(board, -0.05, 0.02, rng, 20.0) * window) == pytest.approx((-0.05, 0.02), abs=0.6)
+
+
+@pytest.mark.parametrize("rows, cols", [(45, 64), (64, 75), (45, 75)])
+def test_an_odd_size_is_not_read_half_a_pixel_off(rows, cols):
+    """OpenCV puts the zero shift of an odd size at its middle (n / 2), where the quadrant swap puts it at n // 2:
+    an image that did not move reads as moved by half a pixel there, twice that at half resolution."""
+    rng = np.random.default_rng(rows + cols)
+    board = _board(rng, rows, cols) * cv2.createHanningWindow((cols, rows), cv2.CV_32F)
+    opencv = np.array(cv2.phaseCorrelate(board, board.copy())[0])
+    assert np.abs(opencv).max() == pytest.approx(0.5)
+    assert canonical.PhaseCorrelation(board)(board.copy()) == pytest.approx((0.0, 0.0), abs=0.01)
 
 
 @pytest.mark.parametrize("rows, cols", [(81, 81), (37, 53), (160, 160)])
-def test_windowed_padding_is_what_phase_correlate_does_to_any_size(rows, cols):
-    """Sizes phaseCorrelate pads itself (81 and 37 and 53 are not fast DFT sizes): windowed into the padded
-    buffer, the shifts are phaseCorrelate's with a Hanning window, and the images are left as they were."""
+def test_windowed_padding_windows_into_a_zero_padded_buffer(rows, cols):
+    """Sizes that are not fast DFT sizes (81, 37 and 53): the image is windowed into the corner of a buffer
+    of a fast size, the rest zero, the image itself left as it was, and the shifts are the moves."""
     rng = np.random.default_rng(rows + cols)
     board = _board(rng, rows, cols)
     window = cv2.createHanningWindow((cols, rows), cv2.CV_32F)
     windowed = canonical.WindowedPadding(cols, rows)
-    correlate = canonical.PhaseCorrelation(windowed(board))
+    padded = windowed(board)
+    assert padded.shape == (cv2.getOptimalDFTSize(rows), cv2.getOptimalDFTSize(cols))
+    assert np.array_equal(padded[:rows, :cols], board * window)
+    assert not padded[rows:].any() and not padded[:, cols:].any()
+    correlate = canonical.PhaseCorrelation(padded.copy())
     for dx, dy in [(0.0, 0.0), (0.6, -1.3), (-2.4, 0.9)]:
         image = _moved(board, dx, dy, rng, 1.0)
         kept = image.copy()
-        expected = cv2.phaseCorrelate(board.copy(), image.copy(), window)[0]  # it windows its inputs in place
-        assert correlate(windowed(image)) == pytest.approx(expected, abs=1e-4)
+        assert correlate(windowed(image)) == pytest.approx((dx, dy), abs=0.3)
         assert np.array_equal(image, kept)
 
 
-def test_an_empty_board_correlates_as_opencv_correlates_it():
-    """Nothing to correlate (all zero: every value of the correlation ties): OpenCV's answer, the centre."""
+def test_a_rendered_3d_maze_board_shaken_by_whole_video_pixels():
+    """A small canonical raster (an easy 3D maze: 162 pixels, 81 at half resolution, an odd DFT size) of a
+    512-pixel frame moved by whole pixels, as the shake degradation moves it: measured at half resolution
+    as :func:`canonical.stabilize` measures it, within a third of a canonical pixel of the move (the
+    5 x 5 centroid with OpenCV's centre was 1.3 pixels off, median)."""
+    from genreason.plugins import load_family
+
+    family = load_family("maze3d")
+    puzzle = family.generate(43, "easy", family.skins[1], "maze3d/easy/000043")
+    gray = cv2.cvtColor(puzzle.frame0(), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    side = 162
+    scale = side / gray.shape[1]
+
+    def canonical_board(dx: int, dy: int) -> np.ndarray:
+        m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+        moved = cv2.warpAffine(gray, m, gray.shape[::-1], flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.resize(moved, (side, side), interpolation=cv2.INTER_AREA)
+
+    rng = np.random.default_rng(0)
+    moves = [(0, 0)] + [tuple(int(v) for v in rng.integers(-3, 4, 2)) for _ in range(20)]
+    structure = np.stack([canonical_board(dx, dy) for dx, dy in moves])
+    canon = np.zeros((len(moves), side, side, 3), np.uint8)
+    _, shifts = canonical.stabilize(canon, structure, limit=6.0)
+    errors = np.abs(shifts - np.array(moves) * scale).max(axis=1)
+    assert np.median(errors) < 0.2 and errors.max() < 0.34
+
+
+def test_an_empty_board_reads_as_a_shift_past_any_limit_and_the_reference_is_never_changed():
     empty = np.zeros((48, 64), np.float32)
-    assert canonical.PhaseCorrelation(empty)(empty) == pytest.approx(cv2.phaseCorrelate(empty, empty)[0])
-
-
-def test_the_reference_is_never_changed():
+    # Every value of the correlation ties: the first, in the corner, is half the image away.
+    assert canonical.PhaseCorrelation(empty)(empty) == (32.0, 24.0)
     rng = np.random.default_rng(3)
     reference = _board(rng, 48, 48)
     kept = reference.copy()
     correlate = canonical.PhaseCorrelation(reference)
     first = correlate(_moved(reference, 1.2, 0.4, rng, 1.0))
-    image = _moved(reference, -2.0, 1.0, rng, 1.0)
-    assert correlate(image) == pytest.approx(cv2.phaseCorrelate(reference, image)[0], abs=1e-4)
-    assert np.array_equal(reference, kept) and first != correlate(image)
+    second = correlate(_moved(reference, -2.0, 1.0, rng, 1.0))
+    assert np.array_equal(reference, kept) and first != second
 
 
 def _shaken(rng: np.random.Generator, moves: list[tuple[float, float]], size: int = 112) -> np.ndarray:
@@ -100,13 +139,8 @@ def test_stabilize_undoes_shake_and_reports_a_pan_beyond_the_limit():
     canon = np.stack([cv2.cvtColor(np.clip(s, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB) for s in structure])
     out, shifts = canonical.stabilize(canon, structure, limit=4.8)
 
-    # The same shifts as phaseCorrelate on the same half-resolution images (padding and window its own).
-    half = [cv2.pyrDown(s) for s in structure]
-    window = cv2.createHanningWindow(half[0].shape[::-1], cv2.CV_32F)
-    for shift, image in zip(shifts[1:], half[1:]):
-        dx, dy = cv2.phaseCorrelate(half[0], image, window)[0]
-        assert shift == pytest.approx((2 * dx, 2 * dy), abs=2e-4)
-    assert shifts == pytest.approx(np.array(moves), abs=0.6)
+    assert shifts[:4] == pytest.approx(np.array(moves[:4]), abs=0.3)
+    assert shifts[5] == pytest.approx(np.array(moves[5]), abs=0.3)
 
     assert [canonical.shake_corrected(s, 4.8) for s in shifts] == [False, False, True, True, False, True]
     # The pan is reported (a shift past the limit) and its frame left as it was; shaken frames are moved back.

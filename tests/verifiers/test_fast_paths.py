@@ -208,19 +208,14 @@ def test_board_check_takes_the_agent_back_out_exactly():
         assert np.array_equal(board.changed_cells(diff, agent_masks, appearance, in_view), expected)
 
 
-def test_stabilize_measures_what_phase_correlation_measures():
+def test_stabilize_measures_the_moves():
     rng = np.random.default_rng(8)
     board_image = cv2.GaussianBlur(rng.random((120, 120)).astype(np.float32) * 300, (0, 0), 2)
     moves = [(0, 0), (1, 0), (0, -1), (2, 1), (12, 0)]  # still, shake, and a pan past the limit
     structure = np.stack([np.roll(board_image, (dy, dx), (0, 1))[10:106, 10:106] for dx, dy in moves])
     canon = np.repeat(cv2.cvtColor(structure[0].astype(np.uint8), cv2.COLOR_GRAY2RGB)[None], len(moves), axis=0)
     _, shifts = canonical.stabilize(canon, structure, limit=4.8)
-    window = cv2.createHanningWindow((48, 48), cv2.CV_32F)
-    reference = cv2.pyrDown(structure[0])
-    for shift, image in zip(shifts[1:], structure[1:]):
-        (dx, dy), _ = cv2.phaseCorrelate(reference.copy(), cv2.pyrDown(image), window)
-        assert tuple(shift) == pytest.approx((2 * dx, 2 * dy), abs=1e-4)  # its division rounds differently
-    assert np.allclose(shifts[:4], moves[:4], atol=0.6)
+    assert np.allclose(shifts[:4], moves[:4], atol=0.35)
     assert [canonical.shake_corrected(s, 4.8) for s in shifts] == [False, True, True, True, False]
 
 
