@@ -347,17 +347,22 @@ def _segments(raw: bytes, dtype: str, n: int) -> tuple[np.ndarray, np.ndarray, n
 
 
 def _colour_tables(appearance: Appearance) -> tuple[np.ndarray, np.ndarray]:
-    """Per colour bin: distance to the floor colour, and whether the agent is the nearest colour.
+    """Per colour bin: distance to the floor colour, and whether the bin is the agent's colour.
+
+    A bin is the agent's when it lies within half the agent colour's distance to the nearest board
+    colour (so it is nearer the agent than any board colour). Merely nearer the agent than every
+    *dominant* board colour is not enough: thin lines drawn in a colour of their own are no dominant
+    colour, and the neon 3D maze's pale cube edges lie nearer its cyan agent than its purple faces.
+    Painted out with their rings, they took a third of the board away in a lattice that moved with
+    it, and phase correlation read shake up to 4 canonical pixels wrong (a camera move).
 
     Looking colours up in a table is much cheaper than computing distances to
     every palette colour for every pixel of every frame.
     """
     to_floor = _cube_distance(appearance.floor)
-    to_board = _cube_distance(appearance.board_colours[0])
-    for colour in appearance.board_colours[1:]:
-        np.minimum(to_board, _cube_distance(colour), out=to_board)
     to_agent = _cube_distance(appearance.agent_color)
-    return to_floor.astype(np.float32), (to_agent < to_board).astype(np.uint8)
+    apart = float(np.abs(np.asarray(appearance.board_colours) - appearance.agent_color).sum(axis=1).min())
+    return to_floor.astype(np.float32), (to_agent < 0.5 * apart).astype(np.uint8)
 
 
 def _cube_distance(colour: np.ndarray) -> np.ndarray:

@@ -124,6 +124,20 @@ def test_structure_is_the_colour_table_looked_up_pixel_by_pixel():
     assert (both[1, 30:36, 30:36] == 0).all()
 
 
+def test_only_colours_near_the_agent_are_painted_out():
+    """The neon 3D maze: a cyan agent, purple faces (its dominant colours), pale lavender cube edges in no
+    dominant colour. The edges are nearer the agent than any face is, yet far from the agent: board."""
+    background = np.zeros((24, 24, 3), np.uint8)
+    background[:, :12] = (10, 10, 30)
+    background[:, 12:] = (150, 90, 200)
+    neon = _appearance(background, agent=(35.0, 199.0, 242.0))
+    _, is_agent = tracking._colour_tables(neon)
+    frame = np.array([[[230, 230, 255], [35, 199, 242], [60, 180, 235], [150, 90, 200]]], np.uint8)
+    assert is_agent[_colour_index(frame)].tolist() == [[0, 1, 1, 0]]
+    edge, agent = frame[0, 0].astype(float), np.array([35.0, 199.0, 242.0])
+    assert np.abs(edge - agent).sum() < np.abs(neon.board_colours - edge).sum(axis=1).min()  # the hard case
+
+
 def test_structure_paints_out_agent_colours_anywhere_in_the_frame():
     """The ring is dilated only in the agent-coloured pixels' box: the hard cases are boxes cut by the
     frame's edges, two far-apart groups (a box as large as the frame), no agent colour at all, and one
