@@ -31,6 +31,12 @@ REGION_FRACTION = 0.12
 # (see :func:`_detail_changes`): its drawn detail changes when more than this share of it differs.
 DETAIL_FRACTION = 0.5
 DETAIL_FLOOR = 25.0  # L1 colour distance below which a region's pixels are never its detail
+# A region's contrast: this percentile of its pixels' distances from its median colour. Not the 95th: the
+# cube edges that cross a ladder (dark lines, a few per cent of it) set that one, and half of it can
+# exceed the ladder's own contrast with the face behind it, so that erasing the ladder changed too few
+# pixels by that much (easy seed 53, stone, the ladder on a dark face under gamma 1.4: 8 pixels where
+# 12.5 were needed; 31 at the 90th).
+CONTRAST_PERCENTILE = 90
 # The shifts (canonical pixels, each axis) the empty board is tried at. In pixels, not in units of ``a``: what
 # they absorb, the shake left after :func:`verifiers.canonical.stabilize` (which moves frames by more than
 # ``canonical.MIN_SHAKE`` pixels) and bilinear resampling, is a fraction of a canonical pixel on any raster.
@@ -213,7 +219,7 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, 
     shift that fits it best (the first of :data:`SUBPIXEL` x :data:`SUBPIXEL` with the least summed
     difference): left-over shake and resampling are a shift, and no single shift turns a
     ladder into the face behind it. The region's detail is its pixels at least half its own contrast
-    (:data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
+    (:data:`CONTRAST_PERCENTILE`; :data:`DETAIL_FLOOR` at least) away from its median colour, both measured on the video's empty
     board, so any colours and sizes work. A frame changes when more pixels than
     :data:`DETAIL_FRACTION` of its detail, and more than :data:`REGION_FRACTION` of the region, differ
     from the best-fitting board by that much.
@@ -229,7 +235,7 @@ def _detail_changes(frames: np.ndarray, background: np.ndarray, ys: np.ndarray, 
     for r in range(len(bounds) - 1):
         part = here[bounds[r]:bounds[r + 1]]
         apart = np.abs(part - np.median(part, axis=0)).sum(-1)
-        floors[r] = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart, 95)))
+        floors[r] = max(DETAIL_FLOOR, 0.5 * float(np.percentile(apart, CONTRAST_PERCENTILE)))
         detail[bounds[r]:bounds[r + 1]] = apart > floors[r]
     # A frame changes above this many of a region's pixels (T x R).
     need = np.maximum(DETAIL_FRACTION * np.add.reduceat(free & detail, bounds[:-1], axis=1, dtype=np.intp),
