@@ -292,7 +292,7 @@ def test_detail_check_skips_only_frames_that_cannot_change(monkeypatch) -> None:
     # Hard negative: the erased ladder in noisy, shifted frames is flagged; the still frames are not.
     assert changed.tolist() == [False] * 4 + [True] * 4
     assert np.array_equal(changed, _reference_detail(frames, background, mask, hidden))
-    assert searched == [8, 4]  # every frame scored at (0, 0), only the erased ones searched
+    assert searched[0] == 8 and sum(searched[1:]) == 4  # every frame scored at (0, 0), only the erased ones searched
 
 
 def test_detail_check_of_many_regions_at_once_is_each_region_alone() -> None:
