@@ -413,4 +413,3 @@ def _fraction(peak: float, before: float, after: float) -> float:
     if after >= before:
         return after / (after + peak) if after > 0 else 0.0
     return -before / (before + peak) if before > 0 else 0.0
-
