@@ -107,13 +107,15 @@ def cliff(sc: Scene) -> tuple[int, Cell] | None:
 
 
 def gap(sc: Scene) -> tuple[int, Cell] | None:
-    """A route cell and a column two cells away in a line, with no column (or a taller one) between them."""
+    """A route cell and a column two cells away in a line, with no column (or a taller one) between them,
+    that no two legal moves reach: a ladder up the taller column between makes the detour a legal climb
+    and walk (easy seed 300: the negative was accepted, rightly)."""
     lay = sc.layout
     for i, (x, y) in enumerate(sc.route[:-1]):
         for dx, dy in FOUR:
             mid, far = (x + dx, y + dy), (x + 2 * dx, y + 2 * dy)
             if lay.height(far) > 0 and (lay.height(mid) == 0 or lay.height(mid) > lay.height((x, y))) \
-                    and far not in sc.route:
+                    and far not in sc.route and lay.places.cell_graph_distances((x, y)).get(far, 3) > 2:
                 return i, far
     return None
 

@@ -124,3 +124,19 @@ def test_baseline_samplers_draw_this_family(puzzles) -> None:
         sampler = plugins.load_sampler(name, {"num_frames": 25} if name != "oracle" else {})
         (video,) = list(sampler.generate([SampleRequest(puzzle, puzzle.prompt, seed=1)]))
         assert video.frames.shape[1:] == (512, 512, 3)
+
+
+@pytest.mark.parametrize("seed", [300, *range(8)])
+def test_the_gap_negative_is_never_two_legal_moves_away(seed) -> None:
+    # Easy seed 300: the column two cells on stood behind a taller one with a ladder up from the route cell,
+    # so the "crossed gap" was a climb and a step: a legal walk, labelled illegal (and accepted, rightly).
+    from puzzles.maze3d import cases
+
+    for difficulty in SIZES:
+        puzzle = FAMILY.generate(seed, difficulty, "stone", f"maze3d/{difficulty}/{seed}")
+        scene = cases.make_scene(puzzle)
+        found = cases.gap(scene)
+        if found is None:
+            continue
+        i, far = found
+        assert scene.layout.places.cell_graph_distances(scene.route[i]).get(far, 3) > 2
