@@ -47,6 +47,7 @@ from verifiers.tangram_segment import (
     lookup,
     moment_shape,
     unmix,
+    with_seams,
 )
 
 CANVAS = 224  # canonical pixels along the puzzle's longer side (7/16 of a 512 px puzzle's pixels a side)
@@ -130,6 +131,8 @@ class TangramVerifier:
                 at will, must fit it with a soft IoU of ``min_fit``, or at most ``fit_margin``
                 below how well it fits the tan in the first frame (a renderer's edges, blur
                 and small size lower both alike; :func:`verifiers.tangram_fit.rigid_fit`).
+                The seams where tans meet count for the tans either side
+                (:func:`verifiers.tangram_segment.with_seams`).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
             max_speed: frame widths a second beyond which a tan's move between two
@@ -192,15 +195,15 @@ class TangramVerifier:
         obs, last = self._observe(canon, table)
         polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
         mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
-        first_mix: list[Unmixed] = []
+        first_shares: list[list[np.ndarray]] = []  # the first frame's, seams included, worked out once if needed
 
         def first_fit(i: int, o: Observation) -> Callable[[], float]:
             def fit() -> float:
                 if o.centroid is None:
                     return 0.0
-                if not first_mix:
-                    first_mix.append(unmix(canon[0], table))
-                return rigid_fit(first_mix[0].shares(i), o.centroid, polygons[i], mirrors[i])
+                if not first_shares:
+                    first_shares.append(with_seams(unmix(canon[0], table), palette.n_pieces))
+                return rigid_fit(first_shares[0][i], o.centroid, polygons[i], mirrors[i])
             return fit
 
         refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), CANVAS,
@@ -319,9 +322,10 @@ class TangramVerifier:
         fits = []
         n = palette.n_pieces
         pieces = [mix.shares(i) for i in range(n)]
+        outlined = with_seams(mix, n)  # what each tan's outline is fitted to
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
-            fit = 0.0 if o.centroid is None else rigid_fit(pieces[i], o.centroid, polygons[i], mirrors[i])
+            fit = 0.0 if o.centroid is None else rigid_fit(outlined[i], o.centroid, polygons[i], mirrors[i])
             fits.append(fit)
             if found is None and fit < self.min_fit and fit < r.fit - self.fit_margin:  # r.fit only if needed
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")

@@ -32,6 +32,7 @@ PURE = 20.0  # RGB distance within which a pixel is a learned colour alone
 MAX_RESIDUAL = 40.0  # RGB distance from the best mix of two colours beyond which a pixel is no class
 MIN_CONTRAST = 40.0  # two learned colours closer than this (RGB distance) cannot be told apart
 KERNEL = np.ones((3, 3), np.uint8)
+SEAM_REACH = 2  # pixels: a pixel this near the bodies of two tans or more is on the seam between them
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,29 @@ def unmix(frame: np.ndarray, table: Table) -> Unmixed:
     body = bodies(labels)
     first, second, share = table.unmixed(index, (labels != 255) & (body == 255))
     return Unmixed(first, second, share, body=body)
+
+
+def with_seams(mix: Unmixed, n: int) -> list[np.ndarray]:
+    """Each tan's shares (:meth:`Unmixed.shares`), with the seams between tans given to the tans either side.
+
+    Where two tans meet, what lies beneath shows through both anti-aliased edges (painted one
+    after the other, a pixel half covered by each keeps a quarter of the colour under them): a
+    mix of three colours, which no pair explains, or which a pair with the background or an
+    outline explains short. Tans packed together at the end would lose that strip along every
+    shared edge, and a small tan, mostly edge, would fit its own outline far worse than it did
+    alone on the background (seed 400's easy purple triangle: IoU 0.77 against 0.89). Of a pixel
+    within :data:`SEAM_REACH` of two tans' bodies or more, what no tan has is shared equally
+    among those tans; a pixel near a single tan (its edge on the background, a notch cut into
+    it) is left as it is.
+    """
+    assert mix.body is not None
+    shares = [mix.shares(i) for i in range(n)]
+    unclaimed = 1.0 - np.minimum(sum(shares), 1.0)
+    reach = np.ones((2 * SEAM_REACH + 1, 2 * SEAM_REACH + 1), np.uint8)
+    near = [cv2.dilate((mix.body == i).view(np.uint8), reach) for i in range(n)]
+    count = sum(m.astype(np.float32) for m in near)
+    given = np.where(count >= 2, unclaimed / np.maximum(count, 1.0), 0.0).astype(np.float32)
+    return [s + given * m for s, m in zip(shares, near)]
 
 
 def unmix_pixels(p: np.ndarray, palette: Palette, exclude: np.ndarray | None = None,

@@ -21,6 +21,7 @@ from verifiers.tangram_segment import (
     colour_index,
     unmix,
     unmix_pixels,
+    with_seams,
 )
 
 BACKGROUND, FILL = (240, 240, 235), (60, 60, 70)
@@ -132,3 +133,28 @@ def test_the_scan_reports_exactly_the_pixels_whose_quantised_colour_changed():
         assert np.array_equal(colours, after[moved])
         moved, whole = scanner._changes(frames[3])
         assert moved is None and np.array_equal(whole, colour_index(frames[3]))
+
+
+def test_the_seam_between_two_tans_goes_to_the_tans_either_side():
+    """Two tans painted one after the other, meeting half way across a column of pixels: that column keeps
+    a quarter of the background under both edges, three colours no pair explains. Their seam goes to them;
+    a tan's edge on the background and the background itself stay as they are."""
+    pal = palette(2)
+    red, blue, background = (pal.colours[k] for k in (0, 1, 2))
+    image = np.tile(background, (30, 60, 1))
+    image[5:25, 10:30] = red
+    image[5:25, 30] = 0.5 * red + 0.5 * background  # red's right edge
+    image[5:25, 9] = 0.5 * red + 0.5 * background  # red's left edge, on the background
+    image[5:25, 31:50] = blue
+    image[5:25, 30] = 0.5 * blue + 0.5 * image[5:25, 30]  # blue painted over, its left edge half the column
+    mix = unmix(np.round(image).astype(np.uint8), Table(pal))
+    plain = [mix.shares(k) for k in range(2)]
+    seamed = with_seams(mix, 2)
+    assert (plain[0] + plain[1])[5:25, 30].mean() < 0.9  # the seam is lost to both without it
+    assert np.allclose((seamed[0] + seamed[1])[5:25, 30], 1.0, atol=0.02)
+    assert 0.4 < seamed[0][5:25, 30].mean() < 0.6
+    for k in range(2):
+        np.testing.assert_array_equal(seamed[k][:, :29], plain[k][:, :29])  # red's edge on the background
+        np.testing.assert_array_equal(seamed[k][:, 32:], plain[k][:, 32:])
+    # Each tan now measures its painted area: 20 x 20.5 pixels.
+    assert abs(seamed[0][:, :31].sum() - 20 * 21) < 8 and abs(seamed[1][:, 30:].sum() - 20 * 19.5) < 8

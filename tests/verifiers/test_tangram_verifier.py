@@ -302,3 +302,30 @@ def test_a_tan_the_first_frame_shows_less_spread_out_than_drawn_may_end_whole(tm
     boxed = DEGRADATIONS["letterbox-832x480"](Video(reversed_oracle.frames, reversed_oracle.fps))
     verdict = VERIFIER.verify(puzzle, read_video(write_mp4(tmp_path / "video.mp4", boxed, preset="veryfast")))
     assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
+
+
+def _calibration_video(tmp_path: Path, seed: int, case: str, degradation: str) -> tuple[Puzzle, Video]:
+    """A case of ``genreason calibrate --seed`` ``seed``'s easy tangram (classic skin), degraded and encoded as
+    calibrate encodes it."""
+    p = FAMILY.generate(seed, "easy", "classic", f"tangram/easy/{seed:06d}")
+    made = {c.name: c for c in FAMILY.calibration_cases(p, seed=seed)}[case]
+    video = DEGRADATIONS[degradation](Video(made.frames, made.fps))
+    return p, read_video(write_mp4(tmp_path / "video.mp4", video, preset="veryfast"))
+
+
+@pytest.mark.parametrize("case, degradation", [("oracle", "color-shift"), ("oracle-reversed", "gamma-0.7")])
+def test_a_small_tan_packed_among_others_still_fits_its_outline(tmp_path, case, degradation):
+    """Seed 400's purple small triangle ends boxed in by four tans: the seams along its edges, a quarter of
+    the silhouette's fill showing through both tans' edges, were lost to it, and its outline fitted it with
+    IoU 0.77 against 0.89 in the first frame, alone on the background: called deformed."""
+    p, video = _calibration_video(tmp_path, 400, case, degradation)
+    verdict = VERIFIER.verify(p, video)
+    assert verdict.status == "ok" and verdict.success, explain(verdict)
+
+
+def test_a_sheared_small_tan_that_only_its_outline_gives_away_stays_rejected(tmp_path):
+    """Seed 100's sheared small triangle, compressed: it measures 0.84 of its area (no shrinking to speak of)
+    and about its old moments; only its outline's fit (0.74 against 0.88 at first) tells it is sheared."""
+    p, video = _calibration_video(tmp_path, 100, "piece-sheared", "h264-low")
+    verdict = VERIFIER.verify(p, video)
+    assert not verdict.success and "end_piece_deformed" in {e.kind for e in verdict.events}, explain(verdict)
