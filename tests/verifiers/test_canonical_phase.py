@@ -174,8 +174,20 @@ def test_a_faint_peak_whose_box_sums_to_nearly_nothing_stays_at_the_peak():
     assert (dx, dy) == (4.0, -4.0)
 
 
-def test_a_clear_peak_keeps_its_sub_pixel_centroid():
+def test_a_sampled_sinc_peak_is_read_to_its_sub_pixel_place():
+    # A whitened correlation of a shift a third of a pixel to the right: sinc(x - 1/3) at x = -1, 0, 1.
     correlation = np.zeros((72, 72), dtype=np.float32)
-    correlation[40, 32], correlation[40, 33] = 1.0, 0.5  # the centroid a third of the way to the right
+    correlation[40, 31:34] = np.sinc(np.array([-1.0, 0.0, 1.0]) - 1 / 3)
     dx, dy = canonical._peak(correlation, (36.0, 36.0))
-    assert dx == pytest.approx(36.0 - (32 + 1 / 3)) and dy == pytest.approx(-4.0)
+    assert dx == pytest.approx(36.0 - (32 + 1 / 3), abs=1e-6) and dy == pytest.approx(-4.0)
+
+
+def test_a_level_around_the_peak_is_no_shift():
+    # Images that differ by more than a shift (a digit written on a still sudoku) add a level around the
+    # peak on both sides. The ratio of the peak to its larger neighbour alone read 0.05 / 1.05 px here.
+    correlation = np.zeros((72, 72), dtype=np.float32)
+    correlation[39:42, 31:34] = 0.05
+    correlation[40, 32] = 1.0
+    correlation[40, 33] = 0.051  # a hair larger on the right: still next to no shift
+    dx, dy = canonical._peak(correlation, (36.0, 36.0))
+    assert abs(dx - 4.0) < 0.001 and dy == pytest.approx(-4.0)

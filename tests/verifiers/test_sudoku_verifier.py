@@ -303,3 +303,23 @@ def _whole_cells(frame: np.ndarray, which: np.ndarray) -> list[np.ndarray]:
 
     return [frame[MARGIN + (i // 4) * CELL:MARGIN + (i // 4 + 1) * CELL, MARGIN + (i % 4) * CELL:
                   MARGIN + (i % 4 + 1) * CELL] for i in which.tolist()]
+
+
+def test_digits_written_on_a_still_grid_read_as_no_shake(tmp_path, monkeypatch):
+    """The ink the shift is measured on holds the digits as they are written: images that differ by more than a
+    shift. Read from the peak's larger neighbour alone, a hard grid filled in, still, drifted to 0.32 canonical
+    px, past the 0.3 that counts as shake, and 32 frames were moved back for nothing."""
+    from verifiers import canonical
+
+    shifts: list[tuple[float, float]] = []
+    measure = canonical.PhaseCorrelation.__call__
+
+    def recorded(self, image):
+        shifts.append(measure(self, image))
+        return shifts[-1]
+
+    monkeypatch.setattr(canonical.PhaseCorrelation, "__call__", recorded)
+    p = puzzle("hard")
+    verdict = judge(p, sample(p, "oracle"), tmp_path)
+    assert verdict.success and len(shifts) > 20
+    assert max(2 * np.hypot(dx, dy) for dx, dy in shifts) < 0.1  # measured at half resolution
