@@ -202,7 +202,8 @@ class TangramVerifier:
                 if o.centroid is None:
                     return 0.0
                 if not first_shares:
-                    first_shares.append(with_seams(unmix(canon[0], table), palette.n_pieces))
+                    mix = unmix(canon[0], table)
+                    first_shares.append(with_seams([mix.shares(k) for k in range(palette.n_pieces)], mix.body))
                 return rigid_fit(first_shares[0][i], o.centroid, polygons[i], mirrors[i])
             return fit
 
@@ -322,7 +323,7 @@ class TangramVerifier:
         fits = []
         n = palette.n_pieces
         pieces = [mix.shares(i) for i in range(n)]
-        outlined = with_seams(mix, n)  # what each tan's outline is fitted to
+        outlined = with_seams(pieces, mix.body)  # what each tan's outline is fitted to
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
             fit = 0.0 if o.centroid is None else rigid_fit(outlined[i], o.centroid, polygons[i], mirrors[i])

@@ -245,8 +245,9 @@ def unmix(frame: np.ndarray, table: Table) -> Unmixed:
     return Unmixed(first, second, share, body=body)
 
 
-def with_seams(mix: Unmixed, n: int) -> list[np.ndarray]:
-    """Each tan's shares (:meth:`Unmixed.shares`), with the seams between tans given to the tans either side.
+def with_seams(shares: list[np.ndarray], body: np.ndarray) -> list[np.ndarray]:
+    """Each tan's ``shares`` (:meth:`Unmixed.shares`, in order), with the seams between tans given to the tans
+    either side (``body``: :attr:`Unmixed.body`).
 
     Where two tans meet, what lies beneath shows through both anti-aliased edges (painted one
     after the other, a pixel half covered by each keeps a quarter of the colour under them): a
@@ -258,11 +259,9 @@ def with_seams(mix: Unmixed, n: int) -> list[np.ndarray]:
     among those tans; a pixel near a single tan (its edge on the background, a notch cut into
     it) is left as it is.
     """
-    assert mix.body is not None
-    shares = [mix.shares(i) for i in range(n)]
     unclaimed = 1.0 - np.minimum(sum(shares), 1.0)
     reach = np.ones((2 * SEAM_REACH + 1, 2 * SEAM_REACH + 1), np.uint8)
-    near = [cv2.dilate((mix.body == i).view(np.uint8), reach) for i in range(n)]
+    near = [cv2.dilate((body == i).view(np.uint8), reach) for i in range(len(shares))]
     count = sum(m.astype(np.float32) for m in near)
     given = np.where(count >= 2, unclaimed / np.maximum(count, 1.0), 0.0).astype(np.float32)
     return [s + given * m for s, m in zip(shares, near)]
