@@ -308,7 +308,7 @@ def _whole_cells(frame: np.ndarray, which: np.ndarray) -> list[np.ndarray]:
 def test_digits_written_on_a_still_grid_read_as_no_shake(tmp_path, monkeypatch):
     """The ink the shift is measured on holds the digits as they are written: images that differ by more than a
     shift. Read from the peak's larger neighbour alone, a hard grid filled in, still, drifted to 0.32 canonical
-    px, past the 0.3 that counts as shake, and 32 frames were moved back for nothing."""
+    px, past the 0.3 that counts as shake, and 27 frames were moved back for nothing."""
     from verifiers import canonical
 
     shifts: list[tuple[float, float]] = []
