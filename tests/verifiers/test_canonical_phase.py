@@ -3,7 +3,7 @@
 :class:`canonical.PhaseCorrelation` computes ``cv2.phaseCorrelate``'s
 correlation with the reference's spectrum computed once, and reads its peak at
 the right whole pixel for odd sizes too (OpenCV's is half a pixel off there)
-and to a fraction of a pixel by the ratio to its neighbours. Checked on seeded
+and to a fraction of a pixel from the peak and both its neighbours. Checked on seeded
 board-like images moved by known sub-pixel amounts, with noise, at sizes whose
 packed spectra have every layout (even and odd rows and columns); on a rendered
 3D maze board shaken by whole video pixels at its canonical scale; and through
