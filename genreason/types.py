@@ -102,7 +102,8 @@ class FrameSource(Protocol):
     :func:`genreason.video.read_video` returns a :class:`Video` over one: a whole
     480x832 video in RGB is ~100 MB of fresh memory, which costs about as much to
     fault in as decoding the file does, and a verifier needs each frame only once,
-    shrunk.
+    shrunk. A source may also offer the decoder's planes themselves (``yuv_to_rgb``
+    and ``yuv420``, as :class:`genreason.video.DecodedFrames` does; see :class:`Video`).
     """
 
     def __len__(self) -> int: ...
@@ -158,6 +159,18 @@ class Video:
         if self._frames is not None:
             return cv2.cvtColor(self._frames[index], cv2.COLOR_RGB2RGBA)
         return self._source.rgba(index)
+
+    @property
+    def yuv_to_rgb(self) -> np.ndarray | None:
+        """Where the frames are still the decoder's 8-bit 4:2:0 planes: the 3 x 4 matrix taking (Y, U, V, 1) to
+        what :meth:`frame` gives (within 1-2 levels); else None. A verifier that shrinks frames a lot can shrink
+        and warp the planes (:meth:`yuv420`) and convert only its small raster."""
+        return getattr(self._source, "yuv_to_rgb", None)
+
+    def yuv420(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frame ``index``'s Y (H x W), U and V (H/2 x W/2) planes, where :attr:`yuv_to_rgb` is not None."""
+        assert self._source is not None
+        return self._source.yuv420(index)  # type: ignore[attr-defined]
 
     @property
     def num_frames(self) -> int:

@@ -165,6 +165,54 @@ class DecodedFrames:
             return cv2.cvtColor(frame.to_ndarray(format="rgb24"), cv2.COLOR_RGB2RGBA)
         return frame.to_ndarray(format="rgba")  # swscale's 32-bit output is vectorised: no dearer than RGB
 
+    @property
+    def yuv_to_rgb(self) -> np.ndarray | None:
+        """The 3 x 4 matrix taking (Y, U, V, 1) of these frames to the RGB that :meth:`rgb` gives, where every
+        frame is 8-bit 4:2:0 in a colour space this knows; otherwise None (convert with :meth:`rgb`)."""
+        first = self._frames[0]
+        if any(f.format.name != first.format.name or f.colorspace != first.colorspace
+               or f.color_range != first.color_range for f in self._frames):
+            return None
+        return yuv_to_rgb_matrix(first.format.name, first.colorspace, first.color_range)
+
+    def yuv420(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frame ``index``'s planes as the decoder left them: Y (H x W), U and V (H/2 x W/2, rounded up); views,
+        no copy. Only for frames that :attr:`yuv_to_rgb` says are 4:2:0."""
+        frame = self._frames[index]
+        return tuple(np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
+                     for plane in frame.planes)
+
+
+# Luma weights (red, blue) of the colour spaces FFmpeg tags: BT.601 (what swscale assumes when untagged), BT.709
+# and BT.2020 (non-constant luminance). Keys: AVColorSpace values.
+_LUMA_WEIGHTS = {2: (0.299, 0.114), 5: (0.299, 0.114), 6: (0.299, 0.114), 1: (0.2126, 0.0722),
+                 9: (0.2627, 0.0593)}
+_FULL_RANGE = 2  # AVCOL_RANGE_JPEG; 0 (unspecified) and 1 (MPEG) are limited: Y 16-235, U and V 16-240
+
+
+def yuv_to_rgb_matrix(pix_fmt: str, colorspace: int, color_range: int) -> np.ndarray | None:
+    """(Y, U, V, 1) -> RGB as PyAV's ``to_ndarray(format="rgb24")`` converts frames of this format and tags, for
+    8-bit 4:2:0; None for anything else (other chroma layouts, deeper samples, colour spaces not listed)."""
+    if pix_fmt not in ("yuv420p", "yuvj420p") or colorspace not in _LUMA_WEIGHTS:
+        return None
+    kr, kb = _LUMA_WEIGHTS[colorspace]
+    kg = 1.0 - kr - kb
+    full = pix_fmt == "yuvj420p" or color_range == _FULL_RANGE
+    y_gain, c_gain, y_zero = (1.0, 1.0, 0.0) if full else (255 / 219, 255 / 224, 16.0)
+    # R = Y' + 2(1-kr) V', B = Y' + 2(1-kb) U', G from the luma equation; Y' = (Y - y_zero) y_gain, U' = (U - 128) c_gain
+    chroma = np.array([[0.0, 2 * (1 - kr)],
+                       [-2 * (1 - kb) * kb / kg, -2 * (1 - kr) * kr / kg],
+                       [2 * (1 - kb), 0.0]]) * c_gain
+    matrix = np.zeros((3, 4))
+    matrix[:, 0] = y_gain
+    matrix[:, 1:3] = chroma
+    # swscale truncates where rounding would round up: a grey of limited range comes out as the floor of its
+    # value (of full range, exact), and its chroma terms lower coloured pixels by another 1-2 levels, by an
+    # amount that depends on the colour (not modelled). OpenCV's 8-bit transform holds the matrix in fixed point
+    # (10 bits), so a grey whose value lies near a whole number may still come out one level off.
+    matrix[:, 3] = -y_zero * y_gain - 128 * chroma.sum(axis=1) - (0.0 if full else 0.5)
+    return matrix
+
 
 def _check_file(path: Path) -> None:
     if not path.exists():

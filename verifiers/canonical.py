@@ -175,42 +175,79 @@ def warp_frames(video: Video, video_to_canonical: np.ndarray, size: tuple[int, i
     cheapest pass over a full-resolution frame there is), then the exact mean over the odd factor
     left of the smaller frame: every value within 1 of the exact k x k mean (a rounding per step
     instead of one), for a fraction of the cost of an exact 4 x 4 or 6 x 6 mean of the full frame.
-    Each frame is converted from the video one at a time (see :class:`~genreason.types.FrameSource`).
+
+    Where k is even and the video's frames are still the decoder's 8-bit 4:2:0 planes
+    (:attr:`~genreason.types.Video.yuv_to_rgb`), the planes are shrunk instead (Y by k, U and V,
+    already half as wide and high, by k / 2), warped together, and only the raster is converted to
+    RGB: what converting first and shrinking after gives (RGB is linear in Y, U and V; within a
+    level or two), without converting and shrinking three full-resolution channels. Otherwise each
+    frame is converted to RGB one at a time (see :class:`~genreason.types.FrameSource`).
     """
     stop = video.num_frames if stop is None else min(stop, video.num_frames)
     scale = float(np.sqrt(abs(np.linalg.det(video_to_canonical[:, :2]))))
     # Shrink by a whole factor first (area averaging, OpenCV's fast path for integer factors),
     # so the final bilinear warp never skips pixels; a fractional area resize costs ten times more.
     k = max(1, int(1 / (scale * 1.3)))
-    exact = k // (k & -k) if halving else k  # what is left after the halvings: k's odd part
     m = compose(video_to_canonical, np.array([[k, 0, 0], [0, k, 0]], dtype=np.float64)) if k > 1 else video_to_canonical
     width, height = video.size
     h, w = height // k, width // k
     out = np.empty((max(0, stop - start), size[1], size[0], 3), dtype=np.uint8)
     # Every intermediate image lives in one buffer reused frame after frame: a fresh one for
     # each OpenCV call costs more than the call itself (new memory is faulted in page by page).
-    # One per halving: H/2 x W/2, H/4 x W/4, ... (floor division composes: H // 2 // 2 == H // 4).
-    halved = [np.empty((height >> i, width >> i, 3), dtype=np.uint8) for i in range(1, (k // exact).bit_length())]
-    small = np.empty((h, w, 3), dtype=np.uint8)
-    box = np.empty((h * exact, w * exact, 3), dtype=np.uint8) if exact > 1 and exact % 2 else None
     four = np.empty((h, w, 4), dtype=np.uint8) if k > 1 else None
     warped = np.empty((size[1], size[0], 4), dtype=np.uint8)
+    to_rgb = video.yuv_to_rgb if k % 2 == 0 else None
+    if to_rgb is not None:
+        luma = _Shrink((height, width), k, halving)
+        chroma = [_Shrink(((height + 1) // 2, (width + 1) // 2), k // 2, halving) for _ in range(2)]
+        # OpenCV merges rows with gaps (a decoder's planes, crops) ten times slower than whole buffers.
+        u, v, yuv = np.empty((h, w), np.uint8), np.empty((h, w), np.uint8), np.empty((*warped.shape[:2], 3), np.uint8)
+        for i in range(start, stop):
+            planes = video.yuv420(i)
+            y = luma(planes[0])
+            for plane, shrink_chroma, dst in zip(planes[1:], chroma, (u, v)):
+                np.copyto(dst, shrink_chroma(plane)[:h, :w])
+            cv2.merge((y, u, v, y), dst=four)  # the fourth channel is a filler, warped for speed as below
+            cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # Dropping the filler first: OpenCV's colour transform of three channels is twenty times faster.
+            cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=yuv)
+            cv2.transform(yuv, to_rgb, dst=out[i - start])
+        return out
+    shrink_rgb = _Shrink((height, width, 3), k, halving)
     for i in range(start, stop):
         # Warped as four channels: OpenCV's vectorised bilinear path for them is faster than for
         # three, even with both conversions, and each channel gets exactly the same values.
         if k == 1:
             four = video.rgba(i)  # a decoded frame comes as RGBA at no extra cost
         else:
-            fr = video.frame(i)
-            for half in halved:
-                fr = cv2.resize(fr[:2 * half.shape[0], :2 * half.shape[1]], (half.shape[1], half.shape[0]),
-                                dst=half, interpolation=cv2.INTER_AREA)
-            if exact > 1:
-                fr = _shrink_into(fr, exact, small, box)
-            cv2.cvtColor(fr, cv2.COLOR_RGB2RGBA, dst=four)
+            cv2.cvtColor(shrink_rgb(video.frame(i)), cv2.COLOR_RGB2RGBA, dst=four)
         cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=out[i - start])
     return out
+
+
+class _Shrink:
+    """Shrinks images of one shape by a whole factor ``k`` as :func:`warp_frames` describes (by halvings and the
+    odd factor left with ``halving``, else exactly), into buffers reused image after image."""
+
+    def __init__(self, shape: tuple[int, ...], k: int, halving: bool):
+        height, width, rest = shape[0], shape[1], shape[2:]
+        self.exact = k // (k & -k) if halving else k  # with halving: what is left after them, k's odd part
+        # One buffer per halving: H/2 x W/2, H/4 x W/4, ... (floor division composes: H // 2 // 2 == H // 4).
+        self.halved = [np.empty((height >> i, width >> i, *rest), dtype=np.uint8)
+                       for i in range(1, (k // self.exact).bit_length())]
+        h, w = height // k, width // k
+        self.small = np.empty((h, w, *rest), dtype=np.uint8)
+        odd = self.exact > 1 and self.exact % 2
+        self.box = np.empty((h * self.exact, w * self.exact, *rest), dtype=np.uint8) if odd else None
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        for half in self.halved:
+            image = cv2.resize(image[:2 * half.shape[0], :2 * half.shape[1]], (half.shape[1], half.shape[0]),
+                               dst=half, interpolation=cv2.INTER_AREA)
+        if self.exact > 1:
+            image = _shrink_into(image, self.exact, self.small, self.box)
+        return image
 
 
 def shrink(image: np.ndarray, k: int) -> np.ndarray:
@@ -222,10 +259,7 @@ def shrink(image: np.ndarray, k: int) -> np.ndarray:
     integer, and the mean of an odd number k*k of integers is never a tie. (For
     an even factor above two the two round ties differently: the resize it is.)
     """
-    h, w = image.shape[0] // k, image.shape[1] // k
-    small = np.empty((h, w, *image.shape[2:]), dtype=np.uint8)
-    box = np.empty((h * k, w * k, *image.shape[2:]), dtype=np.uint8) if k % 2 else None
-    return _shrink_into(image, k, small, box)
+    return _Shrink(image.shape, k, halving=False)(image) if k > 1 else image.copy()
 
 
 def _shrink_into(image: np.ndarray, k: int, small: np.ndarray, box: np.ndarray | None) -> np.ndarray:
