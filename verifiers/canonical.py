@@ -285,6 +285,15 @@ def inside_video(video_size: tuple[int, int], video_to_canonical: np.ndarray, si
     return cv2.erode(mask, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)).astype(bool)
 
 
+def shake_border(shifts: np.ndarray, limit: float) -> float:
+    """How far inside the video's edge (canonical pixels) a stabilised frame may show the edge repeated instead of
+    the board: the largest shift :func:`stabilize` measured, and a pixel for the bilinear warp, or ``limit`` (the
+    largest it moves back) where the camera moved farther. The border for :func:`inside_video` once the shifts are
+    known: ``limit`` alone hid a strip of the board that small shake never disturbed, where the video's edge
+    crosses the raster (the board drawn to the edge of the frame, the first frame shaken off it)."""
+    return min(limit, float(np.abs(shifts).max(initial=0.0)) + 1.0)
+
+
 MIN_SHAKE = 0.3  # canonical pixels (the default; a raster may pass its own): below this a frame is left where it is
 
 

@@ -104,13 +104,13 @@ class IrregularVerifier:
         first = alignment.first_frame
         canon = canonical.warp_frames(video, to_canonical, canvas.size, start=first)
         limit = CAMERA_SHIFT * canvas.width_px
-        in_view = canonical.inside_video(video.size, to_canonical, canvas.size, limit)
 
         # 3-4. Appearance, shake removed, the agent in every frame; then the picture against the layout.
         seen = self._track(canon, layout, canvas, road, limit)
         if isinstance(seen, str):
             return self._unreadable(seen)
         appearance, shifts, changed = seen.appearance, seen.shifts, seen.changed
+        in_view = canonical.inside_video(video.size, to_canonical, canvas.size, canonical.shake_border(shifts, limit))
         positions, duplicated, agent_masks = seen.positions, seen.duplicated, seen.agent_masks
         events: list[Event] = []
         if first:
