@@ -47,3 +47,30 @@ def test_a_tan_that_grew_or_shrank_past_its_slack_is_named_on_every_canvas(side)
     assert problem(seen(1 - 1.1 * slack), ref, AT_END)[0] == "shrank"
     assert problem(seen(1.3), ref, AT_END)[0] == "grew" and problem(seen(1.3), ref, DURING) is None  # 30% larger:
     # beyond the end's slack, within the slack a tan passing over another is given while it moves
+
+
+def _with_elongation(ecc: float, i1: float = 0.2) -> tuple[float, float]:
+    """(I1, I2) of a shape of first moment ``i1`` and elongation sqrt(I2) / I1 = ``ecc``."""
+    return i1, (ecc * i1) ** 2
+
+
+@pytest.mark.parametrize(("first", "end", "deformed"), [
+    (0.429, 0.542, False),  # calibrate --n 1 --seed 700's small triangle: the first frame lost its corners (-0.071)
+    (0.443, 0.527, False),  # the same, shaken
+    (0.469, 0.573, True),  # a sheared tan whose first frame lay near its drawing (-0.031): judged on it
+    (0.500, 0.589, True),  # sheared, first frame as drawn
+    (0.420, 0.590, True),  # past both the first frame's and the drawn elongation
+    (0.560, 0.400, True),  # less elongated than both, by more than 0.08
+])
+def test_an_elongation_change_counts_past_both_references_where_the_first_frame_strays_from_the_drawing(
+        first, end, deformed):
+    """The drawn small triangle's elongation is 0.5. Where the first frame measures it more than 0.04 off, a change
+    at the end counts only past both what the first frame showed and the drawing (as area and spread do)."""
+    ref = reference(224.0)
+    ref = Reference(Observation(ref.area, ref.area, 0.0, (100.0, 100.0), _with_elongation(first)), ref.perimeter,
+                    lambda: 1.0, ref.side, ref.area, 0.2, 0.5)
+    seen = Observation(ref.area, ref.area, 0.0, (100.0, 100.0), _with_elongation(end))
+    found = problem(seen, ref, AT_END)
+    assert (found is not None and found[0] == "deformed") == deformed, found
+    without_drawing = Reference(ref.obs, ref.perimeter, lambda: 1.0, ref.side, ref.area, 0.2)
+    assert problem(seen, without_drawing, AT_END) is not None  # judged on the first frame alone: every case differs
