@@ -33,7 +33,7 @@ def test_the_slack_of_a_tan_is_the_same_share_of_it_on_every_canvas(tol):
 
 
 @pytest.mark.parametrize("side", [256.0, 248.0])
-def test_a_tan_that_grew_or_shrank_past_its_slack_is_named_on_every_canvas(side):
+def test_a_tan_that_grew_or_shrank_past_its_bounds_is_named_on_every_canvas(side):
     ref = reference(side)
     slack = AT_END.slack(ref.perimeter, ref.area, ref.side)
 
@@ -41,10 +41,14 @@ def test_a_tan_that_grew_or_shrank_past_its_slack_is_named_on_every_canvas(side)
         o = ref.obs
         return Observation(o.area * factor, o.main * factor, 0.0, o.centroid, o.shape)
 
+    assert slack > 0.15  # a small tan: mostly edge
     assert problem(seen(1.0), ref, AT_END) is None
-    assert problem(seen(1 + 0.9 * slack), ref, AT_END) is None and problem(seen(1 - 0.9 * slack), ref, AT_END) is None
-    assert problem(seen(1 + 1.1 * slack), ref, AT_END)[0] == "grew"  # what must still be rejected
-    assert problem(seen(1 - 1.1 * slack), ref, AT_END)[0] == "shrank"
+    assert problem(seen(1 - 0.9 * slack), ref, AT_END) is None
+    assert problem(seen(1 - 1.1 * slack), ref, AT_END)[0] == "shrank"  # what must still be rejected
+    # Growing at the end has no band: 10% of the tan, the same on every canvas (calibrate --n 1 --seed 800's
+    # small triangle grew by 13-15%, within its band, and was accepted).
+    assert problem(seen(1.09), ref, AT_END) is None and problem(seen(1.11), ref, AT_END)[0] == "grew"
+    assert problem(seen(1 + 0.9 * slack), ref, AT_END)[0] == "grew"
     assert problem(seen(1.3), ref, AT_END)[0] == "grew" and problem(seen(1.3), ref, DURING) is None  # 30% larger:
     # beyond the end's slack, within the slack a tan passing over another is given while it moves
 

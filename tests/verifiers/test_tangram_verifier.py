@@ -340,3 +340,15 @@ def test_a_small_tan_whose_first_frame_lost_its_corners_is_judged_against_its_dr
     p, video = _calibration_video(tmp_path, 700, case, degradation, n=2)
     verdict = VERIFIER.verify(p, video)
     assert verdict.status == "ok" and verdict.success, explain(verdict)
+
+
+@pytest.mark.parametrize("degradation", ["h264-low", "blur"])
+def test_a_small_tan_grown_within_its_edge_band_is_caught(tmp_path, degradation):
+    """``calibrate --n 1 --seed 800``'s easy tangram grows its yellow small triangle to 1.15 of its area: within
+    the half-pixel band along its outline that a small tan's area may differ by (17%), and accepted under 14
+    degradations of 18. Growing at the end now has no band (10%; no legal tan measured past 6.8%). (Shaken, the
+    triangle measures only 1.06 of its drawn area at the end: still accepted, see the README.)"""
+    p, video = _calibration_video(tmp_path, 800, "piece-grows", degradation)
+    verdict = VERIFIER.verify(p, video)
+    assert verdict.status == "ok" and not verdict.success
+    assert "end_piece_grew" in {e.kind for e in verdict.events}, explain(verdict)
