@@ -17,7 +17,8 @@ class Tolerances:
 
     A tan's area may change by ``area`` of itself or by a band along its outline
     ``band`` of the canvas's side wide, whichever is more (edges are where renderers,
-    blur and compression disagree, and a small tan is mostly edge).
+    blur and compression disagree, and a small tan is mostly edge); it may grow past
+    both references by ``area`` or a band ``grow_band`` wide.
     """
 
     area: float
