@@ -199,13 +199,14 @@ def warp_frames(video: Video, video_to_canonical: np.ndarray, size: tuple[int, i
     to_rgb = video.yuv_to_rgb if k % 2 == 0 else None
     if to_rgb is not None:
         luma = _Shrink((height, width), k, halving)
-        chroma = [_Shrink(((height + 1) // 2, (width + 1) // 2), k // 2, halving) for _ in range(2)]
+        # One shrinker serves U and V: each result is copied out before the next plane is shrunk.
+        shrink_chroma = _Shrink(((height + 1) // 2, (width + 1) // 2), k // 2, halving)
         # OpenCV merges rows with gaps (a decoder's planes, crops) ten times slower than whole buffers.
         u, v, yuv = np.empty((h, w), np.uint8), np.empty((h, w), np.uint8), np.empty((*warped.shape[:2], 3), np.uint8)
         for i in range(start, stop):
             planes = video.yuv420(i)
             y = luma(planes[0])
-            for plane, shrink_chroma, dst in zip(planes[1:], chroma, (u, v)):
+            for plane, dst in zip(planes[1:], (u, v)):
                 np.copyto(dst, shrink_chroma(plane)[:h, :w])
             cv2.merge((y, u, v, y), dst=four)  # the fourth channel is a filler, warped for speed as below
             cv2.warpAffine(four, m, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -36,7 +36,7 @@ from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.tangram.pieces import polygon_area
 from verifiers import canonical
 from verifiers.tangram_fit import rigid_fit
-from verifiers.tangram_rules import AT_END, DURING, Reference, elongation, problem
+from verifiers.tangram_rules import AT_END, DURING, Reference, problem
 from verifiers.tangram_scan import Scanner
 from verifiers.tangram_segment import (
     Observation,
@@ -207,10 +207,10 @@ class TangramVerifier:
                 return rigid_fit(first_shares[0][i], o.centroid, polygons[i], mirrors[i])
             return fit
 
-        drawn_shapes = [moment_shape(cv2.moments(np.asarray(p.polygon, np.float32))) for p in layout.pieces]
         refs = [Reference(o, s * _perimeter(p.polygon), first_fit(i, o), CANVAS,
-                          s * s * polygon_area(np.asarray(p.polygon, np.float64)), shape[0], elongation(shape))
-                for i, (o, p, shape) in enumerate(zip(obs[0], layout.pieces, drawn_shapes))]
+                          s * s * polygon_area(np.asarray(p.polygon, np.float64)),
+                          moment_shape(cv2.moments(np.asarray(p.polygon, np.float32))))
+                for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
                 return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")

@@ -54,8 +54,8 @@ class Reference:
     can measure smaller and less spread out than it is (seed 21's parallelogram, letterboxed:
     I1 0.235 against its outline's 0.250), while at the end, edged by other tans, it
     measures whole. A tan grew, or spread, only when it measures larger than both what the
-    first frame shows and its drawn polygon. ``drawn_ecc`` is the drawn polygon's elongation
-    (see :func:`problem`); None where it is not known.
+    first frame shows and its drawn polygon. ``drawn_shape`` is the drawn polygon's (I1, I2)
+    (:func:`~verifiers.tangram_segment.moment_shape`); None where it is not known.
     """
 
     obs: Observation
@@ -63,12 +63,21 @@ class Reference:
     first_fit: Callable[[], float]  # works out :attr:`fit`
     side: float
     drawn: float = 0.0
-    drawn_i1: float = 0.0
-    drawn_ecc: float | None = None
+    drawn_shape: tuple[float, float] | None = None
 
     @property
     def area(self) -> float:
         return self.obs.area
+
+    @property
+    def drawn_i1(self) -> float:
+        """How spread out the drawn polygon is (0 where not known: the first frame alone counts)."""
+        return 0.0 if self.drawn_shape is None else self.drawn_shape[0]
+
+    @cached_property
+    def drawn_ecc(self) -> float | None:
+        """The drawn polygon's :func:`elongation`, or None where not known."""
+        return None if self.drawn_shape is None else elongation(self.drawn_shape)
 
     @cached_property
     def fit(self) -> float:

@@ -72,9 +72,9 @@ def test_an_elongation_change_counts_past_both_references_where_the_first_frame_
     at the end counts only past both what the first frame showed and the drawing (as area and spread do)."""
     ref = reference(224.0)
     ref = Reference(Observation(ref.area, ref.area, 0.0, (100.0, 100.0), _with_elongation(first)), ref.perimeter,
-                    lambda: 1.0, ref.side, ref.area, 0.2, 0.5)
+                    lambda: 1.0, ref.side, ref.area, _with_elongation(0.5))
     seen = Observation(ref.area, ref.area, 0.0, (100.0, 100.0), _with_elongation(end))
     found = problem(seen, ref, AT_END)
     assert (found is not None and found[0] == "deformed") == deformed, found
-    without_drawing = Reference(ref.obs, ref.perimeter, lambda: 1.0, ref.side, ref.area, 0.2)
+    without_drawing = Reference(ref.obs, ref.perimeter, lambda: 1.0, ref.side, ref.area)
     assert problem(seen, without_drawing, AT_END) is not None  # judged on the first frame alone: every case differs
