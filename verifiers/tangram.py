@@ -14,8 +14,9 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
    the first frame (it grew only past both that area and its drawn one, which
    a blurred first frame can under-measure: :class:`~verifiers.tangram_rules.Reference`); a departure
    shorter than ``max_glitch_seconds`` is forgiven (a tan passing over
-   another hides part of it for a moment), a longer one is a violation; a
-   jump faster than ``max_speed`` is a teleport;
+   another hides part of it for a moment), a longer one is a violation, and
+   growth, which no hiding explains, is forgiven for ``max_growth_frames``
+   frames only; a jump faster than ``max_speed`` is a teleport;
 5. judge the last frame: every tan whole and unhidden, the union of the tans
    covering the silhouette (IoU after the best shift of a few pixels, which
    absorbs camera shake) and every tan inside it;
@@ -120,7 +121,7 @@ class TangramVerifier:
 
     def __init__(self, max_uncovered: float = 0.05, max_outside: float = 0.05, min_inside: float = 0.9,
                  min_fit: float = 0.85, fit_margin: float = 0.12, max_glitch_seconds: float = 0.75,
-                 max_speed: float = 4.0) -> None:
+                 max_growth_frames: int = 2, max_speed: float = 4.0) -> None:
         """Thresholds.
 
         Args:
@@ -135,6 +136,12 @@ class TangramVerifier:
                 (:func:`verifiers.tangram_segment.with_seams`).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
+            max_growth_frames: how many frames in a row a tan may measure grown. A tan passing
+                over another hides it, never makes it larger: growth is forgiven only as an
+                artefact of a frame or two (one frame, repeated by a frame-rate change). In
+                648 legal calibration videos no tan measured grown in a single frame (at most
+                1.15 of its size, where growth starts past 1.2), while a tan grown under the tans
+                painted over it at the end measured grown for 3-6 frames of its move.
             max_speed: frame widths a second beyond which a tan's move between two
                 sightings is a teleport.
         """
@@ -144,6 +151,7 @@ class TangramVerifier:
         self.min_fit = min_fit
         self.fit_margin = fit_margin
         self.max_glitch_seconds = max_glitch_seconds
+        self.max_growth_frames = max_growth_frames
         self.max_speed = max_speed
 
     def layout(self, puzzle: Puzzle) -> TangramLayout:
@@ -222,7 +230,7 @@ class TangramVerifier:
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         glitch = max(2, round(self.max_glitch_seconds * video.fps))
         issues = self._issues(obs, refs)
-        ok = self._judge_pieces(issues, names, first, glitch, events)
+        ok = self._judge_pieces(issues, names, first, glitch, self.max_growth_frames + 1, events)
         ok &= self._judge_speed(obs, issues, names, first, video.fps, size, events)
 
         # 5. The last frame.
@@ -269,25 +277,30 @@ class TangramVerifier:
 
     @staticmethod
     def _judge_pieces(issues: list[list[tuple[str, str] | None]], names: list[str], first: int,
-                      glitch: int, events: list[Event]) -> bool:
-        """A tan that looks wrong for ``glitch`` frames or more in a row is a violation."""
+                      glitch: int, growth: int, events: list[Event]) -> bool:
+        """A tan that looks wrong for ``glitch`` frames or more in a row, or grown for ``growth``
+        frames in a row, is a violation (one event a run of wrong frames)."""
         ok = True
         for i in range(len(names)):
             run: list[tuple[int, tuple[str, str]]] = []
+            streak = grew = 0  # frames grown in a row: now, and the most in this run
             for t, row in enumerate([*issues, None]):
                 found = None if row is None else row[i]
                 if found is not None:
                     run.append((t, found))
+                    streak = streak + 1 if found[0] == "grew" else 0
+                    grew = max(grew, streak)
                     continue
-                if len(run) >= glitch:
+                if len(run) >= glitch or grew >= growth:
                     ok = False
                     kinds = [k for _, (k, _) in run]
-                    kind = max(set(kinds), key=lambda k: (kinds.count(k), k))
+                    kind = max(set(kinds), key=lambda k: (kinds.count(k), k)) if len(run) >= glitch else "grew"
                     t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
                     frame = t0 + first
+                    frames = len(run) if len(run) >= glitch else grew
                     events.append(Event(frame=frame, kind=f"piece_{kind}",
-                                        message=f"frame {frame}: {names[i]} {what}, for {len(run)} frames"))
-                run = []
+                                        message=f"frame {frame}: {names[i]} {what}, for {frames} frames"))
+                run, streak, grew = [], 0, 0
         return ok
 
     def _judge_speed(self, obs: list[list[Observation]], issues: list[list[tuple[str, str] | None]],
