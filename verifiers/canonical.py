@@ -111,12 +111,43 @@ def _hypotheses(pw: int, ph: int, vw: int, vh: int) -> dict[str, np.ndarray]:
     }
 
 
+BAR_RIM = 4  # pixels of the ECC image (about ECC_WIDTH wide) left out along an edge of the puzzle that borders bars
+
+
+def _beside_bars(template_shape: tuple[int, ...], image_shape: tuple[int, ...], init: np.ndarray) -> np.ndarray | None:
+    """The pixels of the image ECC may use when ``init`` (template -> image) leaves bars beside the puzzle:
+    all but a rim of :data:`BAR_RIM` pixels along each edge of the puzzle that lies inside the image; None
+    where the puzzle reaches past every edge of the image (stretched or cropped: no bars).
+
+    Along such an edge, the shrunk frame mixes the puzzle's border with the bar, which the
+    puzzle's own image does not show: ECC, asked to match both, gave up the fit's scale and
+    shear for it. On letterboxed calibration videos the puzzle's corners landed up to 7 video
+    pixels (2% of the puzzle's width) off the known letterbox; without the rim, about 1.
+    """
+    th, tw = template_shape[:2]
+    ih, iw = image_shape[:2]
+    corners = np.array([[0, 0, 1], [tw, 0, 1], [0, th, 1], [tw, th, 1]], np.float64) @ init.T
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    inside = (x0 > 0.5, y0 > 0.5, x1 < iw - 0.5, y1 < ih - 0.5)  # bars at least half a pixel wide
+    if not any(inside):
+        return None
+    mask = np.zeros((ih, iw), np.uint8)
+    left = max(0, math.ceil(x0) + BAR_RIM) if inside[0] else 0
+    top = max(0, math.ceil(y0) + BAR_RIM) if inside[1] else 0
+    right = min(iw, math.floor(x1) - BAR_RIM) if inside[2] else iw
+    bottom = min(ih, math.floor(y1) - BAR_RIM) if inside[3] else ih
+    mask[top:bottom, left:right] = 1
+    return mask
+
+
 def _ecc(template: np.ndarray, image: np.ndarray, init: np.ndarray) -> tuple[float, np.ndarray]:
     """Refine ``init`` (template -> image) by ECC; returns (correlation, warp). -1 when it diverges."""
     warp = init.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
     try:
-        corr, warp = cv2.findTransformECC(template, image, warp, cv2.MOTION_AFFINE, criteria, None, 3)
+        corr, warp = cv2.findTransformECC(template, image, warp, cv2.MOTION_AFFINE, criteria,
+                                          _beside_bars(template.shape, image.shape, init), 3)
     except cv2.error:
         return -1.0, init
     return float(corr), warp.astype(np.float64)
