@@ -122,7 +122,8 @@ def _beside_bars(template_shape: tuple[int, ...], image_shape: tuple[int, ...], 
     Along such an edge, the shrunk frame mixes the puzzle's border with the bar, which the
     puzzle's own image does not show: ECC, asked to match both, gave up the fit's scale and
     shear for it. On letterboxed calibration videos the puzzle's corners landed up to 7 video
-    pixels (2% of the puzzle's width) off the known letterbox; without the rim, about 1.
+    pixels (2% of the puzzle's width) off the known letterbox; with the rim left out, about 1
+    (and a tenth of that once the template is shrunk to the fit's size, see :func:`align`).
     """
     th, tw = template_shape[:2]
     ih, iw = image_shape[:2]
