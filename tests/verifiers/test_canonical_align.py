@@ -7,7 +7,7 @@ import pytest
 
 from genreason.degrade import letterbox, resize
 from genreason.types import Video
-from puzzles.tangram import TangramFamily
+from genreason.plugins import load_family
 from verifiers import canonical
 
 
@@ -21,15 +21,16 @@ def _corners_off(puzzle_image: np.ndarray, video: Video, fit: str) -> float:
     return float(np.abs(corners @ alignment.puzzle_to_video.T - corners @ truth.T).max())
 
 
+@pytest.mark.parametrize("family", ["tangram", "maze3d", "sudoku"])
 @pytest.mark.parametrize("size", [(832, 480), (480, 832), (1280, 720)])
-def test_a_stretched_or_letterboxed_puzzle_is_aligned_to_a_fraction_of_a_pixel(size):
-    """A dark tangram board stretched or letterboxed. Letterboxed, the shrunk frame mixes the board's border
-    with the bars, and ECC, matching that border too, put the corners 6-9 video pixels (1.3-1.5% of the board's
-    side) off. Stretched, a template of one size for every fit (up to 1.7 times the frame's resolution along
-    one axis) and one scale for both axes of the shrunk frame (832x480 shrinks to 192x111, not 192x110.8) put
-    them 1-4 pixels off. Now within half a pixel."""
-    puzzle = TangramFamily().generate(1000, "easy", "classic", "tangram/easy/001000")
-    frame = puzzle.frame0()
+def test_a_stretched_or_letterboxed_puzzle_is_aligned_to_a_fraction_of_a_pixel(family, size):
+    """A dark tangram board, a 3D maze, a sudoku, stretched or letterboxed. Letterboxed, the shrunk frame mixes
+    the board's border with the bars, and ECC, matching that border too, put the tangram's corners 6-9 video
+    pixels (1.3-1.5% of the board's side) off, the others' 2-7. Stretched, a template of one size for every fit
+    (up to 1.7 times the frame's resolution along one axis) and one scale for both axes of the shrunk frame
+    (832x480 shrinks to 192x111, not 192x110.8) put them 1-4 pixels off. Now within half a pixel."""
+    maker = load_family(family)
+    frame = maker.generate(1000, "easy", maker.skins[0], f"{family}/easy/001000").frame0()
     width, height = size
     boxed = letterbox(Video(np.stack([frame, frame]), 16.0), width, height)
     assert _corners_off(frame, boxed, "letterbox") < 0.5
