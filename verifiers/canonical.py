@@ -181,22 +181,25 @@ def align(puzzle_image: np.ndarray, video: Video) -> Alignment | None:
     small_size = (round(vw * kv), round(vh * kv))
     # The scale of each axis as shrunk (832x480 at 0.2308: 192x111, 0.2% taller than 0.2308 makes it).
     scale_v = np.array([[small_size[0] / vw, 0, 0], [0, small_size[1] / vh, 0]], dtype=np.float64)
+    # Each way of fitting the puzzle, worked out once for every frame tried: its template (the puzzle shrunk
+    # to the size the fit gives it in the shrunk frame), the template's scale and ECC's start.
+    fits: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (name, template, down, small_init)
     templates: dict[tuple[int, int], np.ndarray] = {}
+    for name, init in _hypotheses(pw, ph, vw, vh).items():
+        size = (max(8, round(pw * min(1.0, init[0, 0] * kv))), max(8, round(ph * min(1.0, init[1, 1] * kv))))
+        down = np.array([[size[0] / pw, 0, 0], [0, size[1] / ph, 0]], dtype=np.float64)
+        # in the small images: template -> image = scale_v . init . down^-1
+        small_init = compose(scale_v, compose(init, invert(down)))
+        if any(t.shape[::-1] == size and np.array_equal(small_init, s) for _, t, _, s in fits):
+            continue  # the same start as one tried (a video of the puzzle's own aspect): the same fit
+        if size not in templates:
+            templates[size] = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        fits.append((name, templates[size], down, small_init))
     best: Alignment | None = None
     for index in range(min(SEARCH_FRAMES, video.num_frames)):
         image = cv2.resize(_gray(video.frame(index)), small_size, interpolation=cv2.INTER_AREA)
-        tried: list[tuple[tuple[int, int], np.ndarray]] = []
-        for name, init in _hypotheses(pw, ph, vw, vh).items():
-            size = (max(8, round(pw * min(1.0, init[0, 0] * kv))), max(8, round(ph * min(1.0, init[1, 1] * kv))))
-            if size not in templates:
-                templates[size] = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-            down = np.array([[size[0] / pw, 0, 0], [0, size[1] / ph, 0]], dtype=np.float64)
-            # in the small images: template -> image = scale_v . init . down^-1
-            small_init = compose(scale_v, compose(init, invert(down)))
-            if any(size == s and np.array_equal(small_init, t) for s, t in tried):
-                continue  # the same start as one tried (a video of the puzzle's own aspect): the same fit
-            tried.append((size, small_init))
-            corr, small = _ecc(templates[size], image, small_init)
+        for name, template, down, small_init in fits:
+            corr, small = _ecc(template, image, small_init)
             if corr < 0 or not _plausible(small, small_init):
                 continue
             full = compose(invert(scale_v), compose(small, down))

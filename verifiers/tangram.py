@@ -291,15 +291,19 @@ class TangramVerifier:
                     streak = streak + 1 if found[0] == "grew" else 0
                     grew = max(grew, streak)
                     continue
-                if len(run) >= glitch or grew >= growth:
-                    ok = False
+                if len(run) >= glitch:  # named by its most common kind
                     kinds = [k for _, (k, _) in run]
-                    kind = max(set(kinds), key=lambda k: (kinds.count(k), k)) if len(run) >= glitch else "grew"
-                    t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
-                    frame = t0 + first
-                    frames = len(run) if len(run) >= glitch else grew
-                    events.append(Event(frame=frame, kind=f"piece_{kind}",
-                                        message=f"frame {frame}: {names[i]} {what}, for {frames} frames"))
+                    kind, frames = max(set(kinds), key=lambda k: (kinds.count(k), k)), len(run)
+                elif grew >= growth:
+                    kind, frames = "grew", grew
+                else:
+                    run, streak, grew = [], 0, 0
+                    continue
+                ok = False
+                t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
+                frame = t0 + first
+                events.append(Event(frame=frame, kind=f"piece_{kind}",
+                                    message=f"frame {frame}: {names[i]} {what}, for {frames} frames"))
                 run, streak, grew = [], 0, 0
         return ok
 
