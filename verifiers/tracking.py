@@ -296,7 +296,8 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
             weighed = cv2.dilate(weighed, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).view(bool)
         weights = distance(frame[patch], appearance.background[patch]) * weighed
         total = float(weights.sum())
-        ys, xs = np.ogrid[patch]  # broadcast: the same products as full grids, without building them
+        # Broadcast: the same products as full grids (np.ogrid's values, without its indexing overhead).
+        ys, xs = np.arange(patch[0].start, patch[0].stop)[:, None], np.arange(patch[1].start, patch[1].stop)
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
         found.append(Blob(center, area, like))
         if like:
@@ -321,19 +322,24 @@ def _looks_like_agent(color: np.ndarray, area: float, appearance: Appearance) ->
     if not MIN_AREA_RATIO * appearance.agent_area <= area <= MAX_AREA_RATIO * appearance.agent_area:
         return False
     board = appearance.board_colours
-    to_agent = float(np.abs(color - appearance.agent_color).sum())
+    off_agent = color - appearance.agent_color
+    to_agent = float(np.abs(off_agent).sum())
     if to_agent >= float(np.abs(board - color).sum(-1).min()):
         return False
     # A blend of two board colours (a shifted edge between a trap and the floor, say) is not the agent.
-    agent_l2 = float(np.linalg.norm(color - appearance.agent_color))
-    return bool(_to_blends(color, board).min(initial=np.inf) >= agent_l2)
+    agent_l2 = float(np.linalg.norm(off_agent))
+    return _to_nearest_blend(color, board) >= agent_l2
 
 
-def _to_blends(p: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    """Distances from colour ``p`` to every segment joining two of ``colours`` (blends of two colours)."""
+def _to_nearest_blend(p: np.ndarray, colours: np.ndarray) -> float:
+    """The distance from colour ``p`` to the nearest segment joining two of ``colours`` (a blend of two colours);
+    infinite for fewer than two colours. The square root is taken of the least square only: the same number."""
     a, ab, length2 = _segments(colours.tobytes(), colours.dtype.str, len(colours))
-    t = np.clip(((p - a) * ab).sum(-1) / length2, 0.0, 1.0)
-    return np.linalg.norm(p - (a + t[:, None] * ab), axis=-1)
+    if not len(a):
+        return math.inf
+    t = np.minimum(np.maximum(np.add.reduce((p - a) * ab, -1) / length2, 0.0), 1.0)  # np.clip's values
+    off = p - (a + t[:, None] * ab)
+    return math.sqrt(float(np.add.reduce(off * off, -1).min()))  # np.linalg.norm's sums
 
 
 @lru_cache(maxsize=16)
