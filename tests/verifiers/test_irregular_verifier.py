@@ -239,13 +239,14 @@ def test_an_erased_goal_is_seen_on_a_coarse_raster():
     """``calibrate --family irregular --n 4 --seed 1400``: the easy night puzzle's goal is erased half-way and drawn
     on the farthest node. On its 137 px raster the erased goal changed only 29% of the goal's box (the box holds
     more than the sprite, and the sprite's rim is forgiven as an edge), under the 30% that counted: accepted,
-    clean and under 15 of 17 degradations."""
+    clean and under 16 of the 17 degradations."""
     puzzle = calibration_puzzles("irregular", 4, seed=1400)[3]
     named = {c.name: c for c in FAMILY.calibration_cases(puzzle, 1400)}
     moved = judge(puzzle, named["goal-moved"].frames, named["goal-moved"].fps)
     assert moved.status == "ok" and not moved.success
     assert "the goal changed" in " ".join(e.message for e in moved.events)
     assert judge(puzzle, named["oracle"].frames, named["oracle"].fps).success
+
 
 def test_a_road_erased_at_the_board_edge_is_seen_in_a_shaken_video(tmp_path):
     """``calibrate --n 1 --seed 500``: easy seed 500 erases a road that runs along the board's top edge, then

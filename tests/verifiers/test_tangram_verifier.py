@@ -325,6 +325,7 @@ def test_a_blurred_small_tan_boxed_in_at_the_end_may_lose_its_seams(tmp_path, ca
     verdict = VERIFIER.verify(p, video)
     assert verdict.status == "ok" and verdict.success, [e.message for e in verdict.events]
 
+
 @pytest.mark.parametrize("case, degradation", [("oracle", "color-shift"), ("oracle-reversed", "gamma-0.7")])
 def test_a_small_tan_packed_among_others_still_fits_its_outline(tmp_path, case, degradation):
     """Seed 400's purple small triangle ends boxed in by four tans: the seams along its edges, a quarter of
