@@ -142,13 +142,14 @@ def _beside_bars(template_shape: tuple[int, ...], image_shape: tuple[int, ...], 
     return mask
 
 
-def _ecc(template: np.ndarray, image: np.ndarray, init: np.ndarray) -> tuple[float, np.ndarray]:
-    """Refine ``init`` (template -> image) by ECC; returns (correlation, warp). -1 when it diverges."""
+def _ecc(template: np.ndarray, image: np.ndarray, init: np.ndarray,
+         mask: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """Refine ``init`` (template -> image) by ECC on the image's pixels in ``mask`` (all where None); returns
+    (correlation, warp). -1 when it diverges."""
     warp = init.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
     try:
-        corr, warp = cv2.findTransformECC(template, image, warp, cv2.MOTION_AFFINE, criteria,
-                                          _beside_bars(template.shape, image.shape, init), 3)
+        corr, warp = cv2.findTransformECC(template, image, warp, cv2.MOTION_AFFINE, criteria, mask, 3)
     except cv2.error:
         return -1.0, init
     return float(corr), warp.astype(np.float64)
@@ -182,24 +183,25 @@ def align(puzzle_image: np.ndarray, video: Video) -> Alignment | None:
     # The scale of each axis as shrunk (832x480 at 0.2308: 192x111, 0.2% taller than 0.2308 makes it).
     scale_v = np.array([[small_size[0] / vw, 0, 0], [0, small_size[1] / vh, 0]], dtype=np.float64)
     # Each way of fitting the puzzle, worked out once for every frame tried: its template (the puzzle shrunk
-    # to the size the fit gives it in the shrunk frame), the template's scale and ECC's start.
-    fits: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (name, template, down, small_init)
+    # to the size the fit gives it in the shrunk frame), the template's scale, ECC's start and its mask.
+    fits: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
     templates: dict[tuple[int, int], np.ndarray] = {}
     for name, init in _hypotheses(pw, ph, vw, vh).items():
         size = (max(8, round(pw * min(1.0, init[0, 0] * kv))), max(8, round(ph * min(1.0, init[1, 1] * kv))))
         down = np.array([[size[0] / pw, 0, 0], [0, size[1] / ph, 0]], dtype=np.float64)
         # in the small images: template -> image = scale_v . init . down^-1
         small_init = compose(scale_v, compose(init, invert(down)))
-        if any(t.shape[::-1] == size and np.array_equal(small_init, s) for _, t, _, s in fits):
+        if any(t.shape[::-1] == size and np.array_equal(small_init, s) for _, t, _, s, _ in fits):
             continue  # the same start as one tried (a video of the puzzle's own aspect): the same fit
         if size not in templates:
             templates[size] = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        fits.append((name, templates[size], down, small_init))
+        fits.append((name, templates[size], down, small_init,
+                     _beside_bars(size[::-1], small_size[::-1], small_init)))
     best: Alignment | None = None
     for index in range(min(SEARCH_FRAMES, video.num_frames)):
         image = cv2.resize(_gray(video.frame(index)), small_size, interpolation=cv2.INTER_AREA)
-        for name, template, down, small_init in fits:
-            corr, small = _ecc(template, image, small_init)
+        for name, template, down, small_init, mask in fits:
+            corr, small = _ecc(template, image, small_init, mask)
             if corr < 0 or not _plausible(small, small_init):
                 continue
             full = compose(invert(scale_v), compose(small, down))

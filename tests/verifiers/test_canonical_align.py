@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from genreason.degrade import letterbox, resize
-from genreason.types import Video
 from genreason.plugins import load_family
+from genreason.types import Video
 from verifiers import canonical
 
 
