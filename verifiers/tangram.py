@@ -113,6 +113,17 @@ def _perimeter(polygon: list[tuple[float, float]]) -> float:
     return float(np.linalg.norm(pts - np.concatenate((pts[-1:], pts[:-1])), axis=1).sum())  # np.roll(pts, 1, axis=0)
 
 
+def _violation(run: list[tuple[int, tuple[str, str]]], grew: int, glitch: int, growth: int) -> tuple[str, int] | None:
+    """What a run of wrong frames of one tan breaks, as (kind, frames): a run of ``glitch`` frames or more, named by
+    its most common kind; else ``growth`` frames or more grown in a row (``grew``); else None (forgiven)."""
+    if len(run) >= glitch:
+        kinds = [k for _, (k, _) in run]
+        return max(set(kinds), key=lambda k: (kinds.count(k), k)), len(run)
+    if grew >= growth:
+        return "grew", grew
+    return None
+
+
 class TangramVerifier:
     """Strict judge of a tangram video: rigid tans only, silhouette filled and held at the end."""
 
@@ -291,19 +302,14 @@ class TangramVerifier:
                     streak = streak + 1 if found[0] == "grew" else 0
                     grew = max(grew, streak)
                     continue
-                if len(run) >= glitch:  # named by its most common kind
-                    kinds = [k for _, (k, _) in run]
-                    kind, frames = max(set(kinds), key=lambda k: (kinds.count(k), k)), len(run)
-                elif grew >= growth:
-                    kind, frames = "grew", grew
-                else:
-                    run, streak, grew = [], 0, 0
-                    continue
-                ok = False
-                t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
-                frame = t0 + first
-                events.append(Event(frame=frame, kind=f"piece_{kind}",
-                                    message=f"frame {frame}: {names[i]} {what}, for {frames} frames"))
+                violation = _violation(run, grew, glitch, growth)
+                if violation is not None:
+                    ok = False
+                    kind, frames = violation
+                    t0, (_, what) = next((t, f) for t, f in run if f[0] == kind)
+                    frame = t0 + first
+                    events.append(Event(frame=frame, kind=f"piece_{kind}",
+                                        message=f"frame {frame}: {names[i]} {what}, for {frames} frames"))
                 run, streak, grew = [], 0, 0
         return ok
 
