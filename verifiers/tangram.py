@@ -124,6 +124,20 @@ def _violation(run: list[tuple[int, tuple[str, str]]], grew: int, glitch: int, g
     return None
 
 
+# What a tan that looks wrong in a frame may look like and still show where it is, for the speed check: another
+# shape of about its area (``deformed``), or part of it hidden or blurred away (``shrank``: its centroid is off by
+# less than half the tan, far below a teleport). Not gone, grown or in parts: those pixels may be another tan's or
+# a copy's. Leaving such frames out let a jump hide in the gap: a small triangle jumped half the frame in one frame
+# and then read ``deformed`` for six (boxed in by its neighbours after low-bitrate H.264, a glitch forgiven), so
+# the move was taken as spread over seven frames.
+_SEEN_WHERE_IT_IS = ("deformed", "shrank")
+
+
+def _where_it_is(issue: tuple[str, str] | None) -> bool:
+    """Whether a tan with ``issue`` (:func:`~verifiers.tangram_rules.problem`'s) still marks where it is."""
+    return issue is None or issue[0] in _SEEN_WHERE_IT_IS
+
+
 class TangramVerifier:
     """Strict judge of a tangram video: rigid tans only, silhouette filled and held at the end."""
 
@@ -321,7 +335,7 @@ class TangramVerifier:
             last: tuple[int, tuple[float, float]] | None = None
             for t, row in enumerate(obs):
                 o = row[i]
-                if o.centroid is None or issues[t][i] is not None:
+                if o.centroid is None or not _where_it_is(issues[t][i]):
                     continue
                 if last is not None:
                     dist = math.dist(o.centroid, last[1])
