@@ -67,6 +67,7 @@ class CanonicalView:
     first: int  # the first video frame that shows the puzzle
     canon: np.ndarray  # frames ``first``.. in canonical space
     in_view: np.ndarray  # canonical pixels that show the video itself
+    warp: canonical.Warp  # how ``canon`` was made, to warp a shaken frame anew
 
 
 class GridAgentVerifier:
@@ -140,7 +141,7 @@ class GridAgentVerifier:
         if isinstance(appearance, str):
             return self._unreadable(appearance)
         canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance], ring=STRUCTURE_RING),
-                                            limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE)
+                                            limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE, source=view.warp)
         smoothed = tracking.smooth(canon, WEIGHTED_SMOOTH)
 
         # 4. The agent in every frame.
@@ -197,9 +198,9 @@ class GridAgentVerifier:
         to_canonical = canonical.compose(geometry.puzzle_to_canonical(),
                                          canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video, to_canonical, geometry.canvas_size, start=first, halving=True)
+        warp = canonical.Warp(video, to_canonical, geometry.canvas_size, first, halving=True)
         in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
-        return CanonicalView(alignment, to_canonical, first, canon, in_view)
+        return CanonicalView(alignment, to_canonical, first, warp.frames(), in_view, warp)
 
     def _unreadable(self, reason: str) -> Verdict:
         return Verdict(verifier=self.name, verifier_version=self.version, success=False,

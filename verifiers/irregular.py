@@ -107,11 +107,11 @@ class IrregularVerifier:
             return self._unreadable(f"a road is only {road_px:.1f} pixels wide in this video")
         to_canonical = canonical.compose(canvas.puzzle_to_canonical(), canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video, to_canonical, canvas.size, start=first)
+        warp = canonical.Warp(video, to_canonical, canvas.size, first)
         limit = CAMERA_SHIFT * canvas.width_px
 
         # 3-4. Appearance, shake removed, the agent in every frame; then the picture against the layout.
-        seen = self._track(canon, layout, canvas, road, limit)
+        seen = self._track(warp, layout, canvas, road, limit)
         if isinstance(seen, str):
             return self._unreadable(seen)
         appearance, shifts, changed = seen.appearance, seen.shifts, seen.changed
@@ -164,9 +164,9 @@ class IrregularVerifier:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _track(self, canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: roadpath.RoadField,
+    def _track(self, warp: canonical.Warp, layout: RoadLayout, canvas: RoadCanvas, road: roadpath.RoadField,
                limit: float) -> Tracked | str:
-        """Steps 3-4 (see :class:`Tracked`), or why the video cannot be judged.
+        """Steps 3-4 (see :class:`Tracked`) on the frames ``warp`` makes, or why the video cannot be judged.
 
         The road under the agent's start is first taken from the video's median; if
         the agent's look cannot be learned from it, or the agent is then not found
@@ -174,6 +174,7 @@ class IrregularVerifier:
         instead.
         """
         reason = ""
+        canon = warp.frames()
         # The agent ends on the goal and hides much of it: not the camera moving, so the goal's box is left
         # out of the structure that shake is measured on (on a board of little else, it pulled the measure
         # by 1.3-1.7 px once the agent arrived).
@@ -185,7 +186,7 @@ class IrregularVerifier:
                 reason = appearance
                 continue
             structure = tracking.structure_frames(canon, [appearance], zeroed=goal)
-            steady, shifts = canonical.stabilize(canon, structure, limit=limit)
+            steady, shifts = canonical.stabilize(canon, structure, limit=limit, source=warp)
             smoothed = tracking.smooth(steady)
             # Two differences from the empty board: whole-colour distance finds the agent even over a goal
             # whose colours bracket it channel by channel; the per-channel envelope forgives the colour

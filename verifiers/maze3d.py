@@ -88,7 +88,8 @@ class Maze3DVerifier:
         scale = np.array([[s, 0.0, 0.0], [0.0, s, 0.0]])
         to_canonical = canonical.compose(scale, canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
-        canon = canonical.warp_frames(video, to_canonical, size, start=first)
+        warp = canonical.Warp(video, to_canonical, size, first)
+        canon = warp.frames()
         in_view = canonical.inside_video(video.size, to_canonical, size, maze3d_board.CAMERA_SHIFT)
 
         # 2-3. The empty board and the agent's look; shake; the agent. The board under the agent's start
@@ -100,12 +101,12 @@ class Maze3DVerifier:
         anchor = layout.start_px if isinstance(layout, ImageLayout) else layout.top_centre(layout.start)
         for from_median in (True, False):
             if not from_median:
-                canon = canonical.warp_frames(video, to_canonical, size, start=first)
+                canon = warp.frames()
             appearance = learn_appearance(reference, _scaled(layout.agent_box, s), canon if from_median else None)
             if isinstance(appearance, str):
                 return self._unreadable(appearance)
             canon, shifts = canonical.stabilize(canon, tracking.structure_frames(canon, [appearance]),
-                                                limit=maze3d_board.CAMERA_SHIFT)
+                                                limit=maze3d_board.CAMERA_SHIFT, source=warp)
             smoothed = tracking.smooth(canon, out=canon)  # the unsmoothed frames are not read again
             # Held saturated at 255 (exact values only in the agent's windows): every threshold put on it,
             # the agent's and the board's, lies below 255 (clipped to at most 200), so the board check

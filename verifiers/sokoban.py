@@ -103,7 +103,8 @@ class SokobanVerifier(GridAgentVerifier):
             targets[tracking.cell_slices(*cell)] = True
         structure = tracking.structure_frames(view.canon, [looks.player, looks.box], zeroed=targets,
                                               ring=STRUCTURE_RING)
-        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE)
+        canon, shifts = canonical.stabilize(view.canon, structure, limit=CAMERA_SHIFT * CELL, min_shake=MIN_SHAKE,
+                                            source=view.warp)
         smoothed = tracking.smooth(canon, WEIGHTED_SMOOTH)
 
         # 3. Player and boxes in every frame.

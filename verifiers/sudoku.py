@@ -104,8 +104,9 @@ class _Steadiness:
     would weigh the lines by where they lie).
     """
 
-    def __init__(self, raster: _Raster) -> None:
+    def __init__(self, raster: _Raster, warp: canonical.Warp) -> None:
         self.raster = raster
+        self.warp = warp  # a shaken frame is warped anew from the video, moved back (see canonical.stabilize)
         self.half = (raster.size[0] // 2, raster.size[1] // 2)
         self.windowed = canonical.WindowedPadding(*self.half)
         self.lines = np.flatnonzero(raster.line_mask(self.half))  # indices: a take is cheaper than a boolean mask
@@ -121,8 +122,8 @@ class _Steadiness:
     def _line_ink(self, ink: np.ndarray) -> float:
         return float(ink.take(self.lines).mean())
 
-    def measure(self, frame: np.ndarray) -> tuple[np.ndarray, bool, float]:
-        """(the frame with small shake undone, whether the grid moved, the ink along its lines)."""
+    def measure(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, bool, float]:
+        """(canonical frame ``index`` with small shake undone, whether the grid moved, the ink along its lines)."""
         ink = self._ink(frame)
         if self.correlate is None:
             self.correlate = canonical.PhaseCorrelation(self.windowed(ink))
@@ -132,9 +133,7 @@ class _Steadiness:
         if math.hypot(dx, dy) > MAX_SHIFT * CELL:
             return frame, True, self._line_ink(ink)
         if math.hypot(dx, dy) > 0.3:
-            m = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
-            frame = cv2.warpAffine(frame, m, self.raster.size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
+            frame = self.warp.moved_back(index, np.array([dx, dy]))
             ink = self._ink(frame)
         return frame, False, self._line_ink(ink)
 
@@ -211,7 +210,7 @@ class SudokuVerifier:
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
 
         # 2-5. Canonical frames, their shift and grid lines, the reads of every cell.
-        steady = _Steadiness(raster)
+        steady = _Steadiness(raster, canonical.Warp(video, to_canonical, raster.size, first))
         cells: _CellReads | None = None
         reads = np.empty((video.num_frames - first, layout.size * layout.size), dtype=np.int64)
         line_ink = np.zeros(len(reads), dtype=np.float32)
@@ -220,7 +219,7 @@ class SudokuVerifier:
             chunk = canonical.warp_frames(video, to_canonical, raster.size, start=start, stop=start + CHUNK)
             for i, frame in enumerate(chunk):
                 t = start + i - first
-                frame, moved, line_ink[t] = steady.measure(frame)
+                frame, moved, line_ink[t] = steady.measure(frame, t)
                 if moved and moved_at is None:
                     moved_at = first + t
                 if cells is None:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
+from genreason.types import Video
 from verifiers import canonical
 
 
@@ -161,6 +162,36 @@ def test_stabilize_leaves_a_still_video_alone():
     canon = np.zeros((4, 112, 112, 3), np.uint8)
     out, shifts = canonical.stabilize(canon, structure, limit=4.8)
     assert out is canon and np.abs(shifts).max() < canonical.MIN_SHAKE
+
+
+def test_a_shaken_frame_is_warped_anew_from_the_video_not_resampled_twice():
+    # Thin bright lines (4 video pixels: 1 canonical pixel) on a dark board, the video shaken by sub-pixel
+    # amounts of a canonical pixel. Moving a shaken canonical frame back resamples it a second time, which
+    # blurs the lines as no still frame is blurred; warping the video's frame anew, moved back, does not.
+    rng = np.random.default_rng(13)
+    board = np.full((480, 480, 3), 40, np.uint8)
+    for x in rng.choice(np.arange(20, 460, 4), 14, replace=False):
+        board[rng.integers(0, 200):rng.integers(280, 480), x:x + 4] = 230
+    for y in rng.choice(np.arange(20, 460, 4), 14, replace=False):
+        board[y:y + 4, rng.integers(0, 200):rng.integers(280, 480)] = 230
+    moves = [(0.0, 0.0), (2.6, -1.8), (-1.6, 3.4), (1.8, 1.0)]  # video pixels: a quarter of that canonical
+    frames = np.stack([cv2.warpAffine(board, np.float32([[1, 0, dx], [0, 1, dy]]), (480, 480),
+                                      flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) for dx, dy in moves])
+    warp = canonical.Warp(Video(frames, 16.0), np.array([[0.25, 0.0, 0.0], [0.0, 0.25, 0.0]]), (120, 120))
+    canon = warp.frames()
+    structure = canon.mean(axis=-1).astype(np.float32)
+    resampled, shifts = canonical.stabilize(canon, structure, limit=4.8)
+    anew, same = canonical.stabilize(canon, structure, limit=4.8, source=warp)
+
+    assert np.array_equal(shifts, same) and shifts[1:] == pytest.approx(np.array(moves[1:]) / 4, abs=0.15)
+    inner = (slice(10, -10), slice(10, -10))
+    errors = []
+    for t in (1, 2, 3):
+        assert canonical.shake_corrected(shifts[t], 4.8)
+        assert np.array_equal(anew[t], warp.moved_back(t, shifts[t]))
+        errors.append([np.abs(out[t][inner].astype(int) - canon[0][inner]).mean() for out in (anew, resampled)])
+    errors = np.array(errors)
+    assert (errors[:, 0] < errors[:, 1]).all() and errors[:, 0].sum() < 0.8 * errors[:, 1].sum(), errors
 
 
 def test_a_faint_peak_whose_box_sums_to_nearly_nothing_stays_at_the_peak():
