@@ -37,7 +37,7 @@ from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.tangram.pieces import polygon_area
 from verifiers import canonical
 from verifiers.tangram_fit import rigid_fit
-from verifiers.tangram_rules import AT_END, DURING, Reference, problem
+from verifiers.tangram_rules import AT_END, DURING, Reference, hidden_by_others, problem
 from verifiers.tangram_scan import Scanner
 from verifiers.tangram_segment import (
     Observation,
@@ -225,7 +225,7 @@ class TangramVerifier:
         if isinstance(palette, str):
             return self._unreadable(palette)
         table = lookup(palette)  # every colour unmixed once (filled in as the frames show colours)
-        obs, last = self._observe(canon, table)
+        obs, last, bodies = self._observe(canon, table)
         polygons = [np.asarray(p.polygon, np.float64) * s for p in layout.pieces]
         mirrors = [p.kind == "parallelogram" for p in layout.pieces]  # the only tan its mirror image does not fit
         first_shares: list[list[np.ndarray]] = []  # the first frame's, seams included, worked out once if needed
@@ -255,7 +255,9 @@ class TangramVerifier:
                                 message=f"frames 0-{first - 1} do not show the puzzle and were skipped"))
         glitch = max(2, round(self.max_glitch_seconds * video.fps))
         issues = self._issues(obs, refs)
-        ok = self._judge_pieces(issues, names, first, glitch, self.max_growth_frames + 1, events)
+        # A tan hidden under others is not changed; its frames still do not say where it is (the speed check).
+        ok = self._judge_pieces(hidden_by_others(issues, bodies), names, first, glitch, self.max_growth_frames + 1,
+                                events)
         ok &= self._judge_speed(obs, issues, names, first, video.fps, size, events)
 
         # 5. The last frame.
@@ -280,9 +282,11 @@ class TangramVerifier:
     # --- steps ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _observe(canon: np.ndarray, table: Table) -> tuple[list[list[Observation]], Unmixed]:
-        """Every tan in every frame, and the last frame unmixed (through ``table``, :func:`lookup`'s)."""
-        return Scanner(table).scan(canon), unmix(canon[-1], table)
+    def _observe(canon: np.ndarray, table: Table) -> tuple[list[list[Observation]], Unmixed, list[np.ndarray]]:
+        """Every tan in every frame, the last frame unmixed (through ``table``, :func:`lookup`'s), and every frame's
+        bodies (:func:`~verifiers.tangram_segment.bodies`)."""
+        scanner = Scanner(table)
+        return scanner.scan(canon), unmix(canon[-1], table), scanner.bodies
 
     @staticmethod
     def _issues(obs: list[list[Observation]], refs: list[Reference]) -> list[list[tuple[str, str] | None]]:

@@ -95,16 +95,22 @@ class Scanner:
         self.labels = self.body = np.zeros(0, np.uint8)
         self.boxes: list[tuple[int, int, int, int] | None] = []
         self.obs: list[Observation] = []
+        self.bodies: list[np.ndarray] = []  # every scanned frame's bodies (a tan's index, 255 for none)
 
     def scan(self, frames: np.ndarray) -> list[list[Observation]]:
-        """The observations of every tan in each of ``frames`` (one video's, in order)."""
+        """The observations of every tan in each of ``frames`` (one video's, in order); each frame's bodies are kept
+        in :attr:`bodies`."""
         # First what changed from frame to frame, then the table for every colour met, in one go.
         changes = [self._changes(frame) for frame in frames]
         need = np.zeros(len(GRID), bool)
         for _, colours in changes:
             need[colours] = True
         self.table.fill_needed(need)
-        return [self._observe_all(*change) for change in changes]
+        seen = []
+        for change in changes:
+            seen.append(self._observe_all(*change))
+            self.bodies.append(self.body.copy())
+        return seen
 
     def _observe_all(self, moved: np.ndarray | None, colours: np.ndarray) -> list[Observation]:
         """The observations in the next frame: its pixels ``moved`` (flat indices) now show ``colours``

@@ -217,6 +217,9 @@ def colour_index(rgb: np.ndarray) -> np.ndarray:
     return index
 
 
+NO_BODY = 255  # the body (and label) of a pixel that no tan owns
+
+
 def bodies(labels: np.ndarray) -> np.ndarray:
     """Per pixel, the tan whose *body* it is part of (255: none), from the tan owning each pixel (``labels``).
 
@@ -224,10 +227,10 @@ def bodies(labels: np.ndarray) -> np.ndarray:
     (one pass for all tans: a pixel survives when some 3 x 3 window around it is all one tan's);
     a pixel's body depends on the labels within 2 pixels of it.
     """
-    own = labels != 255
+    own = labels != NO_BODY
     uniform = cv2.erode(labels, KERNEL) == cv2.dilate(labels, KERNEL)
     body = own & cv2.dilate((uniform & own).view(np.uint8), KERNEL).view(bool)
-    return np.where(body, labels, np.uint8(255))
+    return np.where(body, labels, np.uint8(NO_BODY))
 
 
 def unmix(frame: np.ndarray, table: Table) -> Unmixed:

@@ -1,13 +1,15 @@
-"""Bounds on a tan's look: they mean the same on any canvas (the outline's band follows the canvas's side)."""
+"""Bounds on a tan's look: they mean the same on any canvas (the outline's band follows the canvas's side); a tan
+hidden under others is not changed."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from verifiers.tangram_rules import AT_END, DURING, Reference, problem
-from verifiers.tangram_segment import Observation
+from verifiers.tangram_rules import AT_END, DURING, Reference, hidden_by_others, problem
+from verifiers.tangram_segment import NO_BODY, Observation
 
 # A small right triangle of a 512 px puzzle (legs of 36 puzzle pixels), seen on canvases of two sizes.
 LEG = 36.0
@@ -78,3 +80,39 @@ def test_an_elongation_change_counts_past_both_references_where_the_first_frame_
     assert (found is not None and found[0] == "deformed") == deformed, found
     without_drawing = Reference(ref.obs, ref.perimeter, lambda: 1.0, ref.side, ref.area)
     assert problem(seen, without_drawing, AT_END) is not None  # judged on the first frame alone: every case differs
+
+
+def _bodies(frames: list[list[tuple[int, tuple[slice, slice]]]]) -> list[np.ndarray]:
+    """Body maps of 40 x 40 frames, each a list of (tan, its rows and columns) painted in order (the last on top)."""
+    out = []
+    for tans in frames:
+        body = np.full((40, 40), NO_BODY, np.uint8)
+        for i, where in tans:
+            body[where] = i
+        out.append(body)
+    return out
+
+
+SQUARE = (slice(10, 20), slice(10, 20))  # tan 0, where it lies
+OVER = (slice(8, 22), slice(5, 15))  # tan 1 on top of its left half (and beyond)
+SHRANK = ("shrank", "shrank or is hidden")
+
+
+def test_a_tan_under_another_is_hidden_not_changed():
+    bodies = _bodies([[(0, SQUARE)], [(0, SQUARE), (1, OVER)], [(0, SQUARE), (1, OVER)], [(0, SQUARE)]])
+    issues = [[None], [SHRANK], [SHRANK], [None]]
+    assert hidden_by_others(issues, bodies) == [[None]] * 4
+
+
+def test_a_tan_gone_from_where_it_lay_or_moved_while_covered_stays_wrong():
+    beside = (slice(10, 20), slice(0, 10))  # tan 1 only touching its left edge: the square is simply gone
+    gone = _bodies([[(0, SQUARE)], [(1, beside)], [(1, beside)]])
+    assert hidden_by_others([[None], [SHRANK], [SHRANK]], gone) == [[None], [SHRANK], [SHRANK]]
+    half = (slice(10, 20), slice(15, 20))  # half of it shows: the other half is background, not a tan
+    shrunk = _bodies([[(0, SQUARE)], [(0, half)]])
+    assert hidden_by_others([[None], [SHRANK]], shrunk) == [[None], [SHRANK]]
+    moved = (slice(10, 20), slice(22, 32))  # partly covered, but what shows of it lies elsewhere
+    elsewhere = _bodies([[(0, SQUARE)], [(0, moved), (1, OVER), (1, SQUARE)]])
+    assert hidden_by_others([[None], [SHRANK]], elsewhere) == [[None], [SHRANK]]
+    grew = ("grew", "grew")  # only what hiding explains is forgiven
+    assert hidden_by_others([[None], [grew]], _bodies([[(0, SQUARE)], [(0, SQUARE), (1, OVER)]])) == [[None], [grew]]

@@ -28,7 +28,7 @@ from genreason.video import read_video, write_mp4
 from puzzles.tangram import TangramFamily, cases
 from puzzles.tangram.layout import angle_delta
 from puzzles.tangram.pieces import Pose
-from puzzles.tangram.scene import Scene, scene_of, solution_moves
+from puzzles.tangram.scene import Scene, play, render, scene_of, solution_moves
 from verifiers.tangram import TangramVerifier
 
 FAMILY = TangramFamily()
@@ -376,6 +376,17 @@ def test_a_tan_grown_under_the_tans_painted_over_it_is_caught_while_it_moves(tmp
     verdict = VERIFIER.verify(p, video)
     assert verdict.status == "ok" and not verdict.success
     assert [e.kind for e in verdict.events] == ["piece_grew"] and tan in verdict.events[0].message, explain(verdict)
+
+
+def test_a_tan_carried_slowly_over_others_hides_them_for_as_long_as_it_takes():
+    """Moves of 2.5 s (40 frames at 16 fps, where the family's take 10): the tans carried over others hid them for
+    longer than the 0.75 s allowed for a tan looking wrong (here a small triangle, wholly under a large one, read as
+    gone for 17 frames). A tan whose lost part lies under other tans, where it lay, is hidden, not changed."""
+    p = FAMILY.generate(39, "easy", "classic", "tangram/easy/000039")
+    sc = scene_of(p)
+    frames = render(sc, play(sc.starts, solution_moves(sc), frames_per_move=40, hold_frames=8))
+    verdict = VERIFIER.verify(p, Video(frames, 16.0))
+    assert verdict.status == "ok" and verdict.success, explain(verdict)
 
 
 def test_a_jump_followed_by_a_glitch_is_still_a_teleport(tmp_path):
