@@ -171,7 +171,6 @@ def hidden_by_others(issues: list[list[tuple[str, str] | None]], bodies: list[np
     out = []
     for t, row in enumerate(issues):
         kept = list(row)
-        others: dict[int, np.ndarray] = {}
         for i, found in enumerate(row):
             if found is None:
                 last_good[i] = t
@@ -185,10 +184,11 @@ def hidden_by_others(issues: list[list[tuple[str, str] | None]], bodies: list[np
             was, allowed = then[(i, g)]
             shows = bodies[t] == i
             lost = was & ~shows
-            if i not in others:
-                others[i] = beside((bodies[t] != i) & (bodies[t] != NO_BODY))
             n_lost = np.count_nonzero(lost)
-            if not n_lost or np.count_nonzero(lost & others[i]) < COVERED * n_lost:
+            if not n_lost:
+                continue
+            under_others = beside((bodies[t] != i) & (bodies[t] != NO_BODY))
+            if np.count_nonzero(lost & under_others) < COVERED * n_lost:
                 continue
             if np.count_nonzero(shows & ~allowed) > (1 - STAYED) * np.count_nonzero(shows):
                 continue  # it moved: where it lay says nothing about it now
