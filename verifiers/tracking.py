@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
@@ -48,6 +48,8 @@ class Blob:
     center: tuple[float, float]  # canonical (u, v)
     area: float
     agent_like: bool
+    # Its pixels: the rows and columns of its box, and which pixels of the box are its own.
+    pixels: tuple[slice, slice, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
 
 def smooth(frames: np.ndarray, weighted: bool = False, out: np.ndarray | None = None) -> np.ndarray:
@@ -299,7 +301,7 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
         # Broadcast: the same products as full grids (np.ogrid's values, without its indexing overhead).
         ys, xs = np.arange(patch[0].start, patch[0].stop)[:, None], np.arange(patch[1].start, patch[1].stop)
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
-        found.append(Blob(center, area, like))
+        found.append(Blob(center, area, like, (slice(y, y + h), slice(x, x + w), window)))
         if like:
             agent_pixels[y:y + h, x:x + w] |= window
     return found
@@ -458,17 +460,27 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     positions: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)
+    scratch = np.zeros(masks.shape[1:], dtype=bool)  # blobs_into's own marks: the pixels kept are chosen below
     last = start
     for t in range(len(smoothed)):
-        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, agent_masks[t], min_pixels, rim)
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, scratch, min_pixels, rim)
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)
             duplicated.append(False)
             continue
+        scratch[:] = False
         chosen = min(agents, key=lambda b: math.dist(b.center, last))
         big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
         duplicated.append(any(math.dist(b.center, chosen.center) > copy_distance for b in big))
+        # The agent's pixels: its blob, what lies near it, and copies (reported as such). An agent-like blob
+        # too small to be a copy, far from the agent, is the board's to judge: a goal drawn anew elsewhere
+        # looked agent-like and hid its own cell from the board check (calibrate --n 3 --seed 2200, hard
+        # trap field, stretched to 832x480).
+        for b in agents:
+            if b.area >= DUPLICATE_AREA * appearance.agent_area or math.dist(b.center, chosen.center) <= copy_distance:
+                ys, xs, window = b.pixels
+                agent_masks[t][ys, xs] |= window
         positions.append(chosen.center)
         last = chosen.center
     return positions, duplicated, agent_masks

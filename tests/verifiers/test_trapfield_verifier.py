@@ -15,6 +15,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from genreason.calibrate import calibration_puzzles
+from genreason.degrade import DEGRADATIONS
 from genreason.plugins import build, load_family, load_verifier
 from genreason.types import Puzzle, SampleRequest, Verdict, Video
 from genreason.video import read_video, write_mp4
@@ -231,3 +233,15 @@ def test_squeezing_diagonally_between_two_traps_is_rejected(tmp_path):
     assert verdict.status == "ok"
     assert not verdict.success
     assert any(e.kind == "trap_crossed" and "diagonally" in e.message for e in verdict.events)
+
+
+def test_a_goal_drawn_anew_is_judged_by_the_board_even_where_it_looks_like_the_agent(tmp_path):
+    """``calibrate --n 3 --seed 2200``'s hard trap field, ``goal-moved`` stretched to 832x480: the goal drawn anew at
+    (3, 9) looked agent-like but too small for a copy, and its pixels were taken as the agent's, so the board check
+    left its cell out: accepted. Only the agent, what lies near it and copies hide board cells now."""
+    p = calibration_puzzles("trapfield", 3, seed=2200)[2]
+    made = {c.name: c for c in FAMILY.calibration_cases(p, seed=2200)}["goal-moved"]
+    video = DEGRADATIONS["resize-832x480"](Video(made.frames, made.fps))
+    verdict = TrapfieldVerifier().verify(p, read_video(write_mp4(tmp_path / "video.mp4", video, preset="veryfast")))
+    assert not verdict.success
+    assert any(e.kind == "board_changed" and "(3, 9)" in e.message for e in verdict.events), verdict.events
