@@ -63,11 +63,19 @@ class CanonicalView:
     """A video aligned onto its puzzle and warped into canonical space (steps 1-2)."""
 
     alignment: canonical.Alignment
-    to_canonical: np.ndarray  # video pixels -> canonical pixels (2 x 3)
-    first: int  # the first video frame that shows the puzzle
+    warp: canonical.Warp  # how ``canon`` was made (kept to warp a shaken frame anew)
     canon: np.ndarray  # frames ``first``.. in canonical space
     in_view: np.ndarray  # canonical pixels that show the video itself
-    warp: canonical.Warp  # how ``canon`` was made, to warp a shaken frame anew
+
+    @property
+    def to_canonical(self) -> np.ndarray:
+        """Video pixels -> canonical pixels (2 x 3)."""
+        return self.warp.to_canonical
+
+    @property
+    def first(self) -> int:
+        """The first video frame that shows the puzzle."""
+        return self.warp.start
 
 
 class GridAgentVerifier:
@@ -200,7 +208,7 @@ class GridAgentVerifier:
         first = alignment.first_frame
         warp = canonical.Warp(video, to_canonical, geometry.canvas_size, first, halving=True)
         in_view = canonical.inside_video(video.size, to_canonical, geometry.canvas_size, CAMERA_SHIFT * CELL)
-        return CanonicalView(alignment, to_canonical, first, warp.frames(), in_view, warp)
+        return CanonicalView(alignment, warp, warp.frames(), in_view)
 
     def _unreadable(self, reason: str) -> Verdict:
         return Verdict(verifier=self.name, verifier_version=self.version, success=False,

@@ -49,7 +49,7 @@ class Blob:
     area: float
     agent_like: bool
     # Its pixels: the rows and columns of its box, and which pixels of the box are its own.
-    pixels: tuple[slice, slice, np.ndarray] | None = field(default=None, compare=False, repr=False)
+    pixels: tuple[slice, slice, np.ndarray] = field(compare=False, repr=False)
 
 
 def smooth(frames: np.ndarray, weighted: bool = False, out: np.ndarray | None = None) -> np.ndarray:
@@ -253,9 +253,9 @@ def foreground(diff: np.ndarray | Difference, appearance: Appearance, kernel: np
 
 
 def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDifference, appearance: Appearance,
-               agent_pixels: np.ndarray, min_pixels: float = 3.0, rim: int = 0) -> list[Blob]:
+               agent_pixels: np.ndarray | None, min_pixels: float = 3.0, rim: int = 0) -> list[Blob]:
     """Connected foreground regions of one frame, each judged agent-like or not; the agent-like ones' pixels
-    are added to ``agent_pixels`` (H x W bool) in place.
+    are added to ``agent_pixels`` (H x W bool) in place, where given (each blob keeps its own pixels too).
 
     A blob's centre is weighted by how much each pixel differs from the board,
     which is steadier than the binary centroid on a coarse raster. ``diff`` is
@@ -302,7 +302,7 @@ def blobs_into(frame: np.ndarray, mask: np.ndarray, diff: np.ndarray | FrameDiff
         ys, xs = np.arange(patch[0].start, patch[0].stop)[:, None], np.arange(patch[1].start, patch[1].stop)
         center = (float((weights * xs).sum() / total) + 0.5, float((weights * ys).sum() / total) + 0.5)
         found.append(Blob(center, area, like, (slice(y, y + h), slice(x, x + w), window)))
-        if like:
+        if like and agent_pixels is not None:
             agent_pixels[y:y + h, x:x + w] |= window
     return found
 
@@ -460,27 +460,29 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     positions: list[tuple[float, float] | None] = []
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)
-    scratch = np.zeros(masks.shape[1:], dtype=bool)  # blobs_into's own marks: the pixels kept are chosen below
+    copy_area = DUPLICATE_AREA * appearance.agent_area
     last = start
     for t in range(len(smoothed)):
-        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, scratch, min_pixels, rim)
+        found = blobs_into(smoothed[t], masks[t], diff[t], appearance, None, min_pixels, rim)
         agents = [b for b in found if b.agent_like]
         if not agents:
             positions.append(None)
             duplicated.append(False)
             continue
-        scratch[:] = False
         chosen = min(agents, key=lambda b: math.dist(b.center, last))
-        big = [b for b in agents if b.area >= DUPLICATE_AREA * appearance.agent_area]
-        duplicated.append(any(math.dist(b.center, chosen.center) > copy_distance for b in big))
         # The agent's pixels: its blob, what lies near it, and copies (reported as such). An agent-like blob
         # too small to be a copy, far from the agent, is the board's to judge: a goal drawn anew elsewhere
         # looked agent-like and hid its own cell from the board check (calibrate --n 3 --seed 2200, hard
         # trap field, stretched to 832x480).
+        copied = False
         for b in agents:
-            if b.area >= DUPLICATE_AREA * appearance.agent_area or math.dist(b.center, chosen.center) <= copy_distance:
+            far = math.dist(b.center, chosen.center) > copy_distance
+            is_copy = b.area >= copy_area
+            copied |= far and is_copy
+            if is_copy or not far:
                 ys, xs, window = b.pixels
                 agent_masks[t][ys, xs] |= window
+        duplicated.append(copied)
         positions.append(chosen.center)
         last = chosen.center
     return positions, duplicated, agent_masks
