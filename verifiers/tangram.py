@@ -17,8 +17,9 @@ Steps, top to bottom in :meth:`TangramVerifier.verify`:
    another hides part of it for a moment), a longer one is a violation, and
    growth, which no hiding explains, is forgiven for ``max_growth_frames``
    frames only; a jump faster than ``max_speed`` is a teleport;
-5. judge the last frame: every tan whole and unhidden, the union of the tans
-   covering the silhouette (IoU after the best shift of a few pixels, which
+5. judge the last frame: every tan whole, unhidden and rigid (its own outline
+   fits it in some pose, and no wedge of it sticks out of that pose), the union
+   of the tans covering the silhouette (IoU after the best shift of a few pixels, which
    absorbs camera shake) and every tan inside it;
 6. metrics, events and the verdict.
 """
@@ -36,7 +37,7 @@ from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.tangram.pieces import polygon_area
 from verifiers import canonical
-from verifiers.tangram_fit import rigid_fit
+from verifiers.tangram_fit import best_pose, protrusion, rigid_fit
 from verifiers.tangram_rules import AT_END, DURING, Reference, hidden_by_others, problem
 from verifiers.tangram_scan import Scanner
 from verifiers.tangram_segment import (
@@ -55,6 +56,7 @@ CANVAS = 224  # canonical pixels along the puzzle's longer side (7/16 of a 512 p
 # Lengths and areas below are stated for a 256 px canvas and follow CANVAS.
 MIN_PIECE_SHARE = 40.0 / 256 ** 2  # a tan covering less of the canvas (CANVAS squared) cannot be judged
 SHIFT_SEARCH = round(3 * CANVAS / 256)  # canonical pixels of shift tried when matching the final union to the silhouette
+PATCH = round(3 * CANVAS / 256) | 1  # canonical pixels a side of the square over which a tan's protrusion is averaged
 
 
 class _Piece(BaseModel):
@@ -145,8 +147,8 @@ class TangramVerifier:
     version = "1"
 
     def __init__(self, max_uncovered: float = 0.05, max_outside: float = 0.05, min_inside: float = 0.9,
-                 min_fit: float = 0.85, fit_margin: float = 0.12, max_glitch_seconds: float = 0.75,
-                 max_growth_frames: int = 2, max_speed: float = 4.0) -> None:
+                 min_fit: float = 0.85, fit_margin: float = 0.12, max_protrusion: float = 0.45,
+                 max_glitch_seconds: float = 0.75, max_growth_frames: int = 2, max_speed: float = 4.0) -> None:
         """Thresholds.
 
         Args:
@@ -159,6 +161,12 @@ class TangramVerifier:
                 and small size lower both alike; :func:`verifiers.tangram_fit.rigid_fit`).
                 The seams where tans meet count for the tans either side
                 (:func:`verifiers.tangram_segment.with_seams`).
+            max_protrusion: at the end, the largest share of a square of :data:`PATCH` pixels a side
+                that a tan may cover beyond its own outline at its best pose
+                (:func:`~verifiers.tangram_fit.protrusion`). In the 357 legal videos of ``calibrate
+                --family tangram --n 4 --seed 2000`` and of seed 2400's first six puzzles that pass the
+                other checks it was at most 0.35; in the 23 sheared ones that pass them, 0.55 or more
+                (a hard puzzle's small tans are a few pixels across: the square is a small one).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
             max_growth_frames: how many frames in a row a tan may measure grown. A tan passing
@@ -175,6 +183,7 @@ class TangramVerifier:
         self.min_inside = min_inside
         self.min_fit = min_fit
         self.fit_margin = fit_margin
+        self.max_protrusion = max_protrusion
         self.max_glitch_seconds = max_glitch_seconds
         self.max_growth_frames = max_growth_frames
         self.max_speed = max_speed
@@ -367,10 +376,15 @@ class TangramVerifier:
         outlined = with_seams(pieces, mix.body)  # what each tan's outline is fitted to
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
-            fit = 0.0 if o.centroid is None else rigid_fit(outlined[i], o.centroid, polygons[i], mirrors[i])
+            pose = None if o.centroid is None else best_pose(outlined[i], o.centroid, polygons[i], mirrors[i])
+            fit = 0.0 if pose is None else pose.iou
             fits.append(fit)
             if found is None and fit < self.min_fit and fit < r.fit - self.fit_margin:  # r.fit only if needed
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
+            out = 0.0 if found is not None or pose is None else protrusion(pose, pieces[i], PATCH)
+            if out > self.max_protrusion:
+                found = ("deformed", f"sticks out of its own outline in its best pose ({out:.2f} of a {PATCH} x "
+                                     f"{PATCH} px square beyond it; at most {self.max_protrusion:.2f})")
             if found is not None:
                 solved = False
                 events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",

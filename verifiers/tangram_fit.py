@@ -18,6 +18,7 @@ best coarse pose, and so the result, are those of drawing every pose.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -186,6 +187,22 @@ def _screen(crop: np.ndarray, centre: tuple[float, float], shapes: list[np.ndarr
 def rigid_fit(shares: np.ndarray, centroid: tuple[float, float], polygon: np.ndarray, mirror: bool = True) -> float:
     """Best soft IoU of ``polygon`` (canonical pixels, any pose) turned (and mirrored, with ``mirror``)
     about ``centroid`` (then shifted by up to half a pixel) against ``shares`` (the tan's share of each pixel)."""
+    return best_pose(shares, centroid, polygon, mirror).iou
+
+
+@dataclass(frozen=True)
+class Pose:
+    """:func:`best_pose`'s answer: the soft IoU, the crop of the shares it was measured on (its top-left corner at
+    ``origin``, (x, y) in the shares' pixels) and the polygon drawn at the best pose into a raster of the crop's shape."""
+
+    iou: float
+    crop: np.ndarray
+    drawn: np.ndarray
+    origin: tuple[int, int]
+
+
+def best_pose(shares: np.ndarray, centroid: tuple[float, float], polygon: np.ndarray, mirror: bool = True) -> Pose:
+    """:func:`rigid_fit`'s search, and the pose it found."""
     local = polygon - _centroid(polygon)
     radius = float(np.linalg.norm(local, axis=1).max()) + 4
     x0, y0 = max(0, int(centroid[0] - radius)), max(0, int(centroid[1] - radius))
@@ -203,11 +220,11 @@ def rigid_fit(shares: np.ndarray, centroid: tuple[float, float], polygon: np.nda
     rasters = np.zeros((len(keep), *crop.shape), np.float32)
     for j, (s, a) in enumerate(keep):
         _draw(_fixed(shapes[s], float(angles[a]), centre), rasters[j])
-    best = (-1.0, 0.0, local)
-    for (s, a), iou in zip(keep, _ious(crop, rasters)):
+    best = (-1.0, 0.0, local, rasters[0])
+    for j, ((s, a), iou) in enumerate(zip(keep, _ious(crop, rasters))):
         if iou > best[0]:
-            best = (iou, float(angles[a]), shapes[s])
-    iou, angle, shape = best
+            best = (iou, float(angles[a]), shapes[s], rasters[j])
+    iou, angle, shape, drawn = best
 
     # Fine: every turn of FINE_STEP and shift of half a pixel around the best coarse pose.
     fines = np.arange(angle - COARSE_STEP / 2, angle + COARSE_STEP / 2 + 1e-9, FINE_STEP)
@@ -222,4 +239,23 @@ def rigid_fit(shares: np.ndarray, centroid: tuple[float, float], polygon: np.nda
         else:  # rounding made a shifted polygon differ from the moved one: draw each
             for i, pose in enumerate(poses):
                 _draw(pose, rasters[9 * j + i])
-    return max(iou, *_ious(crop, rasters))
+    fine_ious = _ious(crop, rasters)
+    j = int(np.argmax(fine_ious))  # the first of the best, as max() keeps
+    if fine_ious[j] > iou:
+        iou, drawn = fine_ious[j], rasters[j]
+    return Pose(iou, crop, drawn, (x0, y0))
+
+
+def protrusion(pose: Pose, shares: np.ndarray, patch: int) -> float:
+    """The largest share of a ``patch``-pixel square that a tan (``shares``: :meth:`Unmixed.shares
+    <verifiers.tangram_segment.Unmixed.shares>`, without the seams, which are no tan's own) covers beyond its own
+    outline at its best rigid ``pose`` (:func:`best_pose`'s, on a raster of the same size).
+
+    A rigid tan leaves beyond its outline only what its blurred or resampled edge spreads out, a band a pixel
+    wide; a sheared, stretched or bent one leaves a wedge. The fit's IoU falls for a blurred small tan, mostly edge,
+    as far as for a sheared one; a wedge stands out at any size and blur.
+    """
+    x0, y0 = pose.origin
+    h, w = pose.drawn.shape
+    beyond = np.clip(shares[y0:y0 + h, x0:x0 + w] - pose.drawn, 0.0, 1.0)
+    return float(cv2.blur(beyond, (patch, patch), borderType=cv2.BORDER_CONSTANT).max())

@@ -22,6 +22,8 @@ from verifiers.tangram_fit import (
     _iou,
     _next,
     _raster,
+    best_pose,
+    protrusion,
     rigid_fit,
 )
 
@@ -97,6 +99,38 @@ def test_a_whole_tan_fits_and_a_sheared_one_does_not():
         ys, xs = np.nonzero(shares > 0.5)
         fits.append(rigid_fit(shares, (float(xs.mean()), float(ys.mean())), PARALLELOGRAM))
     assert fits[0] > 0.95 and fits[1] < 0.85  # (the verifier's min_fit)
+
+
+def _pose_and_protrusion(shares: np.ndarray, polygon: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(shares > 0.5)
+    pose = best_pose(shares, (float(xs.mean()), float(ys.mean())), polygon, False)
+    return pose.iou, protrusion(pose, shares, 3)
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 165.0, 200.0])
+def test_a_sheared_small_tan_sticks_out_of_its_best_pose_where_a_blurred_whole_one_does_not(angle):
+    """A triangle the size of a medium tan on the verifier's canvas: blurred, a whole one fits its outline no
+    better than a sharp one sheared by 0.6 (IoU 0.77 both), but only the sheared one leaves a wedge beyond it."""
+    small = TRIANGLE * (27 / 40)
+    whole = degraded(drawn(small, angle, (60.3, 59.6)), 1)
+    sheared = drawn(small, angle, (60.3, 59.6), shear=0.6)
+    (whole_fit, whole_out), (sheared_fit, sheared_out) = (_pose_and_protrusion(s, small) for s in (whole, sheared))
+    assert whole_fit < 0.8 and sheared_fit < 0.8
+    assert whole_out < 0.3 < 0.6 < sheared_out
+    assert _pose_and_protrusion(degraded(sheared, 2), small)[1] > 0.55
+
+
+def test_the_best_pose_is_the_fits_and_draws_the_tan_where_it_lies():
+    shares = drawn(PARALLELOGRAM, 200.0, (55.5, 63.2))
+    ys, xs = np.nonzero(shares > 0.5)
+    centroid = (float(xs.mean()), float(ys.mean()))
+    pose = best_pose(shares, centroid, PARALLELOGRAM)
+    assert pose.iou == rigid_fit(shares, centroid, PARALLELOGRAM) > 0.95
+    x0, y0 = pose.origin
+    h, w = pose.drawn.shape
+    assert np.array_equal(pose.crop, shares[y0:y0 + h, x0:x0 + w])
+    assert abs(float(pose.drawn.sum()) / float(shares.sum()) - 1) < 0.02
+    assert protrusion(pose, shares, 3) < 0.2
 
 
 def test_the_fit_does_not_depend_on_the_turn_of_the_tan():
