@@ -79,14 +79,37 @@ class RoadCanvas:
         return RoadField((dist / (self.width_px * zoom) - 0.5).astype(np.float32), self.width_px, zoom)
 
 
+def _under_start(reference: np.ndarray, region: np.ndarray, road: RoadField, layout: RoadLayout,
+                 road_colour: np.ndarray, ground_colour: np.ndarray) -> np.ndarray:
+    """``reference`` with the start ``region`` (uint8 mask) filled with what the agent hides there.
+
+    Inpainting alone bleeds the ground into a road's end: an agent starting at a dead end,
+    where the road's rounded cap fills most of the region, was learned as half road and then
+    not found at its start (seed 2500's easy irregular maze: its static video was unreadable).
+    Where the layout's geometry is sure (a pixel or more from a road's edge) the region takes
+    the road's or the ground's colour; only along the edge, where a renderer's anti-aliasing and
+    the alignment decide, is it inpainted.
+    """
+    filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
+    if not layout.edges:
+        return filled
+    depth = road.off * road.width_px  # canonical pixels outside the road (negative on it)
+    inside = region.astype(bool)
+    filled[inside & (depth < -1.0)] = np.round(road_colour).astype(np.uint8)
+    filled[inside & (depth > 1.0)] = np.round(ground_colour).astype(np.uint8)
+    return filled
+
+
 def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, road: RoadField,
                      from_median: bool = True) -> tracking.Appearance | str:
     """The empty board and the agent's look, from the canonical frames; a reason string when impossible.
 
     With ``from_median`` the road under the agent's start is taken from the
-    per-pixel median of the video when the agent drove off (else inpainted);
-    without, it is always inpainted (the fallback when the median misleads,
-    as when the camera moves).
+    per-pixel median of the video when the agent spent most of it elsewhere,
+    else from the last frame when the agent has left by then (it waited at its
+    start, then drove off), else filled (:func:`_under_start`); without, it is
+    always filled (the fallback when the median misleads, as when the camera
+    moves).
     """
     reference = tracking.smooth(canon[:1])[0]
     h, w = reference.shape[:2]
@@ -99,7 +122,24 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     if not inside.any():
         return "the agent's start lies outside the picture"
 
-    filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
+    # The road and the ground away from the sprites (the start region is one), which no filling below changes.
+    sprites = inside.copy()
+    gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
+    pad = canonical.to_pixels(canvas.width_px, SPRITE_PAD)
+    sprites[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad] = True
+    core = (road.off < -0.3) & ~sprites
+    land = (road.off > 0.6) & ~sprites
+    if not layout.edges:  # no road geometry: the road is what surrounds the agent's start, the ground the rest
+        ring = np.zeros((h, w), np.uint8)
+        cv2.circle(ring, (round(cx), round(cy)), max(3, round(radius + 0.4 * canvas.width_px)), 1, -1)
+        core = ring.astype(bool) & ~sprites
+        land = ~core & ~sprites
+    if core.sum() < 8 or land.sum() < 8:
+        return "the layout leaves too little road or ground in the picture to learn their look"
+    road_colour = np.median(reference[core], axis=0).astype(np.float32)
+    ground_colour = np.median(reference[land], axis=0).astype(np.float32)
+
+    filled = _under_start(reference, region, road, layout, road_colour, ground_colour)
     box, median = tracking.median_around(canon, region)  # only the start region is read from the median
     start, ref_box = inside[box], reference[box]
     background = reference.copy()
@@ -107,6 +147,12 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
     moved_off = start & (tracking.distance(ref_box, median) > AGENT_CONTRAST)
     gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * start.sum()
+    if from_median and not gone:
+        # An agent that waited at its start for most of the video (and then solved it) has left it by the end.
+        last = tracking.smooth(canon[-1:, box[0], box[1]])[0]
+        gone = (start & (tracking.distance(ref_box, last) > AGENT_CONTRAST)).sum() >= MIN_SPRITE_SHARE * start.sum()
+        if gone:
+            median = last
     background[box][start] = (median if gone else filled[box])[start]
 
     diff = tracking.distance(ref_box, background[box])
@@ -123,21 +169,6 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     pixels, strength = ref_box[agent_mask], diff[agent_mask]
     estimates = [np.median(pixels[strength >= np.median(strength)], axis=0), np.median(pixels, axis=0)]
 
-    sprites = inside.copy()
-    gx0, gy0, gx1, gy1 = (round(v * canvas.scale) for v in layout.goal_box)
-    pad = canonical.to_pixels(canvas.width_px, SPRITE_PAD)
-    sprites[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad] = True
-    core = (road.off < -0.3) & ~sprites
-    land = (road.off > 0.6) & ~sprites
-    if not layout.edges:  # no road geometry: the road is what surrounds the agent's start, the ground the rest
-        ring = np.zeros((h, w), np.uint8)
-        cv2.circle(ring, (round(cx), round(cy)), max(3, round(radius + 0.4 * canvas.width_px)), 1, -1)
-        core = ring.astype(bool) & ~sprites
-        land = ~core & ~sprites
-    if core.sum() < 8 or land.sum() < 8:
-        return "the layout leaves too little road or ground in the picture to learn their look"
-    road_colour = np.median(background[core], axis=0).astype(np.float32)
-    ground_colour = np.median(background[land], axis=0).astype(np.float32)
     goal_tile = background[max(0, gy0):gy1, max(0, gx0):gx1].reshape(-1, 3).astype(np.float32)
     goal_pixels = goal_tile[tracking.distance(goal_tile, road_colour) > 60]
     goal_colour = np.median(goal_pixels, axis=0) if len(goal_pixels) else None

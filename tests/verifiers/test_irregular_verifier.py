@@ -223,6 +223,23 @@ def test_an_agent_that_never_leaves_its_inpainted_start_is_still_learned():
     assert "goal_not_reached" in {e.kind for e in verdict.events}
 
 
+@pytest.mark.parametrize("wait", [0, 30])
+def test_an_agent_that_waits_at_a_dead_end_start_is_found(wait):
+    """``calibrate --n 2 --seed 2500``'s easy irregular maze starts the agent at a road's dead end, its rounded
+    cap most of the start region. Where the video's median still shows the agent there, the region was
+    inpainted, the cap bled into the ground, the agent was learned as half road and then not found at its
+    start: its static video (``wait`` 0) and an oracle that first waits 30 frames were unreadable. The road
+    under the start is now read from the last frame when the agent has left by then, and otherwise filled
+    from the road's geometry."""
+    puzzle = calibration_puzzles("irregular", 1, 2500)[0]
+    named = {c.name: c for c in FAMILY.calibration_cases(puzzle, seed=2500)}
+    oracle = named["oracle"].frames
+    frames = named["static"].frames if wait == 0 else np.concatenate([np.repeat(oracle[:1], wait, 0), oracle])
+    verdict = judge(puzzle, frames, named["oracle"].fps)
+    assert verdict.status == "ok", verdict.reason
+    assert verdict.success == (wait > 0), [e.message for e in verdict.events]
+
+
 def test_the_agent_covering_the_goal_is_not_camera_shake(tmp_path):
     """Seed 31's medium meadow puzzle: once its agent stood on the goal, hiding much of it, phase correlation
     on a board with little else measured 1.3-1.7 px of camera shake in a still video, and the frames moved
