@@ -139,7 +139,6 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     road_colour = np.median(reference[core], axis=0).astype(np.float32)
     ground_colour = np.median(reference[land], axis=0).astype(np.float32)
 
-    filled = _under_start(reference, region, road, layout, road_colour, ground_colour)
     box, median = tracking.median_around(canon, region)  # only the start region is read from the median
     start, ref_box = inside[box], reference[box]
     background = reference.copy()
@@ -147,13 +146,15 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
     # If it did, the first frame differs from the median by a sprite's worth of pixels around the start.
     moved_off = start & (tracking.distance(ref_box, median) > AGENT_CONTRAST)
     gone = from_median and moved_off.sum() >= MIN_SPRITE_SHARE * start.sum()
+    under = median if gone else None  # what the agent hides at its start
     if from_median and not gone:
         # An agent that waited at its start for most of the video (and then solved it) has left it by the end.
         last = tracking.smooth(canon[-1:, box[0], box[1]])[0]
-        gone = (start & (tracking.distance(ref_box, last) > AGENT_CONTRAST)).sum() >= MIN_SPRITE_SHARE * start.sum()
-        if gone:
-            median = last
-    background[box][start] = (median if gone else filled[box])[start]
+        if (start & (tracking.distance(ref_box, last) > AGENT_CONTRAST)).sum() >= MIN_SPRITE_SHARE * start.sum():
+            under = last
+    if under is None:
+        under = _under_start(reference, region, road, layout, road_colour, ground_colour)[box]
+    background[box][start] = under[start]
 
     diff = tracking.distance(ref_box, background[box])
     peak = float(diff[start].max())

@@ -192,11 +192,10 @@ def rigid_fit(shares: np.ndarray, centroid: tuple[float, float], polygon: np.nda
 
 @dataclass(frozen=True)
 class Pose:
-    """:func:`best_pose`'s answer: the soft IoU, the crop of the shares it was measured on (its top-left corner at
-    ``origin``, (x, y) in the shares' pixels) and the polygon drawn at the best pose into a raster of the crop's shape."""
+    """:func:`best_pose`'s answer: the soft IoU, and the polygon drawn at the best pose into a raster of the crop of
+    the shares it was measured on, whose top-left corner is at ``origin`` ((x, y) in the shares' pixels)."""
 
     iou: float
-    crop: np.ndarray
     drawn: np.ndarray
     origin: tuple[int, int]
 
@@ -243,7 +242,7 @@ def best_pose(shares: np.ndarray, centroid: tuple[float, float], polygon: np.nda
     j = int(np.argmax(fine_ious))  # the first of the best, as max() keeps
     if fine_ious[j] > iou:
         iou, drawn = fine_ious[j], rasters[j]
-    return Pose(iou, crop, drawn, (x0, y0))
+    return Pose(iou, drawn, (x0, y0))
 
 
 def protrusion(pose: Pose, shares: np.ndarray, patch: int) -> float:
