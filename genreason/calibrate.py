@@ -9,6 +9,14 @@ through ``clean`` (no change) and every preset of
 :data:`genreason.degrade.DEGRADATIONS`, written as an H.264 MP4 and judged from
 that file by the family's verifier, exactly as ``genreason verify`` would.
 
+Two more columns redraw the case itself rather than its frames: in
+``agent-recoloured`` and ``agent-reshaped`` (:data:`RESTYLE_COLUMNS`) the
+family draws every case again with its agent slightly recoloured or reshaped
+from the second frame on, as a model redraws a sprite it was shown. Each
+puzzle gets one variant per column, in turn (the variant is in its rows).
+Families whose ``calibration_cases`` takes no ``restyle`` (no agent: tangram,
+sudoku) count these columns as ``skipped``.
+
 Written under ``out``:
 
 - ``puzzles/<puzzle id>/{puzzle.json,frame0.png}``
@@ -34,6 +42,7 @@ draws the cases of a puzzle once and keeps them while tasks of that puzzle come.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -55,6 +64,8 @@ FRAME_DROPPING = frozenset({"fps-drop", "fps-jitter"})
 """Degradations that drop frames: they skip the cases whose violation lives in a single frame."""
 ENCODE_PRESET = "veryfast"  # x264 preset of the written videos (crf 18): same artefacts, half the time
 COUNTS = ("true_accept", "false_accept", "true_reject", "false_reject", "unreadable", "skipped")
+RESTYLE_COLUMNS = {"agent-recoloured": ("hue-shifted", "shaded"), "agent-reshaped": ("smaller", "reshaped")}
+"""Columns that redraw the agent, and the restyles (``calibration_cases(..., restyle=)``) each uses in turn."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class Row:
     reason: str | None
     events: list[str]
     video: str | None
+    variant: str | None = None  # the agent restyle of an agent-* column
 
     @property
     def outcome(self) -> str:
@@ -133,7 +145,7 @@ class Calibration:
 
 def degradation_names(selected: Sequence[str] | None = None) -> list[str]:
     """``clean`` and every preset, or the ``selected`` ones checked against them."""
-    known = [CLEAN, *DEGRADATIONS]
+    known = [CLEAN, *DEGRADATIONS, *RESTYLE_COLUMNS]
     if selected is None:
         return known
     for name in selected:
@@ -175,19 +187,31 @@ class _Task:
     case: str
     degradation: str
     video_path: Path
+    variant: str | None = None
 
 
-@lru_cache(maxsize=1)  # tasks come puzzle by puzzle: keep the current puzzle's cases only
-def _cases(family_name: str, puzzle_path: Path, seed: int) -> dict[str, Any]:
-    family = load_family(family_name)
-    return {case.name: case for case in family.calibration_cases(Puzzle.load(puzzle_path), seed)}  # type: ignore[attr-defined]
+def draws_agent(family: object) -> bool:
+    """Whether a family can redraw its cases with the agent restyled (``calibration_cases`` takes ``restyle``)."""
+    return "restyle" in inspect.signature(family.calibration_cases).parameters  # type: ignore[attr-defined]
+
+
+def _draw_cases(family: Any, puzzle: Puzzle, seed: int, variant: str | None) -> list[Any]:
+    if variant is None:
+        return family.calibration_cases(puzzle, seed)
+    return family.calibration_cases(puzzle, seed, restyle=variant)
+
+
+@lru_cache(maxsize=1)  # tasks come puzzle by puzzle, variant by variant: keep the current ones only
+def _cases(family_name: str, puzzle_path: Path, seed: int, variant: str | None) -> dict[str, Any]:
+    cases = _draw_cases(load_family(family_name), Puzzle.load(puzzle_path), seed, variant)
+    return {case.name: case for case in cases}
 
 
 def _run_task(task: _Task, verifier: str) -> tuple[bool | None, str, str | None, list[str]]:
     """Degrade, write and judge one video (in a worker): (accepted, status, reason, event kinds)."""
-    case = _cases(task.family, task.puzzle_path, task.seed)[task.case]
+    case = _cases(task.family, task.puzzle_path, task.seed, task.variant)[task.case]
     video = Video(frames=case.frames, fps=float(case.fps))
-    if task.degradation != CLEAN:
+    if task.degradation in DEGRADATIONS:
         video = DEGRADATIONS[task.degradation](video)
     task.video_path.parent.mkdir(parents=True, exist_ok=True)
     write_mp4(task.video_path, video, preset=ENCODE_PRESET)
@@ -224,21 +248,34 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
         family = load_family(family_name)
         verifiers[family.verifier] = load_verifier(family.verifier)
         verifier_of[family_name] = family.verifier
-        for puzzle in calibration_puzzles(family_name, config.n, config.seed):
+        for index, puzzle in enumerate(calibration_puzzles(family_name, config.n, config.seed)):
             puzzle_path = puzzle.save(out / "puzzles" / puzzle.id)
-            for case in family.calibration_cases(puzzle, config.seed):  # type: ignore[attr-defined]
-                for degradation in degradations:
-                    base = {"family": family_name, "puzzle": puzzle.id, "difficulty": puzzle.difficulty,
-                            "skin": puzzle.skin, "case": case.name, "degradation": degradation,
-                            "legal": bool(case.legal)}
-                    if getattr(case, "single_frame", False) and degradation in FRAME_DROPPING:
-                        skipped.append(Row(**base, accepted=None, status="skipped", events=[], video=None,
-                                           reason="the violation lives in one frame, which this degradation may drop"))
-                        continue
-                    video_path = out / "videos" / puzzle.id / f"{case.name}__{degradation}.mp4"
-                    plan.append((_Task(family_name, puzzle_path, config.seed, case.name, degradation, video_path),
-                                 Row(**base, accepted=None, status="", reason=None, events=[],
-                                     video=str(video_path))))
+            cases = family.calibration_cases(puzzle, config.seed)  # type: ignore[attr-defined]
+            # The plain cases under every video degradation, then one pass per restyle column, so a
+            # worker's case cache meets each variant once.
+            passes = [(None, [d for d in degradations if d not in RESTYLE_COLUMNS])]
+            passes += [(RESTYLE_COLUMNS[d][index % len(RESTYLE_COLUMNS[d])], [d])
+                       for d in degradations if d in RESTYLE_COLUMNS]
+            for variant, columns in passes:
+                for case in cases:
+                    for degradation in columns:
+                        base = {"family": family_name, "puzzle": puzzle.id, "difficulty": puzzle.difficulty,
+                                "skin": puzzle.skin, "case": case.name, "degradation": degradation,
+                                "legal": bool(case.legal)}
+                        skip = None
+                        if variant is not None and not draws_agent(family):
+                            skip = "the family draws no agent to restyle"
+                        elif getattr(case, "single_frame", False) and degradation in FRAME_DROPPING:
+                            skip = "the violation lives in one frame, which this degradation may drop"
+                        if skip:
+                            skipped.append(Row(**base, accepted=None, status="skipped", events=[], video=None,
+                                               reason=skip))
+                            continue
+                        video_path = out / "videos" / puzzle.id / f"{case.name}__{degradation}.mp4"
+                        plan.append((_Task(family_name, puzzle_path, config.seed, case.name, degradation,
+                                           video_path, variant),
+                                     Row(**base, accepted=None, status="", reason=None, events=[],
+                                         video=str(video_path), variant=variant)))
     if on_total is not None:
         on_total(len(plan))
 

@@ -290,19 +290,25 @@ def _write_report(folder: Path, progress: bool, to_stderr: bool = False) -> None
               help="Folder to write videos, verdicts and the confusion matrix to.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: CPU count].")
 @click.option("--seed", default=0, show_default=True, type=int, help="Base puzzle seed.")
-def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, seed: int) -> int:
+@click.option("--degradation", "degradations", multiple=True,
+              help="Column to run (clean, a degradation preset, agent-recoloured, agent-reshaped); repeatable "
+                   "[default: all].")
+def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, seed: int,
+              degradations: tuple[str, ...]) -> int:
     """Measure the verifiers on labelled videos under every degradation.
 
     Draws the reference solution and hard negatives of N puzzles per family,
-    passes each through every degradation preset (and none), writes the MP4s,
-    judges them and prints the confusion matrix per family x degradation, then
-    every wrong verdict with its video path. Exit code 0 unless the input is bad.
+    passes each through every degradation preset (and none), draws each again
+    with the agent slightly recoloured and reshaped, writes the MP4s, judges
+    them and prints the confusion matrix per family x degradation, then every
+    wrong verdict with its video path. Exit code 0 unless the input is bad.
     """
     from tqdm import tqdm
 
     from genreason.calibrate import CalibrationConfig, format_report, run_calibration
 
-    config = CalibrationConfig(out=out, families=families or None, n=n, jobs=jobs, seed=seed)
+    config = CalibrationConfig(out=out, families=families or None, n=n, jobs=jobs, seed=seed,
+                               degradations=degradations or None)
     with tqdm(unit="video", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
         result = run_calibration(config, on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
                                  on_video=lambda _: bar.update(1))

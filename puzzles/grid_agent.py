@@ -16,7 +16,7 @@ import numpy as np
 from genreason.types import Puzzle
 from puzzles.animate import glide, require_motion, require_own
 from puzzles.grid import WALL, Cell, GridLayout
-from puzzles.negatives import Case, calibration_cases
+from puzzles.negatives import Case, calibration_cases, with_agent_restyle
 from puzzles.skins import Look, agent_sprite, goal_sprite, paint_cells
 
 FRAME_SIZE = 512
@@ -139,16 +139,17 @@ class GridAgentFamily(Generic[LookT]):
         agent_sprite(look, int(layout.cell_size)).paste(image, layout.cell_center(layout.start))
         return image
 
-    def calibration_cases(self, puzzle: Puzzle, seed: int = 0) -> list[Case]:
+    def calibration_cases(self, puzzle: Puzzle, seed: int = 0, restyle: str | None = None) -> list[Case]:
         """Labelled videos of ``puzzle``: the reference solution and every near-miss that applies.
 
         See :func:`puzzles.negatives.calibration_cases`; used by ``genreason calibrate``.
+        ``restyle`` redraws the agent (see :func:`puzzles.negatives.with_agent_restyle`).
 
         Raises:
             NotApplicable: for a puzzle of another family.
         """
         require_own(self.name, puzzle, "draw cases of")
-        return calibration_cases(self, puzzle, seed)
+        return with_agent_restyle(puzzle, restyle, lambda: calibration_cases(self, puzzle, seed))
 
     def animate(self, puzzle: Puzzle, motion: str, *, seed: int, frames_per_step: int,
                 hold_frames: int, num_frames: int | None) -> np.ndarray:

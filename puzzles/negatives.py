@@ -16,7 +16,7 @@ steps, ...) is left out of :func:`calibration_cases` rather than faked.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ import numpy as np
 from genreason.types import Puzzle
 from puzzles.animate import render_glide, timeline
 from puzzles.grid import FLOOR, WALL, Cell, GridLayout
-from puzzles.skins import RGB, Look, Sprite, agent_sprite, goal_sprite
+from puzzles.skins import RGB, Look, Sprite, agent_restyled, agent_sprite, goal_sprite
 
 if TYPE_CHECKING:
     from puzzles.grid_agent import GridAgentFamily
@@ -63,6 +63,22 @@ class Case:
     fps: float
     legal: bool
     single_frame: bool = False
+
+
+def with_agent_restyle(puzzle: Puzzle, restyle: str | None, draw: Callable[[], list[Case]]) -> list[Case]:
+    """The cases ``draw()`` makes, with the agent restyled from the second frame on when ``restyle`` is given.
+
+    ``restyle`` names one of :data:`puzzles.skins.AGENT_RESTYLES`. Frame 0 stays
+    the puzzle's own first frame (every case starts on it), as a model is given
+    the puzzle and redraws the agent only in the frames it makes. What the case
+    shows, and so its label, is unchanged.
+    """
+    if restyle is None:
+        return draw()
+    with agent_restyled(restyle):
+        cases = draw()
+    first = puzzle.frame0()[None]
+    return [replace(case, frames=np.concatenate([first, case.frames[1:]])) for case in cases]
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: scenes are read-only and cached by callers

@@ -16,10 +16,14 @@ the goal sprite covers most of its cell.
 
 from __future__ import annotations
 
+import colorsys
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -229,7 +233,74 @@ class Sprite:
 
 
 def agent_sprite(skin: Look, cell_size: int) -> Sprite:
-    return Sprite(sprite_mask(skin.agent_shape, sprite_size(cell_size, AGENT_FRACTION)), skin.agent)
+    return as_drawn(Sprite(sprite_mask(skin.agent_shape, sprite_size(cell_size, AGENT_FRACTION)), skin.agent))
+
+
+# --- the agent as a video model might redraw it (for calibration) ------------------------------
+
+HUE_SHIFT = 15.0 / 360.0  # of the colour wheel
+SHADE = 0.85  # brightness factor (its inverse for a dark agent)
+SMALLER = 0.8  # width factor
+
+
+def _hue_shifted(sprite: Sprite) -> Sprite:
+    h, s, v = colorsys.rgb_to_hsv(*(c / 255.0 for c in sprite.colour))
+    rgb = colorsys.hsv_to_rgb((h + HUE_SHIFT) % 1.0, s, v)
+    return Sprite(sprite.mask, tuple(round(c * 255) for c in rgb))  # type: ignore[arg-type]
+
+
+def _shaded(sprite: Sprite) -> Sprite:
+    k = SHADE if max(sprite.colour) > 127 else 1.0 / SHADE
+    return Sprite(sprite.mask, tuple(min(255, round(c * k)) for c in sprite.colour))  # type: ignore[arg-type]
+
+
+def _smaller(sprite: Sprite) -> Sprite:
+    size = sprite_size(sprite.size, SMALLER)  # same parity: the sprite stays centred on the same pixels
+    coverage = cv2.resize(sprite.mask.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    return Sprite(coverage >= 0.5, sprite.colour)
+
+
+def _reshaped(sprite: Sprite) -> Sprite:
+    """Its bounding square filled; a square agent becomes a disc."""
+    if sprite.mask.all():
+        return Sprite(sprite_mask("disc", sprite.size), sprite.colour)
+    rows, cols = np.flatnonzero(sprite.mask.any(1)), np.flatnonzero(sprite.mask.any(0))
+    mask = np.zeros_like(sprite.mask)
+    mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] = True
+    return Sprite(mask, sprite.colour)
+
+
+AGENT_RESTYLES: dict[str, Callable[[Sprite], Sprite]] = {
+    "hue-shifted": _hue_shifted,  # 15 degrees round the colour wheel
+    "shaded": _shaded,  # 15% darker (lighter when dark)
+    "smaller": _smaller,  # 80% as wide
+    "reshaped": _reshaped,  # its bounding square (a square: a disc)
+}
+"""How ``genreason calibrate`` redraws an agent: slightly recoloured or reshaped, by name."""
+
+_agent_restyle: ContextVar[str | None] = ContextVar("agent_restyle", default=None)
+
+
+@contextmanager
+def agent_restyled(name: str) -> Iterator[None]:
+    """Within the block, every agent sprite a family draws (through :func:`as_drawn`) is restyled by ``name``."""
+    if name not in AGENT_RESTYLES:
+        raise UnknownName("agent restyle", name, list(AGENT_RESTYLES))
+    token = _agent_restyle.set(name)
+    try:
+        yield
+    finally:
+        _agent_restyle.reset(token)
+
+
+def as_drawn(agent: Sprite) -> Sprite:
+    """The agent sprite as drawn now: itself, or restyled inside :func:`agent_restyled`.
+
+    Every family's ``agent_sprite`` passes through here, so calibration can
+    restyle the agent of every case without each case knowing about it.
+    """
+    name = _agent_restyle.get()
+    return agent if name is None else AGENT_RESTYLES[name](agent)
 
 
 def goal_sprite(skin: Look, cell_size: int) -> Sprite:

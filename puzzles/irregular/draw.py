@@ -15,7 +15,7 @@ import numpy as np
 
 from genreason.errors import UnknownName
 from puzzles.irregular.layout import RoadLayout
-from puzzles.skins import RGB, Sprite, SpriteWords, sprite_mask, sprite_size
+from puzzles.skins import RGB, Sprite, SpriteWords, as_drawn, sprite_mask, sprite_size
 
 AGENT_FRACTION = 0.7  # agent sprite width over road width
 GOAL_FRACTION = 0.9  # goal sprite width over road width
@@ -73,7 +73,7 @@ def get_skin(name: str) -> RoadSkin:
 
 
 def agent_sprite(skin: RoadSkin, road_width: float) -> Sprite:
-    return Sprite(sprite_mask(skin.agent_shape, sprite_size(round(road_width), AGENT_FRACTION)), skin.agent)
+    return as_drawn(Sprite(sprite_mask(skin.agent_shape, sprite_size(round(road_width), AGENT_FRACTION)), skin.agent))
 
 
 def goal_sprite(skin: RoadSkin, road_width: float) -> Sprite:

@@ -25,7 +25,7 @@ from puzzles.irregular.draw import (
 )
 from puzzles.irregular.layout import RoadLayout
 from puzzles.irregular.network import FRAME, ROAD_WIDTH, make_network
-from puzzles.negatives import Case
+from puzzles.negatives import Case, with_agent_restyle
 
 MOTIONS = ("solution", "straight-line", "random-walk")
 STEP_WIDTHS = 2.0  # one animation "step" is this many road widths of travel
@@ -111,13 +111,16 @@ class IrregularFamily:
                      [tuple(p) for p in points], step_px=STEP_WIDTHS * layout.road_width,
                      frames_per_step=frames_per_step, hold_frames=hold_frames, num_frames=num_frames)
 
-    def calibration_cases(self, puzzle: Puzzle, seed: int = 0) -> list[Case]:
-        """Labelled videos of ``puzzle``: the reference and every near-miss that applies (see :mod:`.cases`)."""
+    def calibration_cases(self, puzzle: Puzzle, seed: int = 0, restyle: str | None = None) -> list[Case]:
+        """Labelled videos of ``puzzle``: the reference and every near-miss that applies (see :mod:`.cases`).
+
+        ``restyle`` redraws the agent (see :func:`puzzles.negatives.with_agent_restyle`).
+        """
         from puzzles.irregular.cases import calibration_cases
 
         if puzzle.family != self.name:
             raise NotApplicable(f"the {self.name} family cannot draw cases of a {puzzle.family!r} puzzle ({puzzle.id})")
-        return calibration_cases(self, puzzle, seed)
+        return with_agent_restyle(puzzle, restyle, lambda: calibration_cases(self, puzzle, seed))
 
 
 def random_drive(layout: RoadLayout, *, steps: int, seed: int) -> list[int]:

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from genreason.errors import UnknownName
 from puzzles.maze3d.layout import RAILS, Maze3DLayout, Point
-from puzzles.skins import RGB, Sprite, SpriteWords, sprite_mask
+from puzzles.skins import RGB, Sprite, SpriteWords, as_drawn, sprite_mask
 
 AGENT_FRACTION = 0.6  # agent sprite width over ``a``, half a top face's width: it fits inside the face
 GOAL_FRACTION = 1.1  # goal marker width over ``a`` (the face is 2a wide)
@@ -77,7 +77,7 @@ def half_width(layout: Maze3DLayout) -> float:
 
 def agent_sprite(skin: Skin3D, layout: Maze3DLayout) -> Sprite:
     size = max(3, round(AGENT_FRACTION * half_width(layout)))
-    return Sprite(sprite_mask(skin.agent_shape, size), skin.agent)
+    return as_drawn(Sprite(sprite_mask(skin.agent_shape, size), skin.agent))
 
 
 def top_colour(skin: Skin3D, level: int, levels: int) -> RGB:

@@ -148,8 +148,12 @@ class Maze3DFamily:
                      points, step_px=layout.step_px, frames_per_step=frames_per_step, hold_frames=hold_frames,
                      num_frames=num_frames)
 
-    def calibration_cases(self, puzzle: Puzzle, seed: int) -> list[Any]:
-        """The reference solution and this family's hard negatives (see :mod:`puzzles.maze3d.cases`)."""
-        from puzzles.maze3d.cases import calibration_cases
+    def calibration_cases(self, puzzle: Puzzle, seed: int, restyle: str | None = None) -> list[Any]:
+        """The reference solution and this family's hard negatives (see :mod:`puzzles.maze3d.cases`).
 
-        return calibration_cases(puzzle, seed)
+        ``restyle`` redraws the agent (see :func:`puzzles.negatives.with_agent_restyle`).
+        """
+        from puzzles.maze3d.cases import calibration_cases
+        from puzzles.negatives import with_agent_restyle
+
+        return with_agent_restyle(puzzle, restyle, lambda: calibration_cases(puzzle, seed))

@@ -18,7 +18,7 @@ from genreason.types import Puzzle
 from puzzles.animate import require_motion, require_own
 from puzzles.grid import FLOOR, WALL, Cell
 from puzzles.grid_agent import FRAME_SIZE, MOTIONS, GridAgentFamily, square_layout
-from puzzles.negatives import Case
+from puzzles.negatives import Case, with_agent_restyle
 from puzzles.skins import agent_sprite, goal_sprite
 from puzzles.sokoban import level as lv
 from puzzles.sokoban.draw import SKINS, SokobanSkin, box_sprite, compose, get_skin
@@ -137,8 +137,10 @@ class SokobanFamily(GridAgentFamily[SokobanSkin]):
                          hold_frames=hold_frames, num_frames=num_frames)
         return self.draw(layout, look, p, b)
 
-    def calibration_cases(self, puzzle: Puzzle, seed: int = 0) -> list[Case]:
+    def calibration_cases(self, puzzle: Puzzle, seed: int = 0, restyle: str | None = None) -> list[Case]:
         """The reference solution and every sokoban near-miss that applies (see :mod:`puzzles.sokoban.cases`).
+
+        ``restyle`` redraws the player (see :func:`puzzles.negatives.with_agent_restyle`).
 
         Raises:
             NotApplicable: for a puzzle of another family.
@@ -146,7 +148,7 @@ class SokobanFamily(GridAgentFamily[SokobanSkin]):
         require_own(self.name, puzzle, "draw cases of")
         from puzzles.sokoban.cases import sokoban_cases
 
-        return sokoban_cases(self, puzzle, seed)
+        return with_agent_restyle(puzzle, restyle, lambda: sokoban_cases(self, puzzle, seed))
 
 
 def prompt_for(skin: SokobanSkin) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from genreason.calibrate import (
     COUNTS,
+    RESTYLE_COLUMNS,
     CalibrationConfig,
     degradation_names,
     run_calibration,
@@ -75,6 +76,24 @@ def test_tiny_run_writes_consistent_files_and_accepts_no_illegal_video(tiny):
             assert r["video"].endswith(f"{r['puzzle']}/{r['case']}__{r['degradation']}.mp4")
     assert (out / "puzzles" / rows[0]["puzzle"] / "puzzle.json").is_file()
     assert (out / "confusion.md").read_text().startswith("| family | degradation |")
+
+
+def test_restyle_columns_redraw_the_agent_and_skip_families_without_one(tmp_path):
+    columns = list(RESTYLE_COLUMNS)
+    result = run_calibration(CalibrationConfig(out=tmp_path, families=["trapfield", "sudoku"], n=2, jobs=2,
+                                               degradations=columns))
+    trap = [r for r in result.rows if r.family == "trapfield"]
+    assert {r.status for r in trap} == {"ok"}
+    assert set(Counter((r.puzzle, r.case) for r in trap).values()) == {len(columns)}
+    # One variant per puzzle and column, in turn.
+    variants = {(r.puzzle, r.degradation): r.variant for r in trap}
+    assert sorted(variants.values()) == sorted(v for vs in RESTYLE_COLUMNS.values() for v in vs)
+    assert [r.case for r in trap if r.accepted] == ["oracle"] * 4  # accepted however the agent is redrawn
+    assert all(r.accepted is False for r in trap if not r.legal)
+    sudoku = [r for r in result.rows if r.family == "sudoku"]
+    assert sudoku and all(r.status == "skipped" and "no agent" in r.reason for r in sudoku)
+    assert list(result.confusion["sudoku"]) == columns
+    assert main(["calibrate", "--family", "maze", "--degradation", "sepia", "--out", str(tmp_path / "x")]) == 2
 
 
 def test_unknown_names_are_bad_input(tmp_path):

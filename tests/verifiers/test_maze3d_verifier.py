@@ -243,3 +243,25 @@ def test_a_shaken_oracle_passes(seed, difficulty, skin) -> None:
     legal = C.oracle(C.make_scene(puzzle))
     verdict = VERIFIER.verify(puzzle, h264(DEGRADATIONS["shake"](Video(legal, 16.0))))
     assert verdict.success, verdict.events
+
+
+@pytest.fixture(scope="module")
+def hard_neon_smaller():
+    """Hard seed 3102 (neon) with the agent redrawn at 80% of its width from the second frame on: between a
+    ladder's rungs it shows 5-7 canonical pixels, in which no plus of the opening fits."""
+    puzzle = FAMILY.generate(3102, "hard", "neon", "maze3d/hard/003102")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3100, restyle="smaller")}
+    return puzzle, cases
+
+
+def test_a_smaller_agent_is_tracked_on_ladders(hard_neon_smaller) -> None:
+    puzzle, cases = hard_neon_smaller
+    verdict = VERIFIER.verify(puzzle, h264(Video(cases["oracle"].frames, 16.0)))
+    assert verdict.success, verdict.events
+    assert verdict.metrics["tracked_fraction"] > 0.9  # 0.76 when only the opened difference was searched
+
+
+def test_a_teleport_of_a_smaller_agent_onto_a_ladder_fails(hard_neon_smaller) -> None:
+    puzzle, cases = hard_neon_smaller
+    verdict = VERIFIER.verify(puzzle, h264(Video(cases["teleport"].frames, 16.0)))
+    assert not verdict.success and "teleport" in kinds(verdict)
