@@ -286,11 +286,8 @@ def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appea
     stands on (``frame0.png`` pixels): the offset between the two, measured in the first frame, is
     removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
     """
-    # refind: an agent redrawn at 80% of its width shows 5-7 pixels between a ladder's rungs, in which no plus
-    # of the opening fits (calibrate --family maze3d --n 4 --seed 3100, agent-reshaped: a hard neon oracle
-    # lost 31 of 111 frames, and a teleport hidden in two lost frames was accepted).
     raw, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 1.0 * A_CANON,
-                                                         opening=maze3d_board.OPENING, refind=True)
+                                                         opening=maze3d_board.OPENING)
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)

@@ -245,3 +245,15 @@ def test_a_goal_drawn_anew_is_judged_by_the_board_even_where_it_looks_like_the_a
     verdict = TrapfieldVerifier().verify(p, read_video(write_mp4(tmp_path / "video.mp4", video, preset="veryfast")))
     assert not verdict.success
     assert any(e.kind == "board_changed" and "(3, 9)" in e.message for e in verdict.events), verdict.events
+
+
+def test_a_darker_agent_is_seen_on_a_goal_of_similar_hue(tmp_path):
+    """Hard seed 3205 (lava): the sky-blue agent 15% darker over the purple goal differs from it by less than
+    the threshold at the star's rim; what is left above it is a plus of 5 pixels, under the share of the agent's
+    area a blob must cover once opened, and the agent was lost at the end. Searched again unopened, it is seen."""
+    p = FAMILY.generate(3205, "hard", "lava", "trapfield/hard/003205")
+    cases = {c.name: c for c in FAMILY.calibration_cases(p, 3200, restyle="shaded")}
+    verdict = judge(p, cases["oracle"].frames, tmp_path)
+    assert verdict.success, [e.message for e in verdict.events]
+    assert verdict.trajectory[-1] is not None
+    assert not judge(p, cases["vanish-at-end"].frames, tmp_path).success
