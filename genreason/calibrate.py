@@ -248,6 +248,7 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
         family = load_family(family_name)
         verifiers[family.verifier] = load_verifier(family.verifier)
         verifier_of[family_name] = family.verifier
+        restylable = draws_agent(family)
         for index, puzzle in enumerate(calibration_puzzles(family_name, config.n, config.seed)):
             puzzle_path = puzzle.save(out / "puzzles" / puzzle.id)
             cases = family.calibration_cases(puzzle, config.seed)  # type: ignore[attr-defined]
@@ -263,7 +264,7 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
                                 "skin": puzzle.skin, "case": case.name, "degradation": degradation,
                                 "legal": bool(case.legal)}
                         skip = None
-                        if variant is not None and not draws_agent(family):
+                        if variant is not None and not restylable:
                             skip = "the family draws no agent to restyle"
                         elif getattr(case, "single_frame", False) and degradation in FRAME_DROPPING:
                             skip = "the violation lives in one frame, which this degradation may drop"
