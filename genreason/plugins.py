@@ -65,6 +65,12 @@ class Calibratable(Protocol):
     ``single_frame`` (bool: the violation shows in one frame or between two
     consecutive ones only, so dropping frames can erase it), like
     :class:`puzzles.negatives.Case`. ``seed`` drives any random choice.
+
+    A family that draws an agent may also take ``restyle``, the name of one of
+    :data:`genreason.calibrate.RESTYLE_COLUMNS`' restyles (``hue-shifted``,
+    ``shaded``, ``smaller``, ``reshaped``), and then draws the same cases with
+    the agent so redrawn from the second frame on; ``calibrate`` skips its
+    agent columns for a family whose ``calibration_cases`` takes no ``restyle``.
     """
 
     def calibration_cases(self, puzzle: Puzzle, seed: int) -> list[Any]: ...

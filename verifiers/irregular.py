@@ -217,7 +217,7 @@ class IrregularVerifier:
         """The agent's centre per frame (canonical, offset-corrected), whether it was seen twice, its pixels."""
         start = canvas.point(layout.nodes[layout.start])
         positions, duplicated, agent_masks = tracking.follow_agent(
-            smoothed, diff, appearance, start, DUPLICATE_DISTANCE * canvas.width_px)
+            smoothed, diff, appearance, start, DUPLICATE_DISTANCE * canvas.width_px, opening=tracking.CROSS)
         first = positions[0]
         if first is None or math.dist(first, start) > START_SLACK * canvas.width_px:
             return [None, *positions[1:]], duplicated, agent_masks

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from genreason import degrade
-from genreason.calibrate import calibration_puzzles
+from genreason.calibrate import ENCODE_PRESET, calibration_puzzles
 from genreason.plugins import load_sampler, load_verifier
 from genreason.types import Puzzle, SampleRequest, Video
 from genreason.video import read_video, write_mp4
@@ -279,3 +279,18 @@ def test_a_road_erased_at_the_board_edge_is_seen_in_a_shaken_video(tmp_path):
         assert verdict.status == "ok" and verdict.success == legal, (name, [e.message for e in verdict.events])
         if not legal:
             assert "board_changed" in {e.kind for e in verdict.events}
+
+
+def test_a_copy_of_a_darker_agent_is_seen(tmp_path):
+    """Easy seed 3303 (night): the cyan agent 15% darker, copied onto a far road for 6 frames. The copy's
+    pixels above the threshold hold no 3 x 3 square, and an opening by one erased it (the video was accepted);
+    opened by a plus, like the grid's and the 3D maze's, it is seen."""
+    puzzle = FAMILY.generate(3303, "easy", "night", "irregular/easy/003303")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3300, restyle="shaded")}
+
+    def written(name: str) -> Video:  # as calibrate writes it (with the default preset the copy was seen)
+        return read_video(write_mp4(tmp_path / f"{name}.mp4", Video(cases[name].frames, 16.0), preset=ENCODE_PRESET))
+
+    copied = VERIFIER.verify(puzzle, written("duplicated"))
+    assert not copied.success and "duplicated" in {e.kind for e in copied.events}
+    assert VERIFIER.verify(puzzle, written("oracle")).success
