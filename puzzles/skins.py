@@ -12,6 +12,10 @@ What verifiers may rely on (checked in tests): the agent colour is far, in Lab,
 from the floor, wall and goal colours; the goal colour is far from floor and
 wall; the agent sprite is centred in its cell and about 60% of the cell wide;
 the goal sprite covers most of its cell.
+
+Every family's agent sprite passes through :func:`as_drawn`, so that
+``genreason calibrate`` can draw the same videos with the agent slightly
+recoloured or reshaped (:data:`AGENT_RESTYLES`, inside :func:`agent_restyled`).
 """
 
 from __future__ import annotations

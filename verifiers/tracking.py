@@ -499,4 +499,3 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
         positions.append(chosen.center)
         last = chosen.center
     return positions, duplicated, agent_masks
-
