@@ -95,16 +95,16 @@ def inner_counts(mask: np.ndarray, tile: int = CELL, inset: int = INSET) -> np.n
     return inner.sum(axis=-3, dtype=np.uint8).sum(axis=-1, dtype=np.int64)
 
 
-def persistent_changes(changed: np.ndarray) -> list[CellChange]:
-    """The first frame of every run of at least ``PERSIST`` frames in which a cell stayed changed."""
+def persistent_changes(changed: np.ndarray, persist: int = PERSIST) -> list[CellChange]:
+    """The first frame of every run of at least ``persist`` frames in which a cell stayed changed."""
     found: list[CellChange] = []
     t = changed.shape[0]
     run = np.zeros(changed.shape[1:], dtype=int)
     reported = np.zeros(changed.shape[1:], dtype=bool)
     for i in range(t):
         run = np.where(changed[i], run + 1, 0)
-        for r, c in zip(*np.nonzero((run >= PERSIST) & ~reported)):
-            found.append(CellChange(i - PERSIST + 1, (int(r) - MARGIN, int(c) - MARGIN)))
+        for r, c in zip(*np.nonzero((run >= persist) & ~reported)):
+            found.append(CellChange(i - persist + 1, (int(r) - MARGIN, int(c) - MARGIN)))
             reported[r, c] = True
     return found
 

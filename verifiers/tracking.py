@@ -487,11 +487,14 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
         # too small to be a copy, far from the agent, is the board's to judge: a goal drawn anew elsewhere
         # looked agent-like and hid its own cell from the board check (calibrate --n 3 --seed 2200, hard
         # trap field, stretched to 832x480).
+        # A copy is drawn like the agent: where the agent is drawn smaller than it was learned, so is its copy
+        # (calibrate --n 6 --seed 3400, agent-reshaped: a hard 3D maze's copy at 80% width, 5 pixels once opened).
+        copy_now = DUPLICATE_AREA * min(appearance.agent_area, chosen.area)
         copied = False
         for b in agents:
             far = math.dist(b.center, chosen.center) > copy_distance
             is_copy = b.area >= copy_area
-            copied |= far and is_copy
+            copied |= far and b.area >= copy_now
             if is_copy or not far:
                 ys, xs, window = b.pixels
                 agent_masks[t][ys, xs] |= window

@@ -294,3 +294,13 @@ def test_a_copy_of_a_darker_agent_is_seen(tmp_path):
     copied = VERIFIER.verify(puzzle, written("duplicated"))
     assert not copied.success and "duplicated" in {e.kind for e in copied.events}
     assert VERIFIER.verify(puzzle, written("oracle")).success
+
+
+def test_a_road_erased_along_a_tile_seam_is_seen():
+    """Medium seed 3401 (meadow): the erased road runs down the seam between two columns of road-wide tiles,
+    its changed pixels (4 wide) all in the trimmed edges of both; the tiling half a tile across sees it."""
+    puzzle = FAMILY.generate(3401, "medium", "meadow", "irregular/medium/003401")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3400)}
+    erased = judge(puzzle, cases["road-erased"].frames)
+    assert not erased.success and "board_changed" in {e.kind for e in erased.events}
+    assert judge(puzzle, cases["oracle"].frames).success

@@ -265,3 +265,12 @@ def test_a_teleport_of_a_smaller_agent_onto_a_ladder_fails(hard_neon_smaller) ->
     puzzle, cases = hard_neon_smaller
     verdict = VERIFIER.verify(puzzle, h264(Video(cases["teleport"].frames, 16.0)))
     assert not verdict.success and "teleport" in kinds(verdict)
+
+
+def test_a_copy_of_a_smaller_agent_fails() -> None:
+    """Hard seed 3402 (neon), the agent and its copy drawn at 80% of the agent's width: once opened the copy
+    is 5 canonical pixels, under 40% of the agent's learned area but not of the agent as drawn now."""
+    puzzle = FAMILY.generate(3402, "hard", "neon", "maze3d/hard/003402")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3400, restyle="smaller")}
+    verdict = VERIFIER.verify(puzzle, h264(Video(cases["duplicated"].frames, 16.0)))
+    assert not verdict.success and "duplicated" in kinds(verdict)
