@@ -46,7 +46,7 @@ def test_restyle_applies_inside_the_block_only():
         pass
 
 
-@pytest.mark.parametrize("k, name", enumerate(AGENT_FAMILIES))
+@pytest.mark.parametrize("k, name", list(enumerate(AGENT_FAMILIES)))
 def test_every_agent_family_redraws_its_cases_with_the_agent_restyled(k, name):
     family = load_family(name)
     puzzle = family.generate(3, family.difficulties[0], family.skins[1], f"{name}/{family.difficulties[0]}/000003")
