@@ -281,12 +281,18 @@ def test_a_road_erased_at_the_board_edge_is_seen_in_a_shaken_video(tmp_path):
             assert "board_changed" in {e.kind for e in verdict.events}
 
 
-def test_a_copy_of_a_darker_agent_is_seen(tmp_path):
-    """Easy seed 3303 (night): the cyan agent 15% darker, copied onto a far road for 6 frames. The copy's
-    pixels above the threshold hold no 3 x 3 square, and an opening by one erased it (the video was accepted);
-    opened by a plus, like the grid's and the 3D maze's, it is seen."""
-    puzzle = FAMILY.generate(3303, "easy", "night", "irregular/easy/003303")
-    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3300, restyle="shaded")}
+@pytest.mark.parametrize(("seed", "difficulty", "skin", "calibration_seed", "restyle"), [
+    # The cyan agent 15% darker, copied onto a far road for 6 frames. The copy's pixels above the threshold
+    # hold no 3 x 3 square, and an opening by one erased it (accepted); opened by a plus, it is seen.
+    (3303, "easy", "night", 3300, "shaded"),
+    # The red agent 80% as wide: its copy blurred into the white road reads 31% white, nearer a grey of the
+    # board than the agent's red, and was no agent in 6 of its frames (accepted); a blend of the agent with
+    # the board, more agent than board, is the agent.
+    (3704, "medium", "classic", 3700, "smaller"),
+])
+def test_a_copy_of_a_restyled_agent_is_seen(tmp_path, seed, difficulty, skin, calibration_seed, restyle):
+    puzzle = FAMILY.generate(seed, difficulty, skin, f"irregular/{difficulty}/{seed:06d}")
+    cases = {c.name: c for c in FAMILY.calibration_cases(puzzle, calibration_seed, restyle=restyle)}
 
     def written(name: str) -> Video:  # as calibrate writes it (with the default preset the copy was seen)
         return read_video(write_mp4(tmp_path / f"{name}.mp4", Video(cases[name].frames, 16.0), preset=ENCODE_PRESET))
