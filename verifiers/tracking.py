@@ -349,7 +349,8 @@ def _nearest_agent_blend(p: np.ndarray, agent: np.ndarray, colours: np.ndarray) 
 
 
 @lru_cache(maxsize=16)
-def _agent_segments(agent_raw: bytes, agent_dtype: str, raw: bytes, dtype: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _agent_segments(agent_raw: bytes, agent_dtype: str, raw: bytes, dtype: str,
+                    n: int) -> tuple[np.ndarray, np.ndarray]:
     """From the agent's colour to each of ``n`` colours: the vectors and their squared lengths (at least 1e-6)."""
     ab = np.frombuffer(raw, dtype=dtype).reshape(n, 3) - np.frombuffer(agent_raw, dtype=agent_dtype)
     return ab, np.maximum((ab * ab).sum(-1), 1e-6)
