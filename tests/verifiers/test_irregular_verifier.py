@@ -302,6 +302,19 @@ def test_a_copy_of_a_restyled_agent_is_seen(tmp_path, seed, difficulty, skin, ca
     assert VERIFIER.verify(puzzle, written("oracle")).success
 
 
+def test_a_shaken_oracle_keeps_its_roads_and_an_erased_road_is_still_seen(tmp_path):
+    """``calibrate --n 2 --seed 3900``: medium seed 3901 (meadow) under ``shake``. A road's thin bright rim runs
+    down the middle of a tile on textured grass; in two shaken frames running it read brighter (sampled at
+    another phase once moved back) and the oracle was rejected. In a shaken video a change must last as long
+    as in the tiling half a tile across; an erased road lasts the rest of the video and is still seen."""
+    puzzle = calibration_puzzles("irregular", 2, seed=3900)[1]
+    named = {c.name: c for c in FAMILY.calibration_cases(puzzle, 3900)}
+    for name, legal in (("oracle", True), ("road-erased", False)):
+        video = degrade.DEGRADATIONS["shake"](Video(frames=named[name].frames, fps=float(named[name].fps)))
+        verdict = VERIFIER.verify(puzzle, read_video(write_mp4(tmp_path / f"{name}.mp4", video, preset=ENCODE_PRESET)))
+        assert verdict.status == "ok" and verdict.success == legal, (name, [e.message for e in verdict.events])
+
+
 def test_a_road_erased_along_a_tile_seam_is_seen():
     """Medium seed 3401 (meadow): the erased road runs down the seam between two columns of road-wide tiles,
     its changed pixels (4 wide) all in the trimmed edges of both; the tiling half a tile across sees it."""
