@@ -33,6 +33,7 @@ MIN_SPRITE_SHARE = 0.2  # of the start region, the agent covers at least this mu
 MISMATCH = 0.1  # share of road (or ground) pixels that may look like the other before the layout is doubted
 START_PAD = 0.25  # road widths around the agent's box that its start region reaches beyond it
 SPRITE_PAD = 0.125  # road widths around a sprite's box set aside as the sprite's (blur, warp)
+EDGE_SAMPLES = 8  # board pixels at a depth of a road's edge needed to fill the start region's pixels at that depth
 
 
 @dataclass(frozen=True)
@@ -79,16 +80,19 @@ class RoadCanvas:
         return RoadField((dist / (self.width_px * zoom) - 0.5).astype(np.float32), self.width_px, zoom)
 
 
-def _under_start(reference: np.ndarray, region: np.ndarray, road: RoadField, layout: RoadLayout,
-                 road_colour: np.ndarray, ground_colour: np.ndarray) -> np.ndarray:
+def _under_start(reference: np.ndarray, region: np.ndarray, sprites: np.ndarray, road: RoadField,
+                 layout: RoadLayout, road_colour: np.ndarray, ground_colour: np.ndarray) -> np.ndarray:
     """``reference`` with the start ``region`` (uint8 mask) filled with what the agent hides there.
 
     Inpainting alone bleeds the ground into a road's end: an agent starting at a dead end,
     where the road's rounded cap fills most of the region, was learned as half road and then
     not found at its start (seed 2500's easy irregular maze: its static video was unreadable).
     Where the layout's geometry is sure (a pixel or more from a road's edge) the region takes
-    the road's or the ground's colour; only along the edge, where a renderer's anti-aliasing and
-    the alignment decide, is it inpainted.
+    the road's or the ground's colour. Along the edge each pixel takes the median colour of the board's
+    edge pixels at the same depth (half-pixel steps) away from the sprites: a rim the renderer draws
+    along every road runs round a dead end's cap too, which inpainting left out (seed 4003's easy night
+    maze: its gold rim, missing from the filled cap, made the learned agent half cyan, half gold, and
+    its static video under a hue shift unreadable). Depths seen too rarely elsewhere are inpainted.
     """
     filled = cv2.inpaint(reference, region, 3, cv2.INPAINT_TELEA)
     if not layout.edges:
@@ -97,6 +101,13 @@ def _under_start(reference: np.ndarray, region: np.ndarray, road: RoadField, lay
     inside = region.astype(bool)
     filled[inside & (depth < -1.0)] = np.round(road_colour).astype(np.uint8)
     filled[inside & (depth > 1.0)] = np.round(ground_colour).astype(np.uint8)
+    steps = np.round(2 * depth)
+    edge = np.abs(depth) <= 1.0
+    elsewhere = edge & ~sprites
+    for step in np.unique(steps[inside & edge]):
+        seen = elsewhere & (steps == step)
+        if seen.sum() >= EDGE_SAMPLES:
+            filled[inside & edge & (steps == step)] = np.round(np.median(reference[seen], axis=0)).astype(np.uint8)
     return filled
 
 
@@ -153,7 +164,7 @@ def learn_appearance(canon: np.ndarray, layout: RoadLayout, canvas: RoadCanvas, 
         if (start & (tracking.distance(ref_box, last) > AGENT_CONTRAST)).sum() >= MIN_SPRITE_SHARE * start.sum():
             under = last
     if under is None:
-        under = _under_start(reference, region, road, layout, road_colour, ground_colour)[box]
+        under = _under_start(reference, region, sprites, road, layout, road_colour, ground_colour)[box]
     background[box][start] = under[start]
 
     diff = tracking.distance(ref_box, background[box])

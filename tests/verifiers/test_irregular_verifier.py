@@ -315,6 +315,19 @@ def test_a_shaken_oracle_keeps_its_roads_and_an_erased_road_is_still_seen(tmp_pa
         assert verdict.status == "ok" and verdict.success == legal, (name, [e.message for e in verdict.events])
 
 
+def test_a_static_video_learns_the_agent_at_a_rimmed_dead_end(tmp_path):
+    """``calibrate --family irregular --n 4 --seed 4000``: easy seed 4003 (night), whose agent starts at a dead
+    end of a road with a gold rim. In a static video the road under the agent is filled in; inpainting left the
+    cap's rim out, the learned agent was half gold, and under a hue shift no blob passed for it (unreadable).
+    The rim is filled at its depth from the rest of the roads: the video is judged, and rejected."""
+    puzzle = calibration_puzzles("irregular", 4, seed=4000)[3]
+    static = {c.name: c for c in FAMILY.calibration_cases(puzzle, 4000)}["static"]
+    video = degrade.DEGRADATIONS["hue-shift"](Video(frames=static.frames, fps=float(static.fps)))
+    verdict = VERIFIER.verify(puzzle, read_video(write_mp4(tmp_path / "static.mp4", video, preset=ENCODE_PRESET)))
+    assert verdict.status == "ok" and not verdict.success, verdict.reason
+    assert "goal_not_reached" in {e.kind for e in verdict.events}
+
+
 def test_a_road_erased_along_a_tile_seam_is_seen():
     """Medium seed 3401 (meadow): the erased road runs down the seam between two columns of road-wide tiles,
     its changed pixels (4 wide) all in the trimmed edges of both; the tiling half a tile across sees it."""
