@@ -229,15 +229,15 @@ class IrregularVerifier:
     def _judge_board(self, changed: np.ndarray, hidden: np.ndarray, shifts: np.ndarray, first: int,
                      in_view: np.ndarray, canvas: RoadCanvas, events: list[Event]) -> bool:
         ok = True
-        moved = np.hypot(shifts[:, 0], shifts[:, 1]) > CAMERA_SHIFT * canvas.width_px
+        shift = np.hypot(shifts[:, 0], shifts[:, 1])
+        moved = shift > CAMERA_SHIFT * canvas.width_px
         if moved.any():
             ok = False
             t = int(np.argmax(moved)) + first
             events.append(Event(frame=t, kind="camera_moved",
                                 message=f"frame {t}: the camera moved (the whole board shifted)"))
         tile = ROAD_PX / canvas.scale  # puzzle pixels per tile
-        shaken = bool((np.hypot(shifts[:, 0], shifts[:, 1]) > canonical.MIN_SHAKE).any())
-        for change, offset in board_changes(changed, hidden, in_view, shaken):
+        for change, offset in board_changes(changed, hidden, in_view, bool((shift > canonical.MIN_SHAKE).any())):
             ok = False
             t = change.frame + first
             r, c = (v + canonical.MARGIN + offset / ROAD_PX for v in change.cell)  # counted from a grid margin

@@ -342,10 +342,8 @@ def _nearest_agent_blend(p: np.ndarray, agent: np.ndarray, colours: np.ndarray) 
     """The blend of ``agent`` with one of ``colours`` nearest colour ``p``: that colour's share in it
     (0 to 1), and ``p`` less the blend."""
     ab, length2 = _agent_segments(agent.tobytes(), agent.dtype.str, colours.tobytes(), colours.dtype.str, len(colours))
-    t = np.minimum(np.maximum(np.add.reduce((p - agent) * ab, -1) / length2, 0.0), 1.0)
-    off = p - (agent + t[:, None] * ab)
-    nearest = int(np.add.reduce(off * off, -1).argmin())
-    return float(t[nearest]), off[nearest]
+    share, off, _ = _nearest_on_segments(p, agent, ab, length2)
+    return share, off
 
 
 @lru_cache(maxsize=16)
@@ -362,9 +360,19 @@ def _to_nearest_blend(p: np.ndarray, colours: np.ndarray) -> float:
     a, ab, length2 = _segments(colours.tobytes(), colours.dtype.str, len(colours))
     if not len(a):
         return math.inf
+    return math.sqrt(_nearest_on_segments(p, a, ab, length2)[2])
+
+
+def _nearest_on_segments(p: np.ndarray, a: np.ndarray, ab: np.ndarray,
+                         length2: np.ndarray) -> tuple[float, np.ndarray, float]:
+    """Of the segments from ``a`` (one start, or one per segment) along ``ab``, with squared lengths
+    ``length2``: the nearest to colour ``p``: how far along it its nearest point lies (0 to 1), ``p`` less
+    that point, and its squared distance from ``p``."""
     t = np.minimum(np.maximum(np.add.reduce((p - a) * ab, -1) / length2, 0.0), 1.0)  # np.clip's values
     off = p - (a + t[:, None] * ab)
-    return math.sqrt(float(np.add.reduce(off * off, -1).min()))  # np.linalg.norm's sums
+    squares = np.add.reduce(off * off, -1)  # np.linalg.norm's sums
+    nearest = int(squares.argmin())
+    return float(t[nearest]), off[nearest], float(squares[nearest])
 
 
 @lru_cache(maxsize=16)
