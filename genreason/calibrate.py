@@ -17,6 +17,12 @@ puzzle gets one variant per column, in turn (the variant is in its rows).
 Families whose ``calibration_cases`` takes no ``restyle`` (no agent: tangram,
 sudoku) count these columns as ``skipped``.
 
+A column may also combine several, joined by ``+`` and applied left to right
+(:func:`parse_column`): ``resize-480x832+h264-low`` resizes, then compresses;
+``agent-reshaped+blur`` blurs the reshaped agent's video. At most one part may
+be a restyle column; a combination with a part that drops frames skips what
+that part skips. Generated videos are rarely degraded one way only.
+
 Written under ``out``:
 
 - ``puzzles/<puzzle id>/{puzzle.json,frame0.png}``
@@ -51,7 +57,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from genreason.degrade import DEGRADATIONS
+from genreason.degrade import DEGRADATIONS, chain
 from genreason.errors import GenreasonError, UnknownName
 from genreason.executors import verify_executor, verify_task
 from genreason.fsutil import atomic_write_text
@@ -66,6 +72,42 @@ ENCODE_PRESET = "veryfast"  # x264 preset of the written videos (crf 18): same a
 COUNTS = ("true_accept", "false_accept", "true_reject", "false_reject", "unreadable", "skipped")
 RESTYLE_COLUMNS = {"agent-recoloured": ("hue-shifted", "shaded"), "agent-reshaped": ("smaller", "reshaped")}
 """Columns that redraw the agent, and the restyles (``calibration_cases(..., restyle=)``) each uses in turn."""
+COMBINE = "+"  # joins the parts of a combined column
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a column does (:func:`parse_column`): redraw the agent (a :data:`RESTYLE_COLUMNS` key, or None), then
+    apply ``steps`` (keys of DEGRADATIONS) to the video in order."""
+
+    restyle: str | None
+    steps: tuple[str, ...]
+
+    @property
+    def drops_frames(self) -> bool:
+        return any(step in FRAME_DROPPING for step in self.steps)
+
+    def degrade(self, video: Video) -> Video:
+        return chain(*(DEGRADATIONS[step] for step in self.steps))(video)
+
+
+def parse_column(name: str) -> Column:
+    """``clean``, a preset, a restyle column, or several of them joined by ``+`` (at most one restyle).
+
+    Raises:
+        UnknownName: a part is none of those.
+        GenreasonError: two restyle columns in one name.
+    """
+    known = [CLEAN, *DEGRADATIONS, *RESTYLE_COLUMNS]
+    parts = name.split(COMBINE)
+    for part in parts:
+        if part not in known:
+            raise UnknownName("degradation", part, known)
+    restyles = [p for p in parts if p in RESTYLE_COLUMNS]
+    if len(restyles) > 1:
+        raise GenreasonError(f"column {name!r} restyles the agent twice ({' and '.join(restyles)}): "
+                             f"combine at most one of {', '.join(RESTYLE_COLUMNS)} with degradation presets")
+    return Column(restyles[0] if restyles else None, tuple(p for p in parts if p in DEGRADATIONS))
 
 
 @dataclass(frozen=True)
@@ -77,8 +119,8 @@ class CalibrationConfig:
         families: family names to run; None: every registered Calibratable family.
         n: puzzles per family.
         jobs: worker processes (None: all cores; 1: inline).
-        degradations: names to apply (``clean`` and keys of DEGRADATIONS);
-            None: ``clean`` and every preset.
+        degradations: columns to run (:func:`parse_column`: ``clean``, keys of DEGRADATIONS and
+            RESTYLE_COLUMNS, or several joined by ``+``); None: ``clean``, every preset and restyle column.
         seed: base puzzle seed (puzzle i gets seed + i; it also seeds the cases).
     """
 
@@ -144,13 +186,11 @@ class Calibration:
 
 
 def degradation_names(selected: Sequence[str] | None = None) -> list[str]:
-    """``clean`` and every preset, or the ``selected`` ones checked against them."""
-    known = [CLEAN, *DEGRADATIONS, *RESTYLE_COLUMNS]
+    """``clean`` and every preset and restyle column, or the ``selected`` ones checked (:func:`parse_column`)."""
     if selected is None:
-        return known
+        return [CLEAN, *DEGRADATIONS, *RESTYLE_COLUMNS]
     for name in selected:
-        if name not in known:
-            raise UnknownName("degradation", name, known)
+        parse_column(name)
     return list(dict.fromkeys(selected))
 
 
@@ -210,9 +250,7 @@ def _cases(family_name: str, puzzle_path: Path, seed: int, variant: str | None) 
 def _run_task(task: _Task, verifier: str) -> tuple[bool | None, str, str | None, list[str]]:
     """Degrade, write and judge one video (in a worker): (accepted, status, reason, event kinds)."""
     case = _cases(task.family, task.puzzle_path, task.seed, task.variant)[task.case]
-    video = Video(frames=case.frames, fps=float(case.fps))
-    if task.degradation in DEGRADATIONS:
-        video = DEGRADATIONS[task.degradation](video)
+    video = parse_column(task.degradation).degrade(Video(frames=case.frames, fps=float(case.fps)))
     task.video_path.parent.mkdir(parents=True, exist_ok=True)
     write_mp4(task.video_path, video, preset=ENCODE_PRESET)
     outcome = verify_task(verifier, task.puzzle_path, task.video_path)
@@ -236,6 +274,7 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
     if config.n < 1:
         raise GenreasonError(f"n must be at least 1, got {config.n}")
     degradations = degradation_names(config.degradations)
+    columns_of = {d: parse_column(d) for d in degradations}
     families = calibratable_families(config.families)
     out = Path(config.out)
 
@@ -252,11 +291,13 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
         for index, puzzle in enumerate(calibration_puzzles(family_name, config.n, config.seed)):
             puzzle_path = puzzle.save(out / "puzzles" / puzzle.id)
             cases = family.calibration_cases(puzzle, config.seed)  # type: ignore[attr-defined]
-            # The plain cases under every video degradation, then one pass per restyle column, so a
-            # worker's case cache meets each variant once.
-            passes = [(None, [d for d in degradations if d not in RESTYLE_COLUMNS])]
-            passes += [(RESTYLE_COLUMNS[d][index % len(RESTYLE_COLUMNS[d])], [d])
-                       for d in degradations if d in RESTYLE_COLUMNS]
+            # The plain cases under every video degradation, then one pass per restyle column (alone or
+            # combined), so a worker's case cache meets each variant once.
+            passes = [(None, [d for d in degradations if columns_of[d].restyle is None])]
+            for restyle in dict.fromkeys(c.restyle for c in columns_of.values() if c.restyle is not None):
+                variants = RESTYLE_COLUMNS[restyle]
+                passes.append((variants[index % len(variants)],
+                               [d for d in degradations if columns_of[d].restyle == restyle]))
             for variant, columns in passes:
                 for case in cases:
                     for degradation in columns:
@@ -266,7 +307,7 @@ def run_calibration(config: CalibrationConfig, *, on_total: Callable[[int], None
                         skip = None
                         if variant is not None and not restylable:
                             skip = "the family draws no agent to restyle"
-                        elif getattr(case, "single_frame", False) and degradation in FRAME_DROPPING:
+                        elif getattr(case, "single_frame", False) and columns_of[degradation].drops_frames:
                             skip = "the violation lives in one frame, which this degradation may drop"
                         if skip:
                             skipped.append(Row(**base, accepted=None, status="skipped", events=[], video=None,

@@ -291,8 +291,8 @@ def _write_report(folder: Path, progress: bool, to_stderr: bool = False) -> None
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: CPU count].")
 @click.option("--seed", default=0, show_default=True, type=int, help="Base puzzle seed.")
 @click.option("--degradation", "degradations", multiple=True,
-              help="Column to run (clean, a degradation preset, agent-recoloured, agent-reshaped); repeatable "
-                   "[default: all].")
+              help="Column to run (clean, a degradation preset, agent-recoloured, agent-reshaped, or several "
+                   "joined by '+', applied in order: resize-480x832+h264-low); repeatable [default: each alone].")
 def calibrate(families: tuple[str, ...], n: int, out: Path, jobs: int | None, seed: int,
               degradations: tuple[str, ...]) -> int:
     """Measure the verifiers on labelled videos under every degradation.

@@ -12,13 +12,17 @@ from genreason.calibrate import (
     COUNTS,
     RESTYLE_COLUMNS,
     CalibrationConfig,
+    Column,
     degradation_names,
+    parse_column,
     run_calibration,
 )
 from genreason.cli import main
-from genreason.errors import UnknownName
+from genreason.errors import GenreasonError, UnknownName
 from genreason.plugins import Calibratable, load_family
-from genreason.types import Puzzle
+from genreason.degrade import blur
+from genreason.types import Puzzle, Video
+from genreason.video import read_video
 from puzzles.negatives import Case
 
 DEGRADATIONS = ["clean", "fps-drop"]  # two, to stay quick: ~12 s on 2 idle cores
@@ -101,3 +105,39 @@ def test_unknown_names_are_bad_input(tmp_path):
         degradation_names(["clean", "sepia"])
     assert main(["calibrate", "--family", "chess", "--out", str(tmp_path)]) == 2
     assert not any(tmp_path.iterdir())
+
+
+def test_a_combined_column_names_its_parts_in_order():
+    assert parse_column("resize-480x832+h264-low") == Column(None, ("resize-480x832", "h264-low"))
+    assert parse_column("blur+agent-reshaped+noise") == Column("agent-reshaped", ("blur", "noise"))
+    assert parse_column("clean") == Column(None, ())
+    assert parse_column("h264-low+fps-jitter").drops_frames and not parse_column("blur+noise").drops_frames
+    with pytest.raises(UnknownName, match="'sepia'"):
+        parse_column("blur+sepia")
+    with pytest.raises(GenreasonError, match="twice"):
+        parse_column("agent-reshaped+agent-recoloured")
+    assert degradation_names(["blur+noise", "clean", "blur+noise"]) == ["blur+noise", "clean"]
+
+
+def test_a_combined_column_restyles_then_degrades_every_part(tmp_path):
+    column = "agent-recoloured+fps-drop+blur"
+    result = run_calibration(CalibrationConfig(out=tmp_path, families=["trapfield"], n=1, jobs=2,
+                                               degradations=[column]))
+    judged = [r for r in result.rows if r.status == "ok"]
+    assert judged and {r.variant for r in judged} == {RESTYLE_COLUMNS["agent-recoloured"][0]}
+    # The frame-dropping part skips the single-frame violations, as fps-drop alone does.
+    skipped = {r.case for r in result.rows if r.status == "skipped"}
+    puzzle = Puzzle.load(tmp_path / "puzzles" / result.rows[0].puzzle)
+    assert skipped == {c.name for c in load_family("trapfield").calibration_cases(puzzle, 0) if c.single_frame}
+    oracle = next(r for r in judged if r.case == "oracle")
+    assert oracle.accepted and all(r.accepted is False for r in judged if not r.legal)
+    # Every part was applied: half the frames (fps-drop), each blurred (nearer the blurred frame than the sharp one).
+    case = next(c for c in load_family("trapfield").calibration_cases(puzzle, 0, restyle=oracle.variant)
+                if c.name == "oracle")
+    video = read_video(oracle.video)
+    assert video.num_frames == (len(case.frames) + 1) // 2
+    last = video.frame(video.num_frames - 1).astype(int)
+    sharp = case.frames[2 * (video.num_frames - 1)]
+    blurred = blur(Video(sharp[None], case.fps)).frames[0]
+    assert np.abs(last - blurred).mean() < 0.5 * np.abs(last - sharp).mean()
+    assert main(["calibrate", "--family", "maze", "--degradation", "blur+sepia", "--out", str(tmp_path / "x")]) == 2
