@@ -33,6 +33,12 @@ ECC_WIDTH = 192  # ECC runs on images about this wide: fast and still precise to
 # trying the others: they start at other scales (a third to twice apart for a 16:9 video of a square
 # puzzle) and may not move far from them, so none can fit that video better; each costs a full ECC.
 GOOD_FIT = 0.9
+# A frame whose contrast (the standard deviation of its grey levels, shrunk for ECC) is below this share of
+# the puzzle's is not tried: it cannot show the puzzle. ECC's correlation is normalised, so a blank frame is
+# matched on whatever faint trace it carries: a mid-grey frame before the puzzle, through low-bitrate H.264,
+# held two grey levels (std 0.0008) along the puzzle's outlines and was taken as the first frame (calibrate
+# --seed 4500, garbage-start+resize-1280x720+h264-low: 65 videos of five families unreadable).
+MIN_CONTRAST = 0.25
 
 
 def cell_pixels(pixels: float) -> float:
@@ -198,8 +204,11 @@ def align(puzzle_image: np.ndarray, video: Video) -> Alignment | None:
         fits.append((name, templates[size], down, small_init,
                      _beside_bars(size[::-1], small_size[::-1], small_init)))
     best: Alignment | None = None
+    floor = MIN_CONTRAST * min(float(t.std()) for t in templates.values())
     for index in range(min(SEARCH_FRAMES, video.num_frames)):
         image = cv2.resize(_gray(video.frame(index)), small_size, interpolation=cv2.INTER_AREA)
+        if float(image.std()) < floor:
+            continue
         for name, template, down, small_init, mask in fits:
             corr, small = _ecc(template, image, small_init, mask)
             if corr < 0 or not _plausible(small, small_init):

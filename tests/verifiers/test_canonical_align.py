@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genreason.degrade import letterbox, resize
+from genreason.calibrate import ENCODE_PRESET
+from genreason.degrade import DEGRADATIONS, garbage_start, letterbox, resize
 from genreason.plugins import load_family
 from genreason.types import Video
+from genreason.video import read_video, write_mp4
 from verifiers import canonical
 
 
@@ -55,3 +57,22 @@ def test_only_an_edge_beside_a_bar_loses_its_rim():
 def test_an_edge_within_half_a_pixel_of_the_image_edge_is_no_bar(offset):
     init = np.array([[1.92, 0, offset], [0, 1.0, 0]])
     assert canonical._beside_bars((100, 100), (100, 192), init) is None
+
+
+
+@pytest.mark.parametrize(("family", "difficulty", "seed"), [("irregular", "easy", 4500), ("tangram", "medium", 4501)])
+def test_a_blank_frame_with_a_faint_trace_of_the_puzzle_is_not_its_first_frame(tmp_path, family, difficulty, seed):
+    """Garbage frames, then the puzzle, stretched to 1280x720, through low-bitrate H.264 and written as calibrate
+    writes it: the mid-grey frame came back holding two grey levels (std 0.0008 once shrunk) along the puzzle's
+    outlines, ECC's normalised correlation took it for the puzzle, and the colours learned from it made 65
+    calibration videos of five families unreadable (calibrate --seed 4500)."""
+    maker = load_family(family)
+    puzzle = maker.generate(seed, difficulty, maker.skins[0], f"{family}/{difficulty}/{seed:06d}")
+    frames = maker.animate(puzzle, "solution", seed=0, frames_per_step=6, hold_frames=8, num_frames=40)[:6]
+    degraded = DEGRADATIONS["h264-low"](resize(garbage_start(Video(np.stack(frames), 16.0)), 1280, 720))
+    video = read_video(write_mp4(tmp_path / "garbage.mp4", degraded, preset=ENCODE_PRESET))
+    alignment = canonical.align(puzzle.frame0(), video)
+    assert alignment is not None and alignment.first_frame == 3
+    truth = canonical._hypotheses(puzzle.width, puzzle.height, *video.size)["resize"]
+    corners = np.array([[0, 0, 1], [puzzle.width, 0, 1], [0, puzzle.height, 1], [puzzle.width, puzzle.height, 1]])
+    assert np.abs(corners @ alignment.puzzle_to_video.T - corners @ truth.T).max() < 1.0
