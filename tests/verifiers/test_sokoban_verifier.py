@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from genreason.calibrate import ENCODE_PRESET, calibration_puzzles
 from genreason.degrade import DEGRADATIONS
 from genreason.plugins import build, load_family, load_verifier, tracker_args
 from genreason.types import Puzzle, SampleRequest, Verdict, Video
@@ -167,3 +168,43 @@ def test_rules_accept_a_push_from_behind_and_reject_the_others():
     back = [_path([(2, 2), (2, 3), (2, 2)], [0, 1, 3])]
     result = judge(frames, behind, [box], back, [(2, 3)], window=1)
     assert {"box_left_target", "box_not_on_target"} <= {e.kind for e in result.events}
+
+
+def test_a_box_out_part_of_the_way_and_back_is_judged_both_ways():
+    """No cell is entered, so no cell move is judged: the way out and the way back each need their pusher."""
+    frames = list(range(6))
+    box = [(2.5, 2.5), (2.5, 2.5), (3.0, 2.5), (3.0, 2.5), (2.5, 2.5), (2.5, 2.5)]
+    still = [_path([(2, 2)], [0])]
+    led_back = [(1.5, 2.5), (1.5, 2.5), (2.0, 2.5), (2.0, 2.5), (1.5, 2.5), (1.5, 2.5)]  # behind, then ahead
+    result = judge(frames, led_back, [box], still, [(2, 2)], window=1)
+    assert [e.kind for e in result.events] == ["box_pulled"] and result.events[0].frame == 4
+    assert "back to (2, 2) from part of the way to (3, 2)" in result.events[0].message
+    alone = [(2.5, 0.5)] * 6  # two cells aside, in neither direction
+    assert [e.kind for e in judge(frames, alone, [box], still, [(2, 2)], window=1).events] == ["box_not_pushed"] * 2
+    # Pushed out from behind, then, the player gone round it, pushed back from the far side: legal (no whole push).
+    held_out = [(2.5, 2.5), (2.5, 2.5), (3.0, 2.5), (3.0, 2.5), (3.0, 2.5), (3.0, 2.5), (2.5, 2.5), (2.5, 2.5)]
+    both = [(1.5, 2.5), (1.5, 2.5), (2.0, 2.5), (2.0, 3.5), (3.5, 3.5), (4.0, 2.5), (3.5, 2.5), (3.5, 2.5)]
+    result = judge(list(range(8)), both, [held_out], still, [(2, 2)], window=1)
+    assert result.legal and not result.events and result.pushes == 0
+    # Jitter of the tracked box (a quarter of a cell at most) is no move.
+    wobble = [(2.5, 2.5), (2.5, 2.5), (2.75, 2.5), (2.7, 2.5), (2.5, 2.5), (2.5, 2.5)]
+    assert judge(frames, alone, [wobble], still, [(2, 2)], window=1).legal
+
+
+def test_a_pull_seen_only_half_way_is_rejected(tmp_path):
+    """calibrate --n 2 --seed 4500, shake+fps-jitter+h264-low: the jitter dropped the frames with the box a whole
+    cell over, so the pulled box showed half a cell out and back, the player ahead of it on the way back, and no
+    cell was entered: it was accepted. The oracle under the same degradations stays accepted."""
+    p = calibration_puzzles("sokoban", 2, 4500)[1]  # medium, warehouse skin
+    drawn = {c.name: c for c in FAMILY.calibration_cases(p, 4500)}
+    degrade = [DEGRADATIONS[name] for name in ("shake", "fps-jitter", "h264-low")]
+    verdicts = {}
+    for name in ("box-pulled", "oracle"):
+        video = Video(drawn[name].frames, float(drawn[name].fps))
+        for step in degrade:
+            video = step(video)
+        (tmp_path / name).mkdir()
+        verdicts[name] = SokobanVerifier().verify(p, read_video(write_mp4(tmp_path / name / "v.mp4", video,
+                                                                          preset=ENCODE_PRESET)))
+    assert not verdicts["box-pulled"].success and "box_pulled" in kinds(verdicts["box-pulled"])
+    assert verdicts["oracle"].success
