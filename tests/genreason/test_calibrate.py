@@ -18,9 +18,9 @@ from genreason.calibrate import (
     run_calibration,
 )
 from genreason.cli import main
+from genreason.degrade import blur
 from genreason.errors import GenreasonError, UnknownName
 from genreason.plugins import Calibratable, load_family
-from genreason.degrade import blur
 from genreason.types import Puzzle, Video
 from genreason.video import read_video
 from puzzles.negatives import Case

@@ -59,7 +59,6 @@ def test_an_edge_within_half_a_pixel_of_the_image_edge_is_no_bar(offset):
     assert canonical._beside_bars((100, 100), (100, 192), init) is None
 
 
-
 @pytest.mark.parametrize(("family", "difficulty", "seed"), [("irregular", "easy", 4500), ("tangram", "medium", 4501)])
 def test_a_blank_frame_with_a_faint_trace_of_the_puzzle_is_not_its_first_frame(tmp_path, family, difficulty, seed):
     """Garbage frames, then the puzzle, stretched to 1280x720, through low-bitrate H.264 and written as calibrate
