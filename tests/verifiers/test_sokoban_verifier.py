@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genreason.calibrate import ENCODE_PRESET, calibration_puzzles
+from genreason.calibrate import ENCODE_PRESET, calibration_puzzles, parse_column
 from genreason.degrade import DEGRADATIONS
 from genreason.plugins import build, load_family, load_verifier, tracker_args
 from genreason.types import Puzzle, SampleRequest, Verdict, Video
@@ -197,12 +197,10 @@ def test_a_pull_seen_only_half_way_is_rejected(tmp_path):
     cell was entered: it was accepted. The oracle under the same degradations stays accepted."""
     p = calibration_puzzles("sokoban", 2, 4500)[1]  # medium, warehouse skin
     drawn = {c.name: c for c in FAMILY.calibration_cases(p, 4500)}
-    degrade = [DEGRADATIONS[name] for name in ("shake", "fps-jitter", "h264-low")]
+    column = parse_column("shake+fps-jitter+h264-low")
     verdicts = {}
     for name in ("box-pulled", "oracle"):
-        video = Video(drawn[name].frames, float(drawn[name].fps))
-        for step in degrade:
-            video = step(video)
+        video = column.degrade(Video(drawn[name].frames, float(drawn[name].fps)))
         (tmp_path / name).mkdir()
         verdicts[name] = SokobanVerifier().verify(p, read_video(write_mp4(tmp_path / name / "v.mp4", video,
                                                                           preset=ENCODE_PRESET)))
