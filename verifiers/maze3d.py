@@ -37,6 +37,7 @@ from verifiers.maze3d_image import judge_image_only
 
 A_CANON = maze3d_board.A_CANON  # canonical pixels for half a top face's width (set beside the lengths it scales)
 MIN_A_PIXELS = 5.0  # below this half a top face is too small in the video to judge
+FAINT = 0.6  # share of the threshold at which a frame with no agent is searched again near its last sighting
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,7 @@ def follow(smoothed: np.ndarray, diff: np.ndarray | difference.Difference, appea
     removed everywhere (a figure's centroid lies above its feet; a ball floats over its block).
     """
     raw, duplicated, agent_masks = tracking.follow_agent(smoothed, diff, appearance, start, 1.0 * A_CANON,
-                                                         opening=maze3d_board.OPENING)
+                                                         opening=maze3d_board.OPENING, faint=FAINT)
     first = raw[0]
     if first is None or math.dist(first, start) >= 0.5 * A_CANON:
         return Track([None] * len(raw), duplicated, agent_masks)

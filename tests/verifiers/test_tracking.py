@@ -1,9 +1,9 @@
-"""Which blob colours the look tracker reads as the agent."""
+"""Which blob colours the look tracker reads as the agent, and where it looks again for a faint one."""
 
 import numpy as np
 import pytest
 
-from verifiers import tracking
+from verifiers import difference, tracking
 
 RED = np.array([228.0, 37.0, 36.0], np.float32)  # the classic irregular skin's agent, as measured
 WHITE = np.array([253.3, 254.2, 253.3], np.float32)
@@ -52,3 +52,51 @@ def test_a_blob_far_from_the_agents_size_is_not_the_agent():
     assert looks_like_agent(RED, AREA)
     assert not looks_like_agent(RED, tracking.MIN_AREA_RATIO * AREA * 0.9)
     assert not looks_like_agent(RED, tracking.MAX_AREA_RATIO * AREA * 1.1)
+
+
+MAGENTA = np.array([250.0, 5.0, 250.0], np.float32)
+GREY = 30
+STEP = 2  # pixels the agent walks a frame
+
+
+def _faint_walk(faint_frames: range, mark: tuple[int, int] | None = None, faint: float | None = 0.6):
+    """An agent (a 6 x 6 magenta square) walking right on a grey board; in ``faint_frames`` it is drawn 55%
+    magenta, under the threshold, or, with ``mark``, gone and drawn so faintly at ``mark`` (row, column)."""
+    background = np.full((40, 64, 3), GREY, np.uint8)
+    frames = np.repeat(background[None], 10, axis=0)
+    faint_colour = np.round(GREY + 0.55 * (MAGENTA - GREY)).astype(np.uint8)
+    for t, frame in enumerate(frames):
+        row, col = 10, 6 + STEP * t
+        if t in faint_frames:
+            if mark is None:
+                frame[row:row + 6, col:col + 6] = faint_colour
+                continue
+            row, col = mark
+            frame[row:row + 6, col:col + 6] = faint_colour
+            continue
+        frame[row:row + 6, col:col + 6] = MAGENTA
+    smoothed = tracking.smooth(frames)
+    # A threshold over the faint agent's difference from the board (256) and under 1/0.6 of it.
+    look = tracking.Appearance(background, MAGENTA, 36.0, np.full(3, GREY, np.float32), None, {},
+                               tracking.dominant_colours(background), 300.0)
+    return tracking.follow_agent(smoothed, difference.Difference(smoothed, background), look, (9.0, 13.0), 8.0,
+                                 faint=faint)[0]
+
+
+def test_a_faint_agent_is_found_near_its_last_sighting():
+    """calibrate --seed 3400, agent-reshaped+h264-low: a small agent washed into its block at low bitrate,
+    under the threshold for whole runs of frames, was lost and a 3D maze oracle rejected."""
+    faint_frames = range(3, 7)
+    got = _faint_walk(faint_frames)
+    assert all(p is not None for p in got)
+    assert [round(p[0]) - STEP * t for t, p in enumerate(got)] == [9] * len(got)  # where it walked
+    unsearched = _faint_walk(faint_frames, faint=None)
+    assert [t for t, p in enumerate(unsearched) if p is None] == list(faint_frames)
+
+
+def test_a_faint_mark_away_from_the_agent_is_not_the_agent():
+    """A faint agent-coloured mark farther from the last sighting than the agent can walk is no sighting:
+    found, it would hide the agent vanishing or jumping."""
+    got = _faint_walk(range(3, 6), mark=(28, 50))
+    assert [t for t, p in enumerate(got) if p is None] == [3, 4, 5]
+    assert all(p is not None for t, p in enumerate(got) if t not in (3, 4, 5))
