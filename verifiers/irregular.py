@@ -47,6 +47,7 @@ MIN_JUMP = 3.0  # road widths a frame below which no move is a teleport, whateve
 START_SLACK = 0.5  # road widths between the first sighting and the start node for it to be the agent
 SEAM_PERSIST = 4  # frames a change must last in the tiling half a tile across, or in a shaken video (board_changes)
 HIDDEN_RING = 0.25  # road widths around the agent's pixels never judged as the board (its blurred rim)
+ECHO_FRAMES = 2  # frames before and after a sighting in which the agent's pixels are not judged as the board either
 
 
 @dataclass(frozen=True)
@@ -266,14 +267,27 @@ class IrregularVerifier:
         return metrics
 
 
-def _hidden(agent_masks: np.ndarray, ring: int) -> np.ndarray:
-    """T x H x W bool: the agent's pixels and a ring ``ring`` pixels wide around them, never judged as the board."""
+def _hidden(agent_masks: np.ndarray, ring: int, echo: int = ECHO_FRAMES) -> np.ndarray:
+    """T x H x W bool: the agent's pixels and a ring ``ring`` pixels wide around them, never judged as the board,
+    in their own frame and the ``echo`` frames before and after it.
+
+    Low-bitrate H.264 predicts a frame from its neighbours and leaves a faint ghost of a moving agent where it
+    was or will be: after garbage frames at the start, a medium oracle's agent showed, two frames early, as a
+    road-wide smudge half a road ahead of itself, read as a changed tile for the frames it lasted (calibrate
+    --n 2 --seed 4600, garbage-start+h264-low, rejected as board_changed). The board's lasting changes (an erased
+    road, a moved goal) are still seen: they stay where the agent has gone.
+    """
     kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
     hidden = np.zeros(agent_masks.shape, dtype=np.uint8)
-    for m, out in zip(agent_masks, hidden):
+    grown = np.zeros(agent_masks.shape[1:], dtype=np.uint8)
+    count = len(agent_masks)
+    for t, m in enumerate(agent_masks):
         box = tracking.widened_box(m, ring)  # dilated in the agent's box only
-        if box is not None:
-            cv2.dilate(m.view(np.uint8)[box], kernel, dst=out[box])
+        if box is None:
+            continue
+        cv2.dilate(m.view(np.uint8)[box], kernel, dst=grown[box])
+        for near in hidden[max(0, t - echo):min(count, t + echo + 1)]:
+            near[box] |= grown[box]
     return hidden.view(bool)
 
 

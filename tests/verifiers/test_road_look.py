@@ -165,21 +165,26 @@ def test_pads_follow_the_raster_in_road_widths():
     assert ring[0, 8:13, 8:13].all() and ring.sum() == 25  # a 2-pixel ring, nothing beyond
 
 
-def test_hidden_is_the_whole_frame_dilation():
-    """Dilating within the agent's box gives the whole frame's dilation, at the frame's edges and with no agent."""
+def test_hidden_is_the_whole_frame_dilation_spread_over_the_echo_frames():
+    """Dilating within the agent's box gives the whole frame's dilation, at the frame's edges and with no agent;
+    each frame's is hidden in the ``echo`` frames either side too (the encoder's ghosts of a moving agent)."""
     rng = np.random.default_rng(4)
-    masks = np.zeros((5, 30, 40), bool)
+    masks = np.zeros((7, 30, 40), bool)
     masks[0, 0:3, 37:40] = True  # in a corner
     masks[1, 12:18, 5:9] = True
     masks[1, 25, 30] = True  # a second, far part: one box around both
     masks[2] = rng.random((30, 40)) < 0.02
-    masks[4, 29, 0] = True  # frame 3 stays empty
+    masks[4, 29, 0] = True  # frames 3, 5 and 6 stay empty
     for ring in (1, 2, 3):
         kernel = np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)
-        expected = np.stack([cv2.dilate(m.view(np.uint8), kernel) for m in masks]).view(bool)
-        got = _hidden(masks, ring)
-        assert np.array_equal(got, expected)
+        dilated = np.stack([cv2.dilate(m.view(np.uint8), kernel) for m in masks]).view(bool)
+        got = _hidden(masks, ring, echo=0)
+        assert np.array_equal(got, dilated)
         assert not got[3].any() and got[0, 0, 39] and got[0, 2 + ring, 39] and not got[0, 3 + ring, 39]
+        for echo in (1, 2):
+            spread = np.stack([dilated[max(0, t - echo):t + echo + 1].any(axis=0) for t in range(len(masks))])
+            assert np.array_equal(_hidden(masks, ring, echo=echo), spread)
+        assert np.array_equal(_hidden(masks, ring)[6], dilated[4])  # two frames on by default, no more
 
 
 def test_differences_find_pixels_just_beyond_the_cut():
