@@ -514,11 +514,12 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
         found = blobs_into(smoothed[t], masks[t], diff[t], appearance, None, min_pixels, rim)
         agents = [b for b in found if b.agent_like]
         if not agents:
-            differs = (diff[t][everywhere] > appearance.threshold).view(np.uint8)
+            plain = diff[t][everywhere]  # the whole frame's difference, unopened, read once for both searches
+            differs = (plain > appearance.threshold).view(np.uint8)
             agents = [b for b in blobs_into(smoothed[t], differs, diff[t], appearance, None, min_pixels, rim)
                       if b.agent_like]
         if not agents and faint is not None:
-            differs = (diff[t][everywhere] > faint * appearance.threshold).view(np.uint8)
+            differs = (plain > faint * appearance.threshold).view(np.uint8)
             reach = copy_distance * max(1, t - seen_at)
             agents = [b for b in blobs_into(smoothed[t], differs, diff[t], appearance, None, min_pixels, rim)
                       if b.agent_like and math.dist(b.center, last) <= reach]

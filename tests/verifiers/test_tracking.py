@@ -66,15 +66,8 @@ def _faint_walk(faint_frames: range, mark: tuple[int, int] | None = None, faint:
     frames = np.repeat(background[None], 10, axis=0)
     faint_colour = np.round(GREY + 0.55 * (MAGENTA - GREY)).astype(np.uint8)
     for t, frame in enumerate(frames):
-        row, col = 10, 6 + STEP * t
-        if t in faint_frames:
-            if mark is None:
-                frame[row:row + 6, col:col + 6] = faint_colour
-                continue
-            row, col = mark
-            frame[row:row + 6, col:col + 6] = faint_colour
-            continue
-        frame[row:row + 6, col:col + 6] = MAGENTA
+        row, col = (10, 6 + STEP * t) if mark is None or t not in faint_frames else mark
+        frame[row:row + 6, col:col + 6] = faint_colour if t in faint_frames else MAGENTA
     smoothed = tracking.smooth(frames)
     # A threshold over the faint agent's difference from the board (256) and under 1/0.6 of it.
     look = tracking.Appearance(background, MAGENTA, 36.0, np.full(3, GREY, np.float32), None, {},
