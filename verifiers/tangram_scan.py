@@ -14,6 +14,7 @@ import numpy as np
 from verifiers.tangram_segment import (
     BITS,
     GRID,
+    NEAR,
     Observation,
     Table,
     Unmixed,
@@ -22,7 +23,6 @@ from verifiers.tangram_segment import (
     moment_shape,
 )
 
-NEAR = np.ones((7, 7), np.uint8)  # shares count within 3 pixels of a tan's body
 # A pixel as a 32-bit word of its R, G, B bytes (and alpha): the bits of each colour that colour_index keeps.
 QUANTISED = np.array([256 - (1 << (8 - BITS))] * 3 + [0], np.uint8).view(np.uint32)[0]
 

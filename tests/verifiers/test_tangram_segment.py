@@ -158,3 +158,18 @@ def test_the_seam_between_two_tans_goes_to_the_tans_either_side():
         np.testing.assert_array_equal(seamed[k][:, 32:], plain[k][:, 32:])
     # Each tan now measures its painted area: 20 x 20.5 pixels.
     assert abs(seamed[0][:, :31].sum() - 20 * 21) < 8 and abs(seamed[1][:, 30:].sum() - 20 * 19.5) < 8
+
+
+def test_a_tan_owns_only_its_shares_near_its_body():
+    """A speck of a tan's colour blended into the background, far from the tan (what a dark outline stroked round
+    another tan unmixes as), is none of the tan; its own blurred edge is."""
+    pal = palette(2)
+    red, background = pal.colours[0], pal.colours[2]
+    image = np.tile(background, (30, 60, 1))
+    image[5:25, 10:30] = red
+    image[5:25, 30] = 0.5 * red + 0.5 * background  # its edge
+    image[10:12, 45] = 0.5 * red + 0.5 * background  # a speck 15 pixels away
+    mix = unmix(np.round(image).astype(np.uint8), Table(pal))
+    shares, own = mix.shares(0), mix.own(0)
+    assert shares[10:12, 45].min() > 0.3 and own[10:12, 45].max() == 0.0
+    np.testing.assert_array_equal(own[:, :40], shares[:, :40])
