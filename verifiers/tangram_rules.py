@@ -68,7 +68,11 @@ class Reference:
     can measure smaller and less spread out than it is (seed 21's parallelogram, letterboxed:
     I1 0.235 against its outline's 0.250), while at the end, edged by other tans, it
     measures whole. A tan grew, or spread, only when it measures larger than both what the
-    first frame shows and its drawn polygon. ``drawn_shape`` is the drawn polygon's (I1, I2)
+    first frame shows and its drawn polygon. The first frame can over-measure too: stretched
+    or blurred, the dark outline stroked round a tan, next to the background, unmixes partly
+    as the darkest tan (seed 2002's plum triangle, resized to 480x832: 1.02 of its drawn area
+    in the first frame, 0.78 at the end, boxed in by other tans), so a tan shrank only when it
+    measures smaller than both. ``drawn_shape`` is the drawn polygon's (I1, I2)
     (:func:`~verifiers.tangram_segment.moment_shape`); None where it is not known.
     """
 
@@ -117,7 +121,6 @@ FIRST_ECC_DOUBT = 0.04
 def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str] | None:
     """What is wrong with a tan seen as ``obs`` (kind, description), or None when it looks as in ``ref``."""
     r = obs.area / ref.area
-    slack = tol.slack(ref.perimeter, ref.area, ref.side)
     if r < 0.25:
         return "vanished", f"is gone (area {r:.2f} of the first frame)"
     if obs.second >= 0.5 * ref.area and obs.main >= 0.5 * ref.area:
@@ -127,8 +130,9 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
     size = max(ref.area, ref.drawn)  # the first frame may under-measure a blurred tan (see Reference)
     if obs.area > size * (1 + tol.grow_slack(ref.perimeter, size, ref.side)):
         return "grew", f"grew (area {obs.area / size:.2f} of the first frame or of its drawn size)"
-    if r < 1 - slack:
-        return "shrank", f"shrank or is hidden (area {r:.2f} of the first frame)"
+    least = min(ref.area, ref.drawn) if ref.drawn > 0 else ref.area  # the first frame may over-measure it too
+    if obs.area < least * (1 - tol.slack(ref.perimeter, least, ref.side)):
+        return "shrank", f"shrank or is hidden (area {obs.area / least:.2f} of the first frame or of its drawn size)"
     # I1 is how spread out the tan is: as for the area, more spread counts only past both the first
     # frame's and the drawn outline's.
     spread = obs.shape[0] / ref.obs.shape[0] - 1

@@ -55,6 +55,30 @@ def test_a_tan_that_grew_or_shrank_past_its_bounds_is_named_on_every_canvas(side
     # beyond the end's slack, within the slack a tan passing over another is given while it moves
 
 
+def test_a_tan_shrank_only_past_both_its_first_frame_and_its_drawn_area():
+    """A stretched first frame can over-measure a tan (calibrate --n 4 --seed 2000's hard plum triangle at 480x832:
+    1.02 of its drawn area, 0.78 at the end): shrinking counts from the smaller of the two, with that one's slack."""
+    drawn = reference(256.0)
+    first = Reference(Observation(drawn.area * 1.25, drawn.area * 1.25, 0.0, (100.0, 100.0), drawn.obs.shape),
+                      drawn.perimeter, lambda: 1.0, drawn.side, drawn.area)
+    slack = AT_END.slack(drawn.perimeter, drawn.area, drawn.side)
+
+    def seen(share_of_drawn: float) -> Observation:
+        return Observation(drawn.area * share_of_drawn, drawn.area * share_of_drawn, 0.0, (100.0, 100.0),
+                           drawn.obs.shape)
+
+    assert problem(seen(1 - 0.9 * slack), drawn, AT_END) is None  # within the drawn area's bound ...
+    assert problem(seen(1 - 0.9 * slack), first, AT_END) is None  # ... though 0.8 of the first frame's
+    assert problem(seen(1 - 1.1 * slack), first, AT_END)[0] == "shrank"  # past both: still rejected
+    # A first frame that under-measures stays the reference: the tan shrank past it.
+    under = Reference(seen(0.9), drawn.perimeter, lambda: 1.0, drawn.side, drawn.area)
+    assert problem(seen(0.9 * (1 - 1.1 * AT_END.slack(drawn.perimeter, drawn.area * 0.9, drawn.side))), under,
+                   AT_END)[0] == "shrank"
+    # Where the drawn area is not known (0), the first frame alone counts.
+    unknown = Reference(first.obs, drawn.perimeter, lambda: 1.0, drawn.side)
+    assert problem(seen(1 - 0.9 * slack), unknown, AT_END)[0] == "shrank"
+
+
 def _with_elongation(ecc: float, i1: float = 0.2) -> tuple[float, float]:
     """(I1, I2) of a shape of first moment ``i1`` and elongation sqrt(I2) / I1 = ``ecc``."""
     return i1, (ecc * i1) ** 2
