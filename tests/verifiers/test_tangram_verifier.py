@@ -353,9 +353,9 @@ def test_a_small_tan_among_outlined_tans_is_judged_on_its_own_pixels(tmp_path, c
 @pytest.mark.parametrize("case", ["oracle", "oracle-reversed"])
 def test_a_tan_the_stretched_first_frame_over_measures_is_judged_against_its_drawing_too(tmp_path, case):
     """``calibrate --n 4 --seed 2000``'s hard tangram stretched to 480x832: in the first frame the dark outline
-    stroked round the plum small triangle, next to the background, unmixed partly as plum (1.02 of its drawn area; 0.83 clean),
-    and at the end, boxed in by other tans, it measured 0.76 of that: called shrunk. Against its drawn area (0.78)
-    it is within its bound; a tan shrank only when it measures smaller than both now."""
+    stroked round the plum small triangle, next to the background, unmixed partly as plum (1.02 of its drawn
+    area; 0.83 clean), and at the end, boxed in by other tans, it measured 0.76 of that: called shrunk. Against
+    its drawn area (0.78) it is within its bound; a tan shrank only when it measures smaller than both now."""
     p, video = _calibration_video(tmp_path, 2000, case, "resize-480x832", n=4, index=2)
     verdict = VERIFIER.verify(p, video)
     assert verdict.status == "ok" and verdict.success, explain(verdict)
