@@ -122,9 +122,10 @@ def read_video(path: str | Path, *, max_frames: int | None = None) -> Video:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         frames: list[av.VideoFrame] = []
+        store = _PlaneStore(stream.frames if max_frames is None else min(max_frames, stream.frames or max_frames))
         try:
             for frame in container.decode(stream):
-                frames.append(frame)
+                frames.append(store.keep(frame))
                 if max_frames is not None and len(frames) >= max_frames:
                     break
         except (av.error.FFmpegError, OSError) as exc:
@@ -139,8 +140,54 @@ def read_video(path: str | Path, *, max_frames: int | None = None) -> Video:
     return Video(DecodedFrames([f for f in frames if (f.width, f.height) == first]), fps=fps)
 
 
+class _PlaneStore:
+    """Copies of decoded 8-bit 4:2:0 frames in numpy memory, handed back as frames over that memory.
+
+    A decoded frame holds its buffer from the decoder's pool: keeping every frame makes the decoder
+    take fresh memory for each (about 11,000 page faults for 81 frames of 480x832, a third of the
+    decode's own time), and that memory is never given 2 MB pages. Copied out (about a millisecond for
+    such a video) each frame's buffer goes back to the pool, and the copies lie in large numpy arrays,
+    which the kernel may back with 2 MB pages as it does the decode-to-RGB baseline's
+    (``bench/verify_speed.py``). A frame over the copy converts to exactly what the decoder's frame did
+    (same format and colour tags; a test compares them). Other formats and sizes are kept as decoded.
+    """
+
+    CHUNK = 32  # frames per array after the first, whose size is the container's frame count when it tells one
+    MOST_FIRST = 256  # a header may claim any count: the first array holds at most this many (more come in CHUNKs)
+
+    def __init__(self, expected: int):
+        self._expected = min(expected, self.MOST_FIRST) if expected > 0 else self.CHUNK
+        self._arrays: list[np.ndarray] = []
+        self._used = 0
+
+    def keep(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """A frame holding the same picture as ``frame`` in this store's memory (``frame`` itself where it cannot)."""
+        width, height = frame.width, frame.height
+        # PyAV builds a 4:2:0 frame over memory only for heights that are multiples of 4 (it reads the
+        # height back from the array's rows, 3/2 of it, rounded down to a multiple of 6).
+        if frame.format.name not in ("yuv420p", "yuvj420p") or width % 2 or height % 4:
+            return frame
+        layout = (height * 3 // 2, width)  # I420: Y rows, then U's and V's rows two to a row
+        if not self._arrays or self._used == len(self._arrays[-1]) or self._arrays[-1].shape[1:] != layout:
+            count = self._expected if not self._arrays else self.CHUNK
+            self._arrays.append(np.empty((count, *layout), np.uint8))
+            self._used = 0
+        image = self._arrays[-1][self._used]
+        self._used += 1
+        y, u, v = frame.planes
+        quarter = (height // 2) * (width // 2)
+        chroma = image[height:].reshape(-1)
+        for plane, dst in ((y, image[:height]), (u, chroma[:quarter].reshape(height // 2, width // 2)),
+                           (v, chroma[quarter:].reshape(height // 2, width // 2))):
+            np.copyto(dst, np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width])
+        copy = av.VideoFrame.from_numpy_buffer(image, format=frame.format.name)
+        copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
+        return copy
+
+
 class DecodedFrames:
-    """A file's frames as its decoder gave them (YUV 4:2:0: half of RGB's memory), converted by PyAV when asked.
+    """A file's frames as its decoder gave them (YUV 4:2:0: half of RGB's memory; 8-bit 4:2:0 ones copied out of the
+    decoder's buffers, :class:`_PlaneStore`), converted by PyAV when asked.
 
     :meth:`rgb` gives exactly what ``frame.to_ndarray(format="rgb24")`` does, and
     :meth:`rgba` the same values with an alpha channel of 255.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -38,7 +39,7 @@ from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.tangram.pieces import polygon_area
 from verifiers import canonical
 from verifiers.tangram_fit import best_pose, protrusion, rigid_fit
-from verifiers.tangram_rules import AT_END, DURING, Reference, hidden_by_others, problem
+from verifiers.tangram_rules import AT_END, DURING, Reference, drawn_inset, hidden_by_others, problem
 from verifiers.tangram_scan import Scanner
 from verifiers.tangram_segment import (
     Observation,
@@ -152,7 +153,8 @@ class TangramVerifier:
         """Thresholds.
 
         Args:
-            max_uncovered: share of the silhouette that may still show (fill or background) at the end.
+            max_uncovered: share of the silhouette whose fill may still show at the end
+                (:attr:`~verifiers.tangram_segment.Palette.showing`).
             max_outside: share of the tans' area that may lie outside the silhouette at the end.
             min_inside: share of each tan that must lie inside the silhouette at the end.
             min_fit, fit_margin: at the end each tan's own outline, turned (and mirrored)
@@ -256,6 +258,8 @@ class TangramVerifier:
                           s * s * polygon_area(np.asarray(p.polygon, np.float64)),
                           moment_shape(cv2.moments(np.asarray(p.polygon, np.float32))))
                 for i, (o, p) in enumerate(zip(obs[0], layout.pieces))]
+        inset = drawn_inset(refs, s)
+        refs = [replace(r, inset=inset) for r in refs]
         for i, (ref, mask) in enumerate(zip(refs, drawn)):
             if ref.area < 0.5 * mask.sum() or ref.obs.second > 0.2 * ref.area:
                 return self._unreadable(f"{names[i]} is not where the layout puts it in the first frame")
@@ -392,7 +396,7 @@ class TangramVerifier:
                 solved = False
                 events.append(Event(frame=frame, kind=f"end_piece_{found[0]}",
                                     message=f"frame {frame}: at the end {names[i]} {found[1]}"))
-        empty = sum(mix.shares(k) for k in palette.empty)  # background or fill showing
+        empty = sum(mix.shares(k) for k in palette.showing)  # the silhouette's fill showing
         total = np.minimum(sum(pieces), 1.0)
         best = None
         for dy, dx in _likely_shifts(silhouette, empty, total):

@@ -56,6 +56,14 @@ DURING = Tolerances(shrink=0.2, band=1.0 / 256, grow=0.2, grow_band=1.0 / 256, s
 AT_END = Tolerances(shrink=0.15, band=0.75 / 256, grow=0.1, grow_band=0.0, split=0.08, shape_i1=0.1, shape_ecc=0.08)
 
 
+# How far inside its polygons (puzzle pixels along the outline) a renderer may seem to draw every tan in the first
+# frame and still be taken as drawing them whole: a blurred edge unmixed with a third colour loses that much. Blurred,
+# a large triangle of a 512 px puzzle lost 0.9 px (639 px² of a 224 px canvas against a drawn 689). The median over a
+# video's tans reached 1.27-1.33 px in our calibrations (the paper skin's 1 px outline under h264-low); a renderer that
+# strokes 1 px of black inside every tan measured 0.34-1.06 px, one that strokes 2 px 1.72-2.51.
+EDGE_BLEND = 1.5
+
+
 @dataclass(frozen=True)
 class Reference:
     """A tan as the first frame shows it, its outline's length, the canvas's longer side and its drawn
@@ -68,7 +76,8 @@ class Reference:
     can measure smaller and less spread out than it is (seed 21's parallelogram, letterboxed:
     I1 0.235 against its outline's 0.250), while at the end, edged by other tans, it
     measures whole. A tan grew, or spread, only when it measures larger than both what the
-    first frame shows and its drawn polygon. The first frame can over-measure too: stretched
+    first frame shows and its drawn polygon (less :attr:`inset`, for a renderer that draws every
+    tan smaller than its polygon: :meth:`grown_past`). The first frame can over-measure too: stretched
     or blurred, the dark outline stroked round a tan, next to the background, unmixes partly
     as the darkest tan (seed 2002's plum triangle, resized to 480x832: 1.02 of its drawn area
     in the first frame, 0.78 at the end, boxed in by other tans), so a tan shrank only when it
@@ -82,6 +91,7 @@ class Reference:
     side: float
     drawn: float = 0.0
     drawn_shape: tuple[float, float] | None = None
+    inset: float = 0.0  # how far inside its polygon the renderer draws every tan, canonical pixels (drawn_inset)
 
     @property
     def area(self) -> float:
@@ -97,6 +107,12 @@ class Reference:
         """The drawn polygon's :func:`elongation`, or None where not known."""
         return None if self.drawn_shape is None else elongation(self.drawn_shape)
 
+    @property
+    def grown_past(self) -> float:
+        """The area past which the tan grew: the larger of the first frame's and the drawn one less the band
+        :attr:`inset` wide along its outline (the whole drawn area for a renderer that draws tans whole)."""
+        return max(self.area, self.drawn - self.inset * self.perimeter)
+
     @cached_property
     def fit(self) -> float:
         """How well the tan's own outline fits it in the first frame (renderers differ at edges).
@@ -104,6 +120,21 @@ class Reference:
         Only a tan that fits its outline badly at the end needs it: worked out then, once.
         """
         return self.first_fit()
+
+
+def drawn_inset(refs: list[Reference], pixel: float) -> float:
+    """How far inside its polygon a video's renderer draws every tan, in canonical pixels (``pixel`` a puzzle pixel).
+
+    The median over the tans of how far short of its drawn area the first frame measures each, as a band along its
+    outline; 0 where that is no more than a blurred edge loses (:data:`EDGE_BLEND`). A renderer that strokes an
+    outline inside every tan (2 px of black: 14-16% of a large triangle of a 720 x 540 puzzle) shows each tan that
+    much smaller in every frame, and the drawn area as the bound on growth let such a tan grow by 19-35% unseen. The
+    median over all seven, not each tan's own shortfall: a tan whose first frame blends into the background loses
+    more than its neighbours there, and measures whole at the end, edged by them.
+    """
+    widths = [(r.drawn - r.area) / r.perimeter for r in refs if r.drawn > 0 and r.perimeter > 0]
+    width = float(np.median(widths)) if widths else 0.0
+    return width if width > EDGE_BLEND * pixel else 0.0
 
 
 def elongation(shape: tuple[float, float]) -> float:
@@ -127,7 +158,7 @@ def problem(obs: Observation, ref: Reference, tol: Tolerances) -> tuple[str, str
         return "duplicated", f"appears twice (a second part of {obs.second / ref.area:.2f} of its area)"
     if obs.second >= tol.split * ref.area:
         return "split", f"split into parts ({obs.main / ref.area:.2f} and {obs.second / ref.area:.2f} of its area)"
-    size = max(ref.area, ref.drawn)  # the first frame may under-measure a blurred tan (see Reference)
+    size = ref.grown_past  # the first frame may under-measure a blurred tan (see Reference)
     if obs.area > size * (1 + tol.grow_slack(ref.perimeter, size, ref.side)):
         return "grew", f"grew (area {obs.area / size:.2f} of the first frame or of its drawn size)"
     least = min(ref.area, ref.drawn) if ref.drawn > 0 else ref.area  # the first frame may over-measure it too

@@ -45,6 +45,19 @@ class Palette:
     n_pieces: int
     empty: tuple[int, ...]  # indices of the background and fill colours
 
+    @property
+    def showing(self) -> tuple[int, ...]:
+        """What shows where the silhouette is not covered: its fill, where it has one told apart from the
+        background; else both. Not the background: inside the silhouette at the end, a mix with the background
+        is the edge of a tan stroked darker than it (which a darker scene unmixes as tan and background: 5.5-6%
+        of the silhouette read uncovered under a filled figure), and a camera that moved shows itself in the
+        tans lying outside the silhouette."""
+        if len(self.empty) == 2:
+            background, fill = self.empty
+            if np.linalg.norm(self.colours[fill] - self.colours[background]) >= MIN_CONTRAST:
+                return (fill,)
+        return self.empty
+
 
 @dataclass(frozen=True)
 class Observation:

@@ -14,7 +14,7 @@ import pytest
 
 from genreason.plugins import load_family, load_verifier
 from genreason.types import Video
-from genreason.video import RGBA_ROW_MULTIPLE, DecodedFrames, read_video, write_mp4, yuv_to_rgb_matrix
+from genreason.video import RGBA_ROW_MULTIPLE, DecodedFrames, _PlaneStore, read_video, write_mp4, yuv_to_rgb_matrix
 from verifiers import canonical
 
 
@@ -60,6 +60,45 @@ def test_swscale_rgba_is_its_rgb_where_read_video_takes_it(pix_fmt):
         if width % RGBA_ROW_MULTIPLE == 0:
             assert np.array_equal(frame.to_ndarray(format="rgba")[..., :3], frame.to_ndarray(format="rgb24")), width
         assert np.array_equal(DecodedFrames([frame]).rgba(0)[..., :3], frame.to_ndarray(format="rgb24")), width
+
+
+@pytest.mark.parametrize(("pix_fmt", "colorspace", "color_range"), [
+    ("yuv420p", 2, 0), ("yuv420p", 1, 1), ("yuv420p", 1, 2), ("yuv420p", 9, 1), ("yuvj420p", 2, 0)])
+def test_a_frame_copied_out_of_the_decoder_converts_as_the_decoded_one(pix_fmt, colorspace, color_range):
+    """read_video copies 4:2:0 frames into numpy memory (the decoder's buffers go back to its pool): over every
+    even width (those swscale's RGBA output garbles included) and the colour tags other encoders write, the
+    copy's RGB, RGBA and planes are exactly the decoded frame's."""
+    rng = np.random.default_rng(1)
+    widths = [*range(2, 68, 2), 98, 130, 250, 720, 832, 1280]
+    sizes = [(w, h) for w in widths for h in (8, 12)] + [(832, 480), (720, 480)]
+    for width, height in sizes:
+        frame = av.VideoFrame.from_ndarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), format="rgb24")
+        frame = frame.reformat(format=pix_fmt)
+        frame.colorspace, frame.color_range = colorspace, color_range
+        copy = _PlaneStore(0).keep(frame)
+        assert copy is not frame and copy.planes[0].buffer_ptr != frame.planes[0].buffer_ptr
+        decoded, copied = DecodedFrames([frame]), DecodedFrames([copy])
+        assert np.array_equal(copied.rgb(0), decoded.rgb(0)), (width, height)
+        assert np.array_equal(copied.rgba(0), decoded.rgba(0)), (width, height)
+        assert all(np.array_equal(a, b) for a, b in zip(copied.yuv420(0), decoded.yuv420(0))), (width, height)
+        assert np.array_equal(copied.yuv_to_rgb, decoded.yuv_to_rgb)
+
+
+def test_frames_the_store_cannot_hold_stay_as_decoded_and_a_wrong_frame_count_only_adds_arrays():
+    """Heights that are not a multiple of 4 (PyAV cannot lay a 4:2:0 frame over memory for them) and other
+    formats are kept as the decoder gave them; a container that tells too few frames (or none) costs one more
+    array per 32 frames, and every frame keeps its own picture."""
+    rng = np.random.default_rng(2)
+    for height, pix_fmt in ((6, "yuv420p"), (8, "yuv444p"), (8, "nv12")):
+        frame = av.VideoFrame.from_ndarray(rng.integers(0, 256, (height, 32, 3), dtype=np.uint8), format="rgb24")
+        frame = frame.reformat(format=pix_fmt)
+        assert _PlaneStore(0).keep(frame) is frame
+    store = _PlaneStore(3)
+    frames = [av.VideoFrame.from_ndarray(rng.integers(0, 256, (8, 16, 3), dtype=np.uint8), format="rgb24")
+              .reformat(format="yuv420p") for _ in range(40)]
+    kept = [store.keep(f) for f in frames]
+    assert [len(a) for a in store._arrays] == [3, 32, 32]
+    assert all(np.array_equal(k.to_ndarray(format="rgb24"), f.to_ndarray(format="rgb24")) for k, f in zip(kept, frames))
 
 
 def test_an_array_video_answers_the_same_calls(clip):

@@ -4,11 +4,12 @@ hidden under others is not changed."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from verifiers.tangram_rules import AT_END, DURING, Reference, hidden_by_others, problem
+from verifiers.tangram_rules import AT_END, DURING, EDGE_BLEND, Reference, drawn_inset, hidden_by_others, problem
 from verifiers.tangram_segment import NO_BODY, Observation
 
 # A small right triangle of a 512 px puzzle (legs of 36 puzzle pixels), seen on canvases of two sizes.
@@ -77,6 +78,41 @@ def test_a_tan_shrank_only_past_both_its_first_frame_and_its_drawn_area():
     # Where the drawn area is not known (0), the first frame alone counts.
     unknown = Reference(first.obs, drawn.perimeter, lambda: 1.0, drawn.side)
     assert problem(seen(1 - 0.9 * slack), unknown, AT_END)[0] == "shrank"
+
+
+def _seven(short_by: list[float], pixel: float) -> list[Reference]:
+    """Seven tans of ``reference(256)``'s size whose first frame falls short of the drawn area by a band of
+    ``short_by`` puzzle pixels each along the outline (``pixel`` canonical pixels a puzzle pixel)."""
+    drawn = reference(256.0)
+    out = []
+    for band in short_by:
+        area = drawn.area - band * pixel * drawn.perimeter
+        out.append(Reference(Observation(area, area, 0.0, (100.0, 100.0), drawn.obs.shape), drawn.perimeter,
+                             lambda: 1.0, drawn.side, drawn.area))
+    return out
+
+
+def test_a_renderer_that_draws_every_tan_inside_its_polygon_bounds_growth_by_what_it_draws():
+    """A 2 px outline stroked inside every tan shows each smaller in every frame: growth is bounded by the drawn
+    area less that band (the median over the tans), not by the whole drawn area, which let a tan grown by a third
+    pass. Blur (under 1.5 px, one tan blended more than the rest) leaves the drawn area the bound."""
+    pixel = 0.5
+    blurred = _seven([0.9, 0.8, 1.0, 0.9, 2.5, 0.7, 1.1], pixel)  # the fifth blends into the background
+    assert drawn_inset(blurred, pixel) == 0.0
+    assert EDGE_BLEND * pixel < drawn_inset(_seven([2.0] * 6 + [3.5], pixel), pixel) == pytest.approx(2.0 * pixel)
+    outlined = [replace(r, inset=drawn_inset(refs, pixel)) for refs in [_seven([2.0] * 7, pixel)] for r in refs]
+    ref = outlined[0]
+    shown = ref.drawn - 2.0 * pixel * ref.perimeter
+    assert ref.grown_past == pytest.approx(shown) and ref.area == pytest.approx(shown)
+
+    def seen(area: float) -> Observation:
+        return Observation(area, area, 0.0, (100.0, 100.0), ref.obs.shape)
+
+    assert problem(seen(ref.drawn), replace(ref, inset=0.0), AT_END) is None  # within the whole drawn area ...
+    assert problem(seen(ref.drawn), ref, AT_END)[0] == "grew"  # ... but past what this renderer draws
+    assert problem(seen(shown * 1.05), ref, AT_END) is None
+    blurred_ref = replace(blurred[4], inset=drawn_inset(blurred, pixel))
+    assert problem(seen(blurred_ref.drawn * 1.05), blurred_ref, AT_END) is None  # whole at the end: not grown
 
 
 def _with_elongation(ecc: float, i1: float = 0.2) -> tuple[float, float]:

@@ -173,3 +173,15 @@ def test_a_tan_owns_only_its_shares_near_its_body():
     shares, own = mix.shares(0), mix.own(0)
     assert shares[10:12, 45].min() > 0.3 and own[10:12, 45].max() == 0.0
     np.testing.assert_array_equal(own[:, :40], shares[:, :40])
+
+
+def test_only_the_fill_shows_a_silhouette_left_uncovered_unless_it_looks_like_the_background():
+    """Inside the silhouette at the end a mix with the background is a tan's darker edge, not the silhouette
+    showing: the fill alone counts, where the two colours are told apart (else a hole would read as background)."""
+    tans = [(200.0, 30.0, 60.0), (30.0, 60.0, 160.0)]
+    dark = Palette(np.array([*tans, (30, 32, 40), (90, 92, 100)], np.float32), 2, (2, 3))
+    assert dark.showing == (3,)
+    outlined_only = Palette(np.array([*tans, (250, 250, 250), (240, 240, 236)], np.float32), 2, (2, 3))
+    assert outlined_only.showing == (2, 3)  # a silhouette drawn as an outline: its inside is the background
+    no_fill = Palette(np.array([*tans, (250, 250, 250)], np.float32), 2, (2,))
+    assert no_fill.showing == (2,)
