@@ -51,7 +51,12 @@ class Tolerances:
 # Over the 1,008 legal and 504 pieces-overlap videos of every tangram calibration corpus, 3/4 of a pixel and 15%
 # left every legal tan at least 0.048 of its area inside its bound, and every overlapped tan at least 0.107
 # outside it (0.195 where nothing else gave the overlap away).
-DURING = Tolerances(shrink=0.2, band=1.0 / 256, grow=0.2, grow_band=1.0 / 256, split=0.15, shape_i1=0.12,
+# While tans move, growth keeps half a pixel of band (under the 20% for every tan of our canvases): a whole pixel
+# let the small and medium triangles grow by 31-32% unseen, and a tan grown by a third that moved on top and ended
+# partly under others passed (a renderer's 1 px outlines: 1.26-1.31 of its first frame for seven frames, 1.09 at the
+# end). Over the 192 legal videos of `calibrate --family tangram --n 4 --seed 2000` and `--n 4 --seed 4600` no tan
+# measured more than 1.124 of the larger of its first frame's and its drawn area in any frame.
+DURING = Tolerances(shrink=0.2, band=1.0 / 256, grow=0.2, grow_band=0.5 / 256, split=0.15, shape_i1=0.12,
                     shape_ecc=0.1)
 AT_END = Tolerances(shrink=0.15, band=0.75 / 256, grow=0.1, grow_band=0.0, split=0.08, shape_i1=0.1, shape_ecc=0.08)
 
