@@ -4,7 +4,8 @@ This renderer shares nothing with ``puzzles/``' drawing code: a 720x540 frame,
 a non-integer scale (1.04 of our 30 px unit), Pillow's polygons without
 anti-aliasing, its own colours, a 2 px (or 1 px) black outline stroked inside
 every tan and round the silhouette (2 px show every tan a sixth to a third
-smaller than its polygon, in every frame), eased moves that turn while they slide, at 24 fps;
+smaller than its polygon, in every frame), eased moves that turn while they
+slide, at 24 fps;
 and a dark scene drawn by OpenCV, anti-aliased, every tan edged a pixel wide in
 a darker shade of its own colour. Only the geometry is ours
 (:func:`puzzles.tangram.layout.build`); the puzzle is written in the genreason

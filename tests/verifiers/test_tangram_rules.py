@@ -9,15 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from verifiers.tangram_rules import (
-    AT_END,
-    DURING,
-    EDGE_BLEND,
-    Reference,
-    drawn_inset,
-    hidden_by_others,
-    problem,
-)
+from verifiers.tangram_rules import AT_END, DURING, EDGE_BLEND, Reference, drawn_inset, hidden_by_others, problem
 from verifiers.tangram_segment import NO_BODY, Observation
 
 # A small right triangle of a 512 px puzzle (legs of 36 puzzle pixels), seen on canvases of two sizes.
