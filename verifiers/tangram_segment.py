@@ -289,11 +289,25 @@ def with_seams(shares: list[np.ndarray], body: np.ndarray) -> list[np.ndarray]:
     it) is left as it is.
     """
     unclaimed = 1.0 - np.minimum(sum(shares), 1.0)
-    reach = np.ones((2 * SEAM_REACH + 1, 2 * SEAM_REACH + 1), np.uint8)
-    near = [cv2.dilate((body == i).view(np.uint8), reach) for i in range(len(shares))]
+    near = near_bodies(body, len(shares))
     count = sum(m.astype(np.float32) for m in near)
     given = np.where(count >= 2, unclaimed / np.maximum(count, 1.0), 0.0).astype(np.float32)
     return [s + given * m for s, m in zip(shares, near)]
+
+
+def near_bodies(body: np.ndarray, n: int) -> list[np.ndarray]:
+    """Per tan (``n`` of them), H x W uint8: 1 within :data:`SEAM_REACH` of its body (``body``:
+    :attr:`Unmixed.body`)."""
+    reach = np.ones((2 * SEAM_REACH + 1, 2 * SEAM_REACH + 1), np.uint8)
+    return [cv2.dilate((body == i).view(np.uint8), reach) for i in range(n)]
+
+
+def junctions(body: np.ndarray, n: int) -> list[np.ndarray]:
+    """Per tan, H x W bool: the pixels within :data:`SEAM_REACH` of the bodies of two other tans or more (where it
+    meets two others), ``body`` being :attr:`Unmixed.body` and ``n`` the number of tans."""
+    near = near_bodies(body, n)
+    count = sum(m.astype(np.int16) for m in near)
+    return [(count - m) >= 2 for m in near]
 
 
 def unmix_pixels(p: np.ndarray, palette: Palette, exclude: np.ndarray | None = None,
