@@ -23,6 +23,9 @@ from verifiers.difference import Difference, FrameDifference
 
 # A blob counts as the agent when its area is within these factors of the agent's first-frame area.
 DUPLICATE_AREA = 0.4  # a second agent-like blob this large (relative to the agent) counts as a copy
+# Two agent-like blobs at least this large each (relative to the agent), however near each other, are two agents:
+# the copy distance alone let a copy drawn on the agent's way pass (see follow_agent).
+SIDE_BY_SIDE = 0.8
 MIN_AREA_RATIO = 0.25
 MAX_AREA_RATIO = 4.0
 # The fewest pixels that make the agent at its start cell: 4 on a 16-pixel cell, the same share of a cell on any.
@@ -484,8 +487,9 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
 
     Returns the blob centres (None where no agent-like blob was seen), per frame
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
-    agent's area stood farther than ``copy_distance`` from the chosen one (a
-    copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
+    agent's area stood farther than ``copy_distance`` from the chosen one, or
+    another of at least :data:`SIDE_BY_SIDE` of it stood anywhere while the chosen
+    one was that large too (a copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
     ``opening``: the ``kernel`` of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
     Where the opened difference shows no agent-like blob, the difference is searched again as it
     is (a blob must still cover a share of the agent's area, see :func:`blobs_into`): an agent a
@@ -535,11 +539,18 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
         # A copy is drawn like the agent: where the agent is drawn smaller than it was learned, so is its copy
         # (calibrate --n 6 --seed 3400, agent-reshaped: a hard 3D maze's copy at 80% width, 5 pixels once opened).
         copy_now = DUPLICATE_AREA * min(appearance.agent_area, chosen.area)
+        # A copy nearer than the copy distance is still a copy where it and the agent are each a whole agent: a
+        # copy drawn on the agent's way, at half the frame rate, showed only beside the agent or merged with it
+        # (calibrate --n 1 --seed 5200, easy 3D maze, fps-drop: 32 and 44 px side by side, agent 28; accepted).
+        # Parts of one agent cut by a ladder's rungs are smaller; no legal video of that run (5 families) nor of
+        # --family maze3d --n 4 --seed 5300 (7 columns) showed two agent-like blobs within the copy distance at all.
+        whole = SIDE_BY_SIDE * appearance.agent_area
         copied = False
         for b in agents:
             far = math.dist(b.center, chosen.center) > copy_distance
             is_copy = b.area >= copy_area
             copied |= far and b.area >= copy_now
+            copied |= b is not chosen and min(b.area, chosen.area) >= whole
             if is_copy or not far:
                 ys, xs, window = b.pixels
                 agent_masks[t][ys, xs] |= window

@@ -299,3 +299,17 @@ def test_a_smaller_agent_faint_in_low_bitrate_frames_is_followed_and_still_judge
     assert verdict.status == "ok" and verdict.success is accepted, verdict.events
     if accepted:
         assert verdict.metrics["tracked_fraction"] > 0.95  # 0.90 when faint frames were not searched again
+
+
+@pytest.mark.parametrize("case, accepted", [("duplicated", False), ("oracle", True)])
+def test_a_copy_on_the_agents_way_at_half_the_frame_rate_is_a_copy(tmp_path, case, accepted) -> None:
+    """calibrate --n 1 --seed 5200, fps-drop: the easy 3D maze's copy, drawn for six frames at the cell farthest
+    from the start, which the agent passes then, showed at half the frame rate only beside the agent (8 px apart,
+    each a whole agent) or merged with it, never farther than the copy distance: accepted. Two whole agents side
+    by side count as a copy now; the oracle under the same column is still accepted."""
+    puzzle = calibration_puzzles("maze3d", 1, 5200)[0]
+    made = {c.name: c for c in FAMILY.calibration_cases(puzzle, 5200)}[case]
+    video = parse_column("fps-drop").degrade(Video(made.frames, made.fps))
+    verdict = VERIFIER.verify(puzzle, read_video(write_mp4(tmp_path / "v.mp4", video, preset=ENCODE_PRESET)))
+    assert verdict.status == "ok" and verdict.success is accepted, verdict.events
+    assert ("duplicated" in kinds(verdict)) is not accepted

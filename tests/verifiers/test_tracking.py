@@ -93,3 +93,33 @@ def test_a_faint_mark_away_from_the_agent_is_not_the_agent():
     got = _faint_walk(range(3, 6), mark=(28, 50))
     assert [t for t, p in enumerate(got) if p is None] == [3, 4, 5]
     assert all(p is not None for t, p in enumerate(got) if t not in (3, 4, 5))
+
+
+def _walk_past(copy_at: tuple[int, int] | None, rung: bool = False):
+    """An agent (6 x 6 magenta) walking right on a grey board past ``copy_at`` (row, column of a second one, or
+    None); with ``rung``, a grey line a pixel wide cuts the agent in two halves in every frame."""
+    background = np.full((40, 64, 3), GREY, np.uint8)
+    frames = np.repeat(background[None], 8, axis=0)
+    for t, frame in enumerate(frames):
+        col = 6 + 3 * t
+        frame[10:16, col:col + 6] = MAGENTA
+        if rung:
+            frame[12, col:col + 6] = GREY
+        if copy_at is not None and 2 <= t <= 4:
+            frame[copy_at[0]:copy_at[0] + 6, copy_at[1]:copy_at[1] + 6] = MAGENTA
+    smoothed = tracking.smooth(frames)
+    look = tracking.Appearance(background, MAGENTA, 36.0, np.full(3, GREY, np.float32), None, {},
+                               tracking.dominant_colours(background), 300.0)
+    return tracking.follow_agent(smoothed, difference.Difference(smoothed, background), look, (9.0, 13.0), 12.0)
+
+
+def test_a_copy_that_stays_within_the_copy_distance_is_still_a_copy():
+    """calibrate --n 1 --seed 5200, easy 3D maze, fps-drop: a copy drawn on the agent's way showed only beside the
+    agent (each a whole agent, 8 px apart, the copy distance 12) or merged with it, and was accepted. Two whole
+    agents side by side are two; one agent cut in two by a ladder's rung is one."""
+    positions, duplicated, _ = _walk_past((18, 18))  # under the agent's path, 8 px below it
+    assert all(p is not None for p in positions)
+    assert duplicated == [False, False, True, True, True, False, False, False]
+    assert _walk_past((18, 50))[1][2:5] == [True] * 3  # farther than the copy distance, as before
+    positions, duplicated, _ = _walk_past(None, rung=True)
+    assert all(p is not None for p in positions) and not any(duplicated)
