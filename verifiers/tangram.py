@@ -176,7 +176,7 @@ class TangramVerifier:
                 a tan meets two others (:func:`~verifiers.tangram_segment.junctions`) what it shows is not
                 weighed: there the paper skin's dark tan outlines, blurred, unmixed as seed 4602's crimson
                 triangle (0.45-0.63); without them the 192 legal videos of ``--n 4 --seed 2000`` and ``--n 4
-                --seed 4600`` reach 0.34, and of their 96 sheared tans one loses any of its wedge (0.41 to 0.32).
+                --seed 4600`` reach 0.34, and of their 96 sheared tans one measures less (0.41 to 0.32).
             max_glitch_seconds: how long a tan may look wrong (hidden, blurred, cut by
                 another passing over it) before it counts as changed (never less than 2 frames).
             max_growth_frames: how many frames in a row a tan may measure grown. A tan passing
@@ -395,7 +395,7 @@ class TangramVerifier:
             if found is None and fit < self.min_fit and fit < r.fit - self.fit_margin:  # r.fit only if needed
                 found = ("deformed", f"does not match its own outline in any pose (best rigid fit IoU {fit:.2f})")
             # Where a tan meets two others, their edges (a skin's dark tan outlines, blurred) can unmix as it: what it
-            # shows there is not weighed (seed 4602's paper crimson triangle under blur: 0.48-0.63 there, 0.25 else).
+            # shows there is not weighed (seed 4602's paper crimson triangle under blur: 0.45-0.63 there, 0.25 else).
             out = 0.0
             if found is None and pose is not None:
                 out = protrusion(pose, np.where(meets[i], 0, pieces[i]), PATCH)

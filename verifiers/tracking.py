@@ -489,8 +489,8 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     whether another agent-like blob of at least :data:`DUPLICATE_AREA` of the
     agent's area stood farther than ``copy_distance`` from the chosen one, or
     another of at least :data:`SIDE_BY_SIDE` of it stood anywhere while the chosen
-    one was that large too (a copy), and the agent's pixels per frame (T x H x W bool). ``min_pixels``: as for :func:`blobs_into`;
-    ``opening``: the ``kernel`` of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
+    one was that large too (a copy), and the agent's pixels per frame (T x H x W
+    bool). ``min_pixels``: as for :func:`blobs_into`; ``opening``: the ``kernel`` of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
     Where the opened difference shows no agent-like blob, the difference is searched again as it
     is (a blob must still cover a share of the agent's area, see :func:`blobs_into`): an agent a
     few pixels across can be too thin for ``opening`` where it is drawn smaller than it was
