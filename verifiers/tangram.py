@@ -50,6 +50,7 @@ from verifiers.tangram_segment import (
     learn_palette,
     lookup,
     moment_shape,
+    near_bodies,
     unmix,
     with_seams,
 )
@@ -255,7 +256,8 @@ class TangramVerifier:
                     return 0.0
                 if not first_shares:
                     mix = unmix(canon[0], table)
-                    first_shares.append(with_seams([mix.own(k) for k in range(palette.n_pieces)], mix.body))
+                    n = palette.n_pieces
+                    first_shares.append(with_seams([mix.own(k) for k in range(n)], near_bodies(mix.body, n)))
                 return rigid_fit(first_shares[0][i], o.centroid, polygons[i], mirrors[i])
             return fit
 
@@ -385,8 +387,9 @@ class TangramVerifier:
         fits = []
         n = palette.n_pieces
         pieces = [mix.own(i) for i in range(n)]
-        outlined = with_seams(pieces, mix.body)  # what each tan's outline is fitted to
-        meets = junctions(mix.body, n)
+        near = near_bodies(mix.body, n)
+        outlined = with_seams(pieces, near)  # what each tan's outline is fitted to
+        meets = junctions(near)
         for i, (o, r) in enumerate(zip(obs, refs)):
             found = problem(o, r, AT_END)
             pose = None if o.centroid is None else best_pose(outlined[i], o.centroid, polygons[i], mirrors[i])

@@ -274,9 +274,9 @@ def unmix(frame: np.ndarray, table: Table) -> Unmixed:
     return Unmixed(first, second, share, body=body)
 
 
-def with_seams(shares: list[np.ndarray], body: np.ndarray) -> list[np.ndarray]:
+def with_seams(shares: list[np.ndarray], near: list[np.ndarray]) -> list[np.ndarray]:
     """Each tan's ``shares`` (:meth:`Unmixed.shares`, in order), with the seams between tans given to the tans
-    either side (``body``: :attr:`Unmixed.body`).
+    either side (``near``: :func:`near_bodies`, in the same order).
 
     Where two tans meet, what lies beneath shows through both anti-aliased edges (painted one
     after the other, a pixel half covered by each keeps a quarter of the colour under them): a
@@ -289,7 +289,6 @@ def with_seams(shares: list[np.ndarray], body: np.ndarray) -> list[np.ndarray]:
     it) is left as it is.
     """
     unclaimed = 1.0 - np.minimum(sum(shares), 1.0)
-    near = near_bodies(body, len(shares))
     count = sum(m.astype(np.float32) for m in near)
     given = np.where(count >= 2, unclaimed / np.maximum(count, 1.0), 0.0).astype(np.float32)
     return [s + given * m for s, m in zip(shares, near)]
@@ -302,10 +301,9 @@ def near_bodies(body: np.ndarray, n: int) -> list[np.ndarray]:
     return [cv2.dilate((body == i).view(np.uint8), reach) for i in range(n)]
 
 
-def junctions(body: np.ndarray, n: int) -> list[np.ndarray]:
+def junctions(near: list[np.ndarray]) -> list[np.ndarray]:
     """Per tan, H x W bool: the pixels within :data:`SEAM_REACH` of the bodies of two other tans or more (where it
-    meets two others), ``body`` being :attr:`Unmixed.body` and ``n`` the number of tans."""
-    near = near_bodies(body, n)
+    meets two others), from every tan's :func:`near_bodies`."""
     count = sum(m.astype(np.int16) for m in near)
     return [(count - m) >= 2 for m in near]
 

@@ -19,6 +19,7 @@ from verifiers.tangram_segment import (
     Palette,
     Table,
     colour_index,
+    near_bodies,
     unmix,
     unmix_pixels,
     with_seams,
@@ -149,7 +150,7 @@ def test_the_seam_between_two_tans_goes_to_the_tans_either_side():
     image[5:25, 30] = 0.5 * blue + 0.5 * image[5:25, 30]  # blue painted over, its left edge half the column
     mix = unmix(np.round(image).astype(np.uint8), Table(pal))
     plain = [mix.shares(k) for k in range(2)]
-    seamed = with_seams(plain, mix.body)
+    seamed = with_seams(plain, near_bodies(mix.body, 2))
     assert (plain[0] + plain[1])[5:25, 30].mean() < 0.9  # the seam is lost to both without it
     assert np.allclose((seamed[0] + seamed[1])[5:25, 30], 1.0, atol=0.02)
     assert 0.4 < seamed[0][5:25, 30].mean() < 0.6
