@@ -490,7 +490,8 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     agent's area stood farther than ``copy_distance`` from the chosen one, or
     another of at least :data:`SIDE_BY_SIDE` of it stood anywhere while the chosen
     one was that large too (a copy), and the agent's pixels per frame (T x H x W
-    bool). ``min_pixels``: as for :func:`blobs_into`; ``opening``: the ``kernel`` of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
+    bool). ``min_pixels``: as for :func:`blobs_into`; ``opening``: the ``kernel``
+    of :func:`foreground`; ``rim``: as for :func:`blobs_into`.
     Where the opened difference shows no agent-like blob, the difference is searched again as it
     is (a blob must still cover a share of the agent's area, see :func:`blobs_into`): an agent a
     few pixels across can be too thin for ``opening`` where it is drawn smaller than it was
@@ -512,6 +513,7 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
     duplicated: list[bool] = []
     agent_masks = np.zeros(masks.shape, dtype=bool)
     copy_area = DUPLICATE_AREA * appearance.agent_area
+    whole = SIDE_BY_SIDE * appearance.agent_area  # a blob this large is a whole agent (see the copies below)
     last, seen_at = start, 0
     everywhere = (slice(None), slice(None))
     for t in range(len(smoothed)):
@@ -544,7 +546,6 @@ def follow_agent(smoothed: np.ndarray, diff: np.ndarray | Difference, appearance
         # (calibrate --n 1 --seed 5200, easy 3D maze, fps-drop: 32 and 44 px side by side, agent 28; accepted).
         # Parts of one agent cut by a ladder's rungs are smaller; no legal video of that run (5 families) nor of
         # --family maze3d --n 4 --seed 5300 (7 columns) showed two agent-like blobs within the copy distance at all.
-        whole = SIDE_BY_SIDE * appearance.agent_area
         copied = False
         for b in agents:
             far = math.dist(b.center, chosen.center) > copy_distance
