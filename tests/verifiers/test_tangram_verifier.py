@@ -379,6 +379,18 @@ def test_a_small_tan_whose_first_frame_lost_its_corners_is_judged_against_its_dr
     assert verdict.status == "ok" and verdict.success, explain(verdict)
 
 
+@pytest.mark.parametrize("case", ["oracle", "oracle-reversed", "piece-sheared"])
+def test_a_shaken_small_triangle_may_change_elongation_more_than_a_large_tan(tmp_path, case):
+    """``calibrate --n 1 --seed 5800``'s easy tangram, shaken: its yellow small triangle (18 canonical pixels a leg)
+    ended 0.084 more elongated than in the first frame, past the 0.08 any tan might change by: called deformed. A
+    small triangle may change by what an edge 0.28 px off moves it now (0.109 here); sheared, it changes by 0.13."""
+    p, video = _calibration_video(tmp_path, 5800, case, "shake")
+    verdict = VERIFIER.verify(p, video)
+    assert verdict.status == "ok" and verdict.success == (case != "piece-sheared"), explain(verdict)
+    if case == "piece-sheared":
+        assert "end_piece_deformed" in {e.kind for e in verdict.events}, explain(verdict)
+
+
 @pytest.mark.parametrize("degradation", ["h264-low", "blur"])
 def test_a_small_tan_grown_within_its_edge_band_is_caught(tmp_path, degradation):
     """``calibrate --n 1 --seed 800``'s easy tangram grows its yellow small triangle to 1.15 of its area: within
