@@ -127,3 +127,16 @@ def test_a_light_digit_fading_out_at_the_end_is_caught(tmp_path):
     verdict = _judge(puzzle, frames, tmp_path, encoded=True)
     assert not verdict.success
     assert {"digit_erased", "incomplete"} & {e.kind for e in verdict.events}
+
+
+@pytest.mark.parametrize("fade", [False, True])
+def test_a_light_digit_changed_at_the_end_is_caught(fade, tmp_path):
+    """Seed 3's first written cell, overwritten in the same pencil once the grid is full: the new digit moved no
+    block mean by 28 levels from the old one's, the cell was not read again, and the video was accepted."""
+    writes = _solution_writes(3)
+    r, c, right = writes[0]
+    wrong = next(d for d in "1234" if d != right)
+    puzzle, frames = _scene(3, writes + [(r, c, wrong)], fade=fade)
+    verdict = _judge(puzzle, frames, tmp_path, encoded=True)
+    assert not verdict.success
+    assert {"digit_changed", "digit_erased"} & {e.kind for e in verdict.events}, [e.message for e in verdict.events]
