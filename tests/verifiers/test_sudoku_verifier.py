@@ -282,11 +282,12 @@ def test_cells_read_a_chunk_at_a_time_read_as_frame_by_frame():
     expected, values, signatures = [], first.copy(), raster.signatures(frames[0]).astype(int)
     read_at = np.zeros(16, dtype=int)
     for t, f in enumerate(frames):  # one frame at a time: read what changed, at once
-        change = np.abs(raster.signatures(f).astype(int) - signatures).max(axis=1)
+        now = raster.signatures(f).astype(int)
+        change = np.abs(now - signatures).max(axis=1)
         todo = np.nonzero((change > CHANGE) | ((change > SETTLED) & (t - read_at >= REREAD)))[0]
         if len(todo):
             values[todo] = reader.read(np.stack([interior(c) for c in _whole_cells(f, todo)])).values
-            signatures[todo] = raster.signatures(f)[todo]
+            signatures[todo] = now[todo]
             read_at[todo] = t
         expected.append(values.copy())
 
