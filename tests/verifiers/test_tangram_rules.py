@@ -127,11 +127,10 @@ def _with_elongation(ecc: float, i1: float = 0.2) -> tuple[float, float]:
 @pytest.mark.parametrize(("first", "end", "deformed"), [
     (0.429, 0.542, False),  # calibrate --n 1 --seed 700's small triangle: the first frame lost its corners (-0.071)
     (0.443, 0.527, False),  # the same, shaken
-    (0.500, 0.584, False),  # calibrate --n 1 --seed 5800's, shaken: 0.084, past the 0.08 a large tan may change by
-    (0.469, 0.600, True),  # a sheared tan whose first frame lay near its drawing (-0.031): judged on it
-    (0.500, 0.633, True),  # sheared, first frame as drawn (seed 5800's sheared small triangle changed by 0.133-0.185)
-    (0.420, 0.640, True),  # past both the first frame's and the drawn elongation
-    (0.560, 0.360, True),  # less elongated than both, by more than the 0.12 a tan this small may change by
+    (0.469, 0.573, True),  # a sheared tan whose first frame lay near its drawing (-0.031): judged on it
+    (0.500, 0.589, True),  # sheared, first frame as drawn
+    (0.420, 0.590, True),  # past both the first frame's and the drawn elongation
+    (0.560, 0.400, True),  # less elongated than both, by more than 0.08
 ])
 def test_an_elongation_change_counts_past_both_references_where_the_first_frame_strays_from_the_drawing(
         first, end, deformed):
@@ -144,30 +143,7 @@ def test_an_elongation_change_counts_past_both_references_where_the_first_frame_
     found = problem(seen, ref, AT_END)
     assert (found is not None and found[0] == "deformed") == deformed, found
     without_drawing = Reference(ref.obs, ref.perimeter, lambda: 1.0, ref.side, ref.area)
-    alone = problem(seen, without_drawing, AT_END)  # judged on the first frame alone: past its slack, deformed
-    assert (alone is not None) == (abs(end - first) > AT_END.ecc_slack(ref.perimeter, ref.area, ref.side))
-
-
-@pytest.mark.parametrize("side", [224.0, 256.0, 192.0])
-def test_a_small_triangle_may_change_elongation_more_than_a_large_tan_on_every_canvas(side):
-    """An edge a fraction of a pixel off moves a tan's moments by a share that grows with its outline over its area:
-    legal small triangles changed elongation by up to 0.089 at the end, every other tan by up to 0.057. A tan may
-    change by 0.08 or by what an edge 0.28 px of a 224 px canvas off moves it, at most 0.12."""
-    small = reference(side)
-    s = side / 512
-    leg = 2 * LEG * s  # a large triangle of the same puzzle: half the outline for its area
-    large = Reference(Observation(leg * leg / 2, leg * leg / 2, 0.0, (100.0, 100.0), (0.2, 0.01)),
-                      leg * (2 + math.sqrt(2)), lambda: 1.0, side, leg * leg / 2)
-    assert AT_END.ecc_slack(large.perimeter, large.area, side) == pytest.approx(AT_END.shape_ecc)
-    assert AT_END.ecc_slack(small.perimeter, small.area, side) == pytest.approx(0.12)  # 36 px legs: capped
-    assert DURING.ecc_slack(small.perimeter, small.area, side) == pytest.approx(DURING.shape_ecc)
-
-    def changed(ref: Reference, by: float) -> tuple[str, str] | None:
-        seen = Observation(ref.area, ref.area, 0.0, (100.0, 100.0), _with_elongation(0.5 + by))
-        return problem(seen, replace(ref, obs=replace(ref.obs, shape=_with_elongation(0.5))), AT_END)
-
-    assert changed(small, 0.09) is None and changed(small, 0.13)[0] == "deformed"
-    assert changed(large, 0.07) is None and changed(large, 0.09)[0] == "deformed"
+    assert problem(seen, without_drawing, AT_END) is not None  # judged on the first frame alone: every case differs
 
 
 def _bodies(frames: list[list[tuple[int, tuple[slice, slice]]]]) -> list[np.ndarray]:

@@ -379,16 +379,15 @@ def test_a_small_tan_whose_first_frame_lost_its_corners_is_judged_against_its_dr
     assert verdict.status == "ok" and verdict.success, explain(verdict)
 
 
-@pytest.mark.parametrize("case", ["oracle", "oracle-reversed", "piece-sheared"])
-def test_a_shaken_small_triangle_may_change_elongation_more_than_a_large_tan(tmp_path, case):
-    """``calibrate --n 1 --seed 5800``'s easy tangram, shaken: its yellow small triangle (18 canonical pixels a leg)
-    ended 0.084 more elongated than in the first frame, past the 0.08 any tan might change by: called deformed. A
-    small triangle may change by what an edge 0.28 px off moves it now (0.109 here); sheared, it changes by 0.13."""
-    p, video = _calibration_video(tmp_path, 5800, case, "shake")
+@pytest.mark.parametrize("degradation", ["resize-832x480", "noise"])
+def test_a_sheared_small_triangle_that_changes_elongation_by_a_tenth_is_caught(tmp_path, degradation):
+    """``genreason calibrate``'s default run (``--n 2 --seed 0``): the easy tangram's sheared small triangle ends
+    0.102-0.129 more elongated than at first, and nothing else gives it away. Legal small triangles changed by up
+    to 0.089 (seed 5800's, shaken: 0.084, a false reject left open); a bound of 0.10-0.12 for them, tried, accepted
+    this tan under 8 columns of 20."""
+    p, video = _calibration_video(tmp_path, 0, "piece-sheared", degradation, n=2, index=0)
     verdict = VERIFIER.verify(p, video)
-    assert verdict.status == "ok" and verdict.success == (case != "piece-sheared"), explain(verdict)
-    if case == "piece-sheared":
-        assert "end_piece_deformed" in {e.kind for e in verdict.events}, explain(verdict)
+    assert verdict.status == "ok" and [e.kind for e in verdict.events] == ["end_piece_deformed"], explain(verdict)
 
 
 @pytest.mark.parametrize("degradation", ["h264-low", "blur"])
