@@ -78,12 +78,13 @@ class Prepared:
 
     empty: np.ndarray  # bool, one per cell
     features: np.ndarray  # float32, one row per cell that is not empty, in cell order
+    heights: np.ndarray  # int, the height in patch pixels of each cell's glyph (its kept ink's box; 0 for empty)
 
 
 def prepare(patches: np.ndarray) -> Prepared:
     """Glyphs and features of cell interiors (N x S x S x 3 uint8), computed once for any number of reads."""
-    glyph_batch, empty = glyphs(patches)
-    return Prepared(empty, features(glyph_batch[~empty]))
+    glyph_batch, empty, heights = _glyphs(patches)
+    return Prepared(empty, features(glyph_batch[~empty]), heights)
 
 
 def interior(cell: np.ndarray) -> np.ndarray:
@@ -98,6 +99,12 @@ def glyphs(patches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Grey patches (N x S x S) read as their three-channel copies do, for a third of the work.
     """
+    glyph_batch, empty, _ = _glyphs(patches)
+    return glyph_batch, empty
+
+
+def _glyphs(patches: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`glyphs`, and each glyph's height in patch pixels before it was scaled to fit (0 for empty)."""
     f = patches.astype(np.float32)
     if f.ndim == 3:
         f = f[..., None]
@@ -113,15 +120,17 @@ def glyphs(patches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     strong = np.count_nonzero(ink > 0.5 * peak[:, None, None], axis=(1, 2)) / (ink.shape[1] * ink.shape[2])
     empty = (peak < EMPTY_CONTRAST) | (strong < MIN_INK)
     out = np.zeros((len(f), GLYPH, GLYPH), dtype=np.float32)
+    heights = np.zeros(len(f), dtype=np.int64)
     todo = np.nonzero(~empty)[0]
     if len(todo):
-        found, out[todo] = _normalise(ink[todo], peak[todo])
+        found, out[todo], heights[todo] = _normalise(ink[todo], peak[todo])
         empty[todo[~found]] = True
-    return out, empty
+    return out, empty, heights
 
 
-def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Glyphs of the ink of N patches (N x S x S float32) with their 98th percentiles: (which have one, glyphs).
+def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Glyphs of the ink of N patches (N x S x S float32) with their 98th percentiles: (which have one, glyphs,
+    the height of each glyph's box of kept ink, 0 where none).
 
     The strong ink's connected components of all patches are labelled in one
     call, on the patches stacked one above the other with a blank row between
@@ -168,7 +177,7 @@ def _normalise(ink: np.ndarray, peak: np.ndarray) -> tuple[np.ndarray, np.ndarra
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
         oy, ox = (GLYPH - nh) // 2, (GLYPH - nw) // 2
         out[i, oy:oy + nh, ox:ox + nw] = small
-    return found, out
+    return found, out, np.where(found, y1 - y0, 0)
 
 
 def features(glyph_batch: np.ndarray) -> np.ndarray:

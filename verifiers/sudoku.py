@@ -4,8 +4,9 @@ Steps, top to bottom in :meth:`SudokuVerifier.verify`:
 1. align the puzzle's first frame onto the video (stretched, letterboxed or
    cropped, refined by ECC; leading garbage frames skipped), as the grid
    verifiers do (:mod:`verifiers.canonical`);
-2. warp every frame into a canonical raster of ``CELL`` pixels per cell, in
-   chunks (a long video never sits in memory twice);
+2. warp every frame into a canonical raster of ``CELL`` pixels per cell (more
+   where the given digits are small, :func:`_reading_cell`), in chunks (a
+   long video never sits in memory twice);
 3. measure each frame's shift against the first (phase correlation of the
    ink: grid lines, given digits); small shake is undone, a shift beyond
    ``MAX_SHIFT`` cells means the grid moved or was redrawn elsewhere; the ink
@@ -14,8 +15,8 @@ Steps, top to bottom in :meth:`SudokuVerifier.verify`:
 4. read the first frame, check it shows the given digits, and teach the
    reader those glyphs (its own font, as degraded as the rest of the video);
 5. read every cell of every frame (a cell is read again only when its pixels
-   changed since its last read; the changed cells of a chunk of frames are
-   read together);
+   changed since its last read, or when it holds still after a read while it
+   changed; the changed cells of a chunk of frames are read together);
 6. apply the rules (:mod:`verifiers.sudoku_rules`) and assemble the verdict.
 """
 
@@ -32,10 +33,14 @@ from genreason.errors import BadInput
 from genreason.types import Event, Puzzle, Verdict, Video
 from puzzles.sudoku.render import SudokuLayout
 from verifiers import canonical, sudoku_rules
-from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Reads, prepare
+from verifiers.digits import EMPTY, INSET, UNSURE, DigitReader, Prepared, Reads, prepare
 
 CELL = 32  # canonical pixels per cell
-MARGIN = CELL // 2  # canonical pixels around the grid
+# A given digit shorter than this share of a cell at CELL (the median of the first frame's) is read on a finer
+# raster (:func:`_reading_cell`); ours are 0.62 of a cell tall (20 pixels), another renderer's set in a font 0.6 of
+# a cell 0.38-0.45 (12-14.5 pixels), in one of 0.4 0.25-0.31.
+SMALL_GLYPH = 0.5
+MAX_CELL = 64
 MIN_CELL_PIXELS = 12.0  # below this a cell is too small in the video to read a digit
 MAX_SHIFT = 0.25  # cells of global shift beyond which the grid moved
 CHUNK = 32  # frames warped at a time
@@ -46,6 +51,10 @@ CHANGE = 28.0  # block-mean change (levels) since a cell's last read that makes 
 # serif 1 in grey, H.264: 14 levels), which kept the mid-fade read, empty, to the end. Noise moves them far less.
 SETTLED = 6.0
 REREAD = 2
+# A cell read while it was changing (by more than STEADY levels since the frame before) is read again at the first
+# frame it holds still: a thin light 1 fading in read empty part-way, and the last 6 levels of its fade, under
+# SETTLED, left it empty to the end (Pillow's font, grey 130 on 230 paper, 9 x 9 at 640 x 480).
+STEADY = 2.0
 # Grid-line ink, relative to the first frame, below which the lines were erased (held for a stable run of
 # frames). Over 792 videos (the oracle and the erased grid of seeds 0-5 at every difficulty and of the
 # calibration puzzles of seeds 7 and 11, under every degradation) legal videos never held below 0.768
@@ -57,23 +66,37 @@ UNREADABLE_CLUES = 1 / 3  # share of clues not read as themselves in the first f
 
 @dataclass(frozen=True)
 class _Raster:
-    """Where cells lie in the canonical raster."""
+    """Where cells lie in the canonical raster of ``cell`` pixels per cell (:data:`CELL` unless the digits are
+    small, :func:`_reading_cell`)."""
 
     n: int
+    cell: int = CELL
+
+    @property
+    def margin(self) -> int:
+        return self.cell // 2
 
     @property
     def size(self) -> tuple[int, int]:
-        side = self.n * CELL + 2 * MARGIN
+        side = self.n * self.cell + 2 * self.margin
         return side, side
+
+    def to_canonical(self, layout: SudokuLayout, puzzle_to_video: np.ndarray) -> np.ndarray:
+        """The video-to-raster transform, from the puzzle-to-video one of its alignment."""
+        s = self.cell / layout.cell_size
+        puzzle_to_canonical = np.array([[s, 0.0, self.margin - layout.origin[0] * s],
+                                        [0.0, s, self.margin - layout.origin[1] * s]])
+        return canonical.compose(puzzle_to_canonical, canonical.invert(puzzle_to_video))
 
     def cells(self, frame: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
         """Interiors of every cell (n*n x S x S x 3), row-major, or of the cells ``which`` (indices) only."""
-        k = round(CELL * INSET)
-        grid = frame[MARGIN:MARGIN + self.n * CELL, MARGIN:MARGIN + self.n * CELL]
-        blocks = grid.reshape(self.n, CELL, self.n, CELL, 3).transpose(0, 2, 1, 3, 4)[:, :, k:CELL - k, k:CELL - k]
+        cell, margin = self.cell, self.margin
+        k = round(cell * INSET)
+        grid = frame[margin:margin + self.n * cell, margin:margin + self.n * cell]
+        blocks = grid.reshape(self.n, cell, self.n, cell, 3).transpose(0, 2, 1, 3, 4)[:, :, k:cell - k, k:cell - k]
         if which is not None:
             return blocks[which // self.n, which % self.n]
-        return np.ascontiguousarray(blocks).reshape(self.n * self.n, CELL - 2 * k, CELL - 2 * k, 3)
+        return np.ascontiguousarray(blocks).reshape(self.n * self.n, cell - 2 * k, cell - 2 * k, 3)
 
     def line_mask(self, size: tuple[int, int]) -> np.ndarray:
         """Pixels of a ``size`` rescaling of the raster near an inner cell edge: where lines are, never a digit.
@@ -83,19 +106,18 @@ class _Raster:
         """
         w, h = self.size
         mask = np.zeros((h, w), dtype=np.float32)
-        band = round(CELL * INSET) - 1
-        lo, hi = MARGIN, MARGIN + self.n * CELL
+        band = round(self.cell * INSET) - 1
+        lo, hi = self.margin, self.margin + self.n * self.cell
         for k in range(1, self.n):
-            p = MARGIN + k * CELL
+            p = self.margin + k * self.cell
             mask[lo:hi, p - band:p + band] = 1
             mask[p - band:p + band, lo:hi] = 1
         return cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 0.5
 
     def signatures(self, frame: np.ndarray) -> np.ndarray:
         """Every cell as 8 x 8 block means (n*n x 192 uint8): cheap, and steady under pixel noise."""
-        side = self.n * CELL
-        small = cv2.resize(frame[MARGIN:MARGIN + side, MARGIN:MARGIN + side], (self.n * 8, self.n * 8),
-                           interpolation=cv2.INTER_AREA)
+        lo, hi = self.margin, self.margin + self.n * self.cell
+        small = cv2.resize(frame[lo:hi, lo:hi], (self.n * 8, self.n * 8), interpolation=cv2.INTER_AREA)
         return small.reshape(self.n, 8, self.n, 8, 3).transpose(0, 2, 1, 3, 4).reshape(self.n * self.n, -1)
 
 
@@ -136,7 +158,7 @@ class _Steadiness:
             return frame, False, self._line_ink(ink)
         dx, dy = self.correlate(self.windowed(ink))
         dx, dy = 2 * dx, 2 * dy
-        if math.hypot(dx, dy) > MAX_SHIFT * CELL:
+        if math.hypot(dx, dy) > MAX_SHIFT * self.raster.cell:
             return frame, True, self._line_ink(ink)
         if math.hypot(dx, dy) > 0.3:
             frame = self.warp.moved_back(index, np.array([dx, dy]))
@@ -156,22 +178,28 @@ class _CellReads:
         self.raster = raster
         self.reader = reader
         self.signatures = raster.signatures(frame)  # each cell's as of its last read
+        self.previous = self.signatures.copy()  # each cell's in the frame before
         self.read_at = np.zeros(len(self.signatures), dtype=np.int64)  # the frame of each cell's last read
+        self.unsettled = np.zeros(len(self.signatures), dtype=bool)  # last read while it was changing
         self.values = values.copy()  # each cell's latest read, as of the last flushed frame
         self._changed: list[tuple[int, np.ndarray]] = []  # (frame index, cells to read again), not yet flushed
         self._patches: list[np.ndarray] = []
 
     def note(self, t: int, frame: np.ndarray) -> None:
-        """Check which cells of frame ``t`` changed since their last read (:data:`CHANGE`, :data:`SETTLED`), and
-        keep their pixels to read."""
+        """Check which cells of frame ``t`` changed since their last read (:data:`CHANGE`, :data:`SETTLED`) or hold
+        still after a read while changing (:data:`STEADY`), and keep their pixels to read."""
         now = self.raster.signatures(frame)
         change = cv2.absdiff(now, self.signatures).max(axis=1)  # |a - b| of uint8, exact
-        todo = np.nonzero((change > CHANGE) | ((change > SETTLED) & (t - self.read_at >= REREAD)))[0]
+        moving = cv2.absdiff(now, self.previous).max(axis=1) > STEADY
+        todo = np.nonzero((change > CHANGE) | ((change > SETTLED) & (t - self.read_at >= REREAD))
+                          | (self.unsettled & ~moving))[0]
         if len(todo):
             self._changed.append((t, todo))
             self._patches.append(self.raster.cells(frame, todo))
             self.signatures[todo] = now[todo]
             self.read_at[todo] = t
+            self.unsettled[todo] = moving[todo]
+        self.previous = now
 
     def flush(self, reads: np.ndarray, start: int, stop: int) -> None:
         """Read the noted cells and write frames ``start`` to ``stop`` (every one noted) into ``reads`` (T x n*n)."""
@@ -199,9 +227,8 @@ class SudokuVerifier:
 
     def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
         layout = self._layout(puzzle)
-        raster = _Raster(layout.size)
 
-        # 1. Alignment.
+        # 1. Alignment, and the raster's cell size for the digits' (the first frame read at CELL).
         alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's grid "
@@ -209,11 +236,16 @@ class SudokuVerifier:
         cell_px = layout.cell_size * math.sqrt(abs(np.linalg.det(alignment.puzzle_to_video[:, :2])))
         if cell_px < MIN_CELL_PIXELS:
             return self._unreadable(f"a grid cell is only {cell_px:.1f} pixels wide in this video")
-        s = CELL / layout.cell_size
-        puzzle_to_canonical = np.array([[s, 0.0, MARGIN - layout.origin[0] * s],
-                                        [0.0, s, MARGIN - layout.origin[1] * s]])
-        to_canonical = canonical.compose(puzzle_to_canonical, canonical.invert(alignment.puzzle_to_video))
         first = alignment.first_frame
+        raster = _Raster(layout.size)
+        to_canonical = raster.to_canonical(layout, alignment.puzzle_to_video)
+        start_frame = canonical.warp_frames(video, to_canonical, raster.size, start=first, stop=first + 1)[0]
+        first_cells: Prepared | None = prepare(raster.cells(start_frame))
+        cell = _reading_cell(first_cells, layout, cell_px)
+        if cell != raster.cell:
+            raster = _Raster(layout.size, cell)
+            to_canonical = raster.to_canonical(layout, alignment.puzzle_to_video)
+            first_cells = None  # read again on the finer raster
         events: list[Event] = []
         if first:
             events.append(Event(frame=0, kind="skipped_frames",
@@ -233,8 +265,8 @@ class SudokuVerifier:
                 if moved and moved_at is None:
                     moved_at = first + t
                 if cells is None:
-                    patches = raster.cells(frame)
-                    reader, values, problem = self._first_frame(DigitReader(9), patches, layout, first, events)
+                    prepared = first_cells if first_cells is not None else prepare(raster.cells(frame))
+                    reader, values, problem = self._first_frame(DigitReader(9), prepared, layout, first, events)
                     if problem:
                         return self._unreadable(problem)
                     cells = _CellReads(raster, reader, frame, values)
@@ -276,11 +308,11 @@ class SudokuVerifier:
                        status="unreadable", reason=reason)
 
     @staticmethod
-    def _first_frame(reader: DigitReader, patches: np.ndarray, layout: SudokuLayout, first: int,
+    def _first_frame(reader: DigitReader, prepared: Prepared, layout: SudokuLayout, first: int,
                      events: list[Event]) -> tuple[DigitReader, np.ndarray, str | None]:
-        """Read the first frame, check it against the layout, and teach the reader the given digits."""
-        clues = np.array([layout.clue((r, c)) for r in range(layout.size) for c in range(layout.size)])
-        prepared = prepare(patches)  # glyphs and features once, for all three uses
+        """Read the first frame's prepared cells (read three times: prepared once), check them against the
+        layout, and teach the reader the given digits."""
+        clues = _clues(layout)
         base: Reads = reader.read_prepared(prepared)
         given = clues > 0
         # A clue read as another digit, or as empty, may not teach the reader; an unsure one may.
@@ -318,6 +350,33 @@ class SudokuVerifier:
             right = sum(1 for r, c in empty if final[r, c] == int(solution[r][c]))
             metrics["cell_accuracy"] = round(right / max(1, len(empty)), 4)
         return metrics
+
+
+def _clues(layout: SudokuLayout) -> np.ndarray:
+    """Each cell's given digit, row-major (0 where none)."""
+    return np.array([layout.clue((r, c)) for r in range(layout.size) for c in range(layout.size)])
+
+
+def _reading_cell(first: Prepared, layout: SudokuLayout, cell_px: float) -> int:
+    """The raster's cell size (pixels) at which the digits are read: :data:`CELL`, or more where the given digits
+    of the first frame (``first``, its cells read at :data:`CELL`) are small.
+
+    A digit set in a small font (a font size of 0.4 of a cell draws glyphs 0.3 of a cell tall, 9 pixels at
+    :data:`CELL`, where ours are 20) is read on a raster fine enough to make the median given digit
+    :data:`SMALL_GLYPH` of a cell tall: shrunk to a few pixels, its strokes merge and it reads as unsure or
+    as another digit. Never much finer than the video's own cells (``cell_px``): enlarged beyond them a thin
+    stroke gains no detail and covers less of its cell than a digit must (:data:`~verifiers.digits.MIN_INK`:
+    a light 1 read as empty at 64 pixels from a video's 47), nor than :data:`MAX_CELL`. The size is a multiple
+    of 8, so that each of a cell's 8 x 8 block means (:meth:`_Raster.signatures`) averages whole pixels.
+    """
+    heights = first.heights[(_clues(layout) > 0) & (first.heights > 0)]
+    if not len(heights):
+        return CELL
+    height = float(np.median(heights))
+    if height >= SMALL_GLYPH * CELL:
+        return CELL
+    wanted = SMALL_GLYPH * CELL * CELL / height
+    return max(CELL, min(MAX_CELL, 8 * math.ceil(min(wanted, cell_px) / 8)))
 
 
 def _first_run(flags: np.ndarray, length: int) -> int | None:

@@ -260,9 +260,10 @@ def test_runs_and_unsure_stretches_are_found_as_one_read_at_a_time_would():
 def test_cells_read_a_chunk_at_a_time_read_as_frame_by_frame():
     from puzzles.sudoku.fonts import Font
     from verifiers.digits import DigitReader, interior, rendered_cell
-    from verifiers.sudoku import CELL, CHANGE, MARGIN, REREAD, SETTLED, _CellReads, _Raster
+    from verifiers.sudoku import CELL, CHANGE, REREAD, SETTLED, STEADY, _CellReads, _Raster
 
     raster = _Raster(4)
+    margin = raster.margin
     paper = np.full((raster.size[1], raster.size[0], 3), 235, np.uint8)
     frames, frame = [], paper.copy()
     rng = np.random.default_rng(2)
@@ -271,24 +272,27 @@ def test_cells_read_a_chunk_at_a_time_read_as_frame_by_frame():
             r, c = (int(v) for v in rng.integers(0, 4, size=2))
             digit = rendered_cell(int(rng.integers(1, 10)), Font("pen", 0.1), CELL, 0.6)
             alpha = float(rng.choice([0.3, 0.7, 1.0]))
-            y, x = MARGIN + r * CELL, MARGIN + c * CELL
+            y, x = margin + r * CELL, margin + c * CELL
             frame[y:y + CELL, x:x + CELL] = (alpha * digit + (1 - alpha) * 235).astype(np.uint8)
         if t == 30:
-            frame[MARGIN:MARGIN + CELL, MARGIN:MARGIN + CELL] = 235
+            frame[margin:margin + CELL, margin:margin + CELL] = 235
         frames.append(frame.copy())
     reader = DigitReader(9)
     first = reader.read(raster.cells(frames[0])).values
 
     expected, values, signatures = [], first.copy(), raster.signatures(frames[0]).astype(int)
-    read_at = np.zeros(16, dtype=int)
+    previous, read_at, unsettled = signatures.copy(), np.zeros(16, dtype=int), np.zeros(16, dtype=bool)
     for t, f in enumerate(frames):  # one frame at a time: read what changed, at once
         now = raster.signatures(f).astype(int)
         change = np.abs(now - signatures).max(axis=1)
-        todo = np.nonzero((change > CHANGE) | ((change > SETTLED) & (t - read_at >= REREAD)))[0]
+        moving = np.abs(now - previous).max(axis=1) > STEADY
+        todo = np.nonzero((change > CHANGE) | ((change > SETTLED) & (t - read_at >= REREAD)) | (unsettled & ~moving))[0]
         if len(todo):
             values[todo] = reader.read(np.stack([interior(c) for c in _whole_cells(f, todo)])).values
             signatures[todo] = now[todo]
             read_at[todo] = t
+            unsettled[todo] = moving[todo]
+        previous = now
         expected.append(values.copy())
 
     cells = _CellReads(raster, reader, frames[0], first)
@@ -302,10 +306,11 @@ def test_cells_read_a_chunk_at_a_time_read_as_frame_by_frame():
 
 
 def _whole_cells(frame: np.ndarray, which: np.ndarray) -> list[np.ndarray]:
-    from verifiers.sudoku import CELL, MARGIN
+    from verifiers.sudoku import CELL, _Raster
 
-    return [frame[MARGIN + (i // 4) * CELL:MARGIN + (i // 4 + 1) * CELL, MARGIN + (i % 4) * CELL:
-                  MARGIN + (i % 4 + 1) * CELL] for i in which.tolist()]
+    margin = _Raster(4).margin
+    return [frame[margin + (i // 4) * CELL:margin + (i // 4 + 1) * CELL, margin + (i % 4) * CELL:
+                  margin + (i % 4 + 1) * CELL] for i in which.tolist()]
 
 
 def test_digits_written_on_a_still_grid_read_as_no_shake(tmp_path, monkeypatch):
