@@ -228,7 +228,7 @@ class SudokuVerifier:
     def verify(self, puzzle: Puzzle, video: Video) -> Verdict:
         layout = self._layout(puzzle)
 
-        # 1. Alignment, and the raster's cell size for the digits' (the first frame read at CELL).
+        # 1. Alignment, and the raster's cell size, from the given digits of the first frame read at CELL.
         alignment = canonical.align(puzzle.frame0(), video)
         if alignment is None:
             return self._unreadable("no frame among the first ones shows the puzzle's grid "
