@@ -4,8 +4,11 @@ Nothing here comes from ``puzzles/``' drawing code: a 640x480 frame, a
 non-integer cell size, a textured floor with grid lines, an anti-aliased
 player disc, two-tone crates (a fill and a dark rim) that turn green once on
 their target, a target drawn as an outlined square, eased motion at 24 fps and
-the final push landing only in the last frame. The layout is written in the
-genreason puzzle format, as another tool exporting to us would write it.
+the final push landing only in the last frame. A second style draws the walls
+as red bricks with dark mortar and every crate brown with a dark rim and a
+cross, near the colours the bricks blend into along their edges. The layout is
+written in the genreason puzzle format, as another tool exporting to us would
+write it.
 """
 
 from __future__ import annotations
@@ -25,20 +28,29 @@ ORIGIN = ((WIDTH - N * CELL) / 2, 0.0)
 SHIFT = 4  # sub-pixel bits for OpenCV drawing
 FLOOR, WALL, PLAYER, TARGET, LINE = (200, 205, 215), (60, 60, 70), (200, 30, 40), (230, 190, 30), (170, 170, 180)
 CRATE, RIM, CRATE_ON_TARGET = (170, 110, 50), (90, 50, 20), (60, 170, 70)
+# The brick style: its own floor, walls, mortar and crate (a cross over it, no colour change on the target).
+BRICK_FLOOR, BRICK, MORTAR = (225, 215, 190), (150, 60, 40), (90, 40, 30)
+BRICK_CRATE, BRICK_RIM = (190, 140, 70), (110, 70, 30)
 
 
 def _centre(cell: tuple[float, float]) -> tuple[float, float]:
     return ORIGIN[0] + (cell[1] + 0.5) * CELL, ORIGIN[1] + (cell[0] + 0.5) * CELL
 
 
-def _board(cells: list[str], target: tuple[int, int]) -> np.ndarray:
+def _board(cells: list[str], target: tuple[int, int], bricks: bool = False) -> np.ndarray:
     rng = np.random.default_rng(3)
     img = np.full((HEIGHT, WIDTH, 3), 15, np.uint8)
+    wall, floor = (BRICK, BRICK_FLOOR) if bricks else (WALL, FLOOR)
     for r, row in enumerate(cells):
         for c, ch in enumerate(row):
             x0, y0 = ORIGIN[0] + c * CELL, ORIGIN[1] + r * CELL
-            cv2.rectangle(img, (round(x0), round(y0)), (round(x0 + CELL) - 1, round(y0 + CELL) - 1),
-                          WALL if ch == "#" else FLOOR, -1)
+            x1, y1 = round(x0 + CELL) - 1, round(y0 + CELL) - 1
+            cv2.rectangle(img, (round(x0), round(y0)), (x1, y1), wall if ch == "#" else floor, -1)
+            if bricks and ch == "#":  # four courses of bricks, their joints staggered
+                for k in range(4):
+                    top, joint = round(y0 + k * CELL / 4), round(x0 + (0.5 if k % 2 else 0.25) * CELL)
+                    cv2.line(img, (round(x0), top), (x1, top), MORTAR, 2)
+                    cv2.line(img, (joint, top), (joint, round(y0 + (k + 1) * CELL / 4)), MORTAR, 2)
     img = np.clip(img.astype(int) + rng.integers(-5, 6, size=(HEIGHT, WIDTH, 1)), 0, 255).astype(np.uint8)
     for i in range(N + 1):
         x = round(ORIGIN[0] + i * CELL)
@@ -50,23 +62,28 @@ def _board(cells: list[str], target: tuple[int, int]) -> np.ndarray:
     return img
 
 
-def _frame(board: np.ndarray, player: tuple[float, float], box: tuple[float, float], on_target: bool) -> np.ndarray:
+def _frame(board: np.ndarray, player: tuple[float, float], box: tuple[float, float], on_target: bool,
+           bricks: bool = False) -> np.ndarray:
     img = board.copy()
     half = 0.36 * CELL
     x, y = box
-    cv2.rectangle(img, (round(x - half), round(y - half)), (round(x + half), round(y + half)), RIM, -1)
+    rim, fill = (BRICK_RIM, BRICK_CRATE) if bricks else (RIM, CRATE_ON_TARGET if on_target else CRATE)
+    cv2.rectangle(img, (round(x - half), round(y - half)), (round(x + half), round(y + half)), rim, -1)
     inner = half - 4
-    cv2.rectangle(img, (round(x - inner), round(y - inner)), (round(x + inner), round(y + inner)),
-                  CRATE_ON_TARGET if on_target else CRATE, -1)
+    cv2.rectangle(img, (round(x - inner), round(y - inner)), (round(x + inner), round(y + inner)), fill, -1)
+    if bricks:
+        for sign in (1, -1):
+            cv2.line(img, (round(x - inner), round(y - sign * inner)), (round(x + inner), round(y + sign * inner)),
+                     rim, 2, cv2.LINE_AA)
     px, py = player
     cv2.circle(img, (round(px * (1 << SHIFT)), round(py * (1 << SHIFT))), round(0.3 * CELL * (1 << SHIFT)),
                PLAYER, -1, cv2.LINE_AA, SHIFT)
     return img
 
 
-def _scene(seed: int) -> tuple[Puzzle, np.ndarray, list[tuple[int, int]]]:
+def _scene(seed: int, bricks: bool = False) -> tuple[Puzzle, np.ndarray, list[tuple[int, int]]]:
     level = make_level(N, 5, 3, seed)
-    board = _board(level.cells, level.targets[0])
+    board = _board(level.cells, level.targets[0], bricks)
 
     def box(cell, k):
         return [*(v - k * CELL for v in _centre(cell)), *(v + k * CELL for v in _centre(cell))]
@@ -82,11 +99,12 @@ def _scene(seed: int) -> tuple[Puzzle, np.ndarray, list[tuple[int, int]]]:
         solution={"path": [list(c) for c in level.path],
                   "pushes": [{"step": p.step, "box": list(p.box), "to": list(p.to)} for p in level.pushes]},
     )
-    puzzle.image = _frame(board, _centre(level.player), _centre(level.boxes[0]), False)
+    puzzle.image = _frame(board, _centre(level.player), _centre(level.boxes[0]), False, bricks)
     return puzzle, board, level.path
 
 
-def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_path, hold: int = 0) -> Video:
+def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_path, hold: int = 0,
+           bricks: bool = False) -> Video:
     """Eased motion between keyframes (cells, possibly fractional), 5 frames a step, ``hold`` frames of rest."""
     target = tuple(puzzle.layout["targets"][0])
     frames = []
@@ -95,9 +113,10 @@ def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_pa
             s = 0.5 - 0.5 * np.cos(np.pi * k / 5)
             p = tuple(a + (b - a) * s for a, b in zip(p0, p1))
             b = tuple(a + (c - a) * s for a, c in zip(b0, b1))
-            frames.append(_frame(board, _centre(p), _centre(b), tuple(np.floor(b).astype(int)) == target and s == 0))
+            frames.append(_frame(board, _centre(p), _centre(b), tuple(np.floor(b).astype(int)) == target and s == 0,
+                                 bricks))
     p, b = players[-1], boxes[-1]
-    frames += [_frame(board, _centre(p), _centre(b), tuple(int(v) for v in np.floor(b)) == target)] * (1 + hold)
+    frames += [_frame(board, _centre(p), _centre(b), tuple(int(v) for v in np.floor(b)) == target, bricks)] * (1 + hold)
     return read_video(write_mp4(tmp_path / "foreign.mp4", Video(np.stack(frames), 24.0), crf=28))
 
 
@@ -123,3 +142,20 @@ def test_foreign_box_sliding_alone_is_rejected(tmp_path):
     verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, players, route, tmp_path))
     assert verdict.status == "ok", verdict.reason
     assert not verdict.success and "box_not_pushed" in {e.kind for e in verdict.events}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_foreign_brick_walls_solution_is_accepted_and_box_sliding_alone_rejected(seed, tmp_path):
+    """Brick walls and a brown crate with a rim and a cross: on the canonical raster the crate reads as a blend of
+    the three, about 75 (L1) from the nearest board colour, a blend of brick, mortar and grid line (45 is the least
+    that is tracked); its puzzles are judged, right."""
+    puzzle, board, path = _scene(seed, bricks=True)
+    boxes = [b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)]
+    verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, path, boxes, tmp_path, 12, bricks=True))
+    assert verdict.status == "ok", verdict.reason
+    assert verdict.success, [e.message for e in verdict.events]
+    route = list(dict.fromkeys(boxes))
+    players = [tuple(puzzle.layout["start"])] * len(route)
+    alone = SokobanVerifier().verify(puzzle, _video(puzzle, board, players, route, tmp_path, bricks=True))
+    assert alone.status == "ok", alone.reason
+    assert not alone.success and "box_not_pushed" in {e.kind for e in alone.events}

@@ -128,7 +128,8 @@ class Scene:
             for i in range(3):
                 for j in range(3):
                     bx, by = x0 + (0.2 + 0.3 * i) * c, y0 + (0.25 + 0.3 * j) * c
-                    spike = np.array([[bx - 0.1 * c, by + 0.08 * c], [bx + 0.1 * c, by + 0.08 * c], [bx, by - 0.12 * c]])
+                    spike = np.array([[bx - 0.1 * c, by + 0.08 * c], [bx + 0.1 * c, by + 0.08 * c],
+                                      [bx, by - 0.12 * c]])
                     cv2.fillPoly(img, [np.round(spike * (1 << SHIFT)).astype(np.int32)], (90, 90, 95), cv2.LINE_AA,
                                  SHIFT)
         else:  # a yellow cross on a dark tile
@@ -195,9 +196,9 @@ def test_foreign_corner_rounded_past_a_trap_is_accepted_and_a_jump_rejected(tmp_
     last, from one frame to the next, is a teleport."""
     scene = Scene(1, "hard", "holes")
     path = scene.path
-    i = next(i for i in range(len(path) - 2)
-             if path[i][0] != path[i + 2][0] and path[i][1] != path[i + 2][1]
-             and scene.trap((path[i][0] + path[i + 2][0] - path[i + 1][0], path[i][1] + path[i + 2][1] - path[i + 1][1])))
+    # A turn a -> b -> c whose fourth corner cell, a + c - b, is a trap.
+    i = next(i for i, (a, b, c) in enumerate(zip(path, path[1:], path[2:]))
+             if a[0] != c[0] and a[1] != c[1] and scene.trap((a[0] + c[0] - b[0], a[1] + c[1] - b[1])))
     rounded = TrapfieldVerifier().verify(scene.puzzle, scene.video(path[:i + 1] + path[i + 2:], tmp_path))
     assert rounded.success, [e.message for e in rounded.events]
     jump = TrapfieldVerifier().verify(scene.puzzle, scene.video(path[:2] + path[-3:], tmp_path, jump=1))
