@@ -48,6 +48,12 @@ from verifiers.grid_agent import (
 
 OUTSIDE = (-99, -99)  # a "goal" no tracked object can reach: sokoban judges targets itself
 TARGET_BOX_AREA = 0.3  # a non-player blob on a target this large (relative to a box) is the box there
+# A player-coloured blob centred within this many cells of a box's centre is a marking of the box, not a copy of the
+# player: a crate with a light rim (another renderer's) left a fragment of its rim nearer the player's colour than the
+# crate's, 0.11 cell off the crate's centre, as large as 0.6 of the player, and its solution was rejected as the
+# player duplicated under noise, gamma, colour shifts and dropped frames. A player beside a box it pushes is a cell
+# away.
+BOX_MARKING = 0.4
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,8 @@ class SokobanVerifier(GridAgentVerifier):
             agents = [b for b in found if b.agent_like]
             if agents:
                 chosen = min(agents, key=lambda b: math.dist(b.center, last))
-                big = [b for b in agents if b.area >= tracking.DUPLICATE_AREA * looks.player.agent_area]
+                big = [b for b in agents if b.area >= tracking.DUPLICATE_AREA * looks.player.agent_area
+                       and all(math.dist(b.center, box.center) > BOX_MARKING * CELL for box in candidates)]
                 player_dup.append(any(math.dist(b.center, chosen.center) > 0.75 * CELL for b in big))
                 player_pos.append(chosen.center)
                 last = chosen.center
