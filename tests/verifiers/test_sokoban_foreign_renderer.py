@@ -203,7 +203,7 @@ def test_foreign_brick_walls_solution_is_accepted_and_box_sliding_alone_rejected
 def test_foreign_light_rimmed_crate_is_not_a_second_player(seed, degradation, tmp_path):
     """A dark scene whose crate has a light rim nearer the player's yellow than the crate's orange: fragments of the
     rim, centred on the crate, were taken for a copy of the player and the solutions rejected as duplicated: these
-    four, and 17 in all of the 76 of seeds 0-3 clean and under each degradation preset."""
+    four, and 17 in all of the 72 of seeds 0-3, clean and under each degradation preset."""
     puzzle, board, path = _scene(seed, NIGHT)
     boxes = [b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)]
     verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, path, boxes, tmp_path, 12, NIGHT, degradation))
