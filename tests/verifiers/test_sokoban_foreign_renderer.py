@@ -137,7 +137,7 @@ def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_pa
            style: Style = PLAIN, degradation: str | None = None, copy: tuple[int, int] | None = None) -> Video:
     """Eased motion between keyframes (cells, possibly fractional), 5 frames a step, ``hold`` frames of rest; the
     frames degraded by a :data:`~genreason.degrade.DEGRADATIONS` preset before they are encoded. With ``copy``, a
-    second player stands in that cell from the middle of the video on."""
+    second player stands in that cell through the ``hold`` frames of rest."""
     target = tuple(puzzle.layout["targets"][0])
     states = []  # (player, box, the box drawn on its target)
     for (p0, b0), (p1, b1) in zip(zip(players, boxes), zip(players[1:], boxes[1:])):
@@ -149,7 +149,7 @@ def _video(puzzle: Puzzle, board: np.ndarray, players: list, boxes: list, tmp_pa
     p, b = players[-1], boxes[-1]
     states += [(p, b, tuple(int(v) for v in np.floor(b)) == target)] * (1 + hold)
     frames = [_frame(board, _centre(p), _centre(b), on, style,
-                     None if copy is None or i < len(states) // 2 else _centre(copy))
+                     None if copy is None or i < len(states) - hold else _centre(copy))
               for i, (p, b, on) in enumerate(states)]
     video = Video(np.stack(frames), 24.0)
     if degradation:
@@ -184,8 +184,8 @@ def test_foreign_box_sliding_alone_is_rejected(tmp_path):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_foreign_brick_walls_solution_is_accepted_and_box_sliding_alone_rejected(seed, tmp_path):
     """Brick walls and a brown crate with a rim and a cross: on the canonical raster the crate reads as a blend of
-    the three, about 75 (L1) from the nearest board colour, a blend of brick, mortar and grid line (45 is the least
-    that is tracked); its puzzles are judged, right."""
+    the three, about 75 (L1) from the nearest colour of the board (45 is the least that is tracked); its puzzles are
+    judged, right."""
     puzzle, board, path = _scene(seed, BRICKS)
     boxes = [b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)]
     verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, path, boxes, tmp_path, 12, BRICKS))
@@ -212,7 +212,8 @@ def test_foreign_light_rimmed_crate_is_not_a_second_player(seed, degradation, tm
 
 
 def test_foreign_player_copy_beside_a_light_rimmed_crate_is_rejected(tmp_path):
-    """A copy of the player standing a cell from the crate on its target (seed 0's (4, 1)), from the middle on."""
+    """A copy of the player standing a cell from the crate on its target (seed 0's (4, 1)) once it is there: half
+    a second, in which nothing else moves."""
     puzzle, board, path = _scene(0, NIGHT)
     boxes = [b[0] for b in replay((tuple(puzzle.layout["boxes"][0]),), path)]
     verdict = SokobanVerifier().verify(puzzle, _video(puzzle, board, path, boxes, tmp_path, 12, NIGHT, copy=(4, 1)))
